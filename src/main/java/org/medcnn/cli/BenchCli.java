@@ -1,0 +1,217 @@
+package org.medcnn.cli;
+
+import ai.djl.translate.TranslateException;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.ShortProcessor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.medcnn.command.ClassifySlicesCommand;
+import org.medcnn.core.image.SlicePreprocessor;
+import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelProvider;
+import org.medcnn.core.model.ModelRepository;
+import org.medcnn.ij.ImagePlusSlices;
+import org.scijava.Context;
+import org.scijava.command.CommandService;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code medcnn bench}: inference throughput of a model package at batch 1 and 8, the PyTorch-Python
+ * reference on the same TorchScript trunk (when Debian's python3-torch is present), their ratio, the
+ * Java overhead of Classify Slices on a 64-slice 512x512 16-bit stack, and peak memory. A benchmark,
+ * not a test: it prints figures and never fails on them.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+	description = "Benchmark inference against PyTorch-Python and measure the Classify Slices overhead.")
+public final class BenchCli implements Callable<Integer> {
+
+	@CommandLine.Spec
+	private CommandLine.Model.CommandSpec spec;
+
+	@Option(names = "--model", defaultValue = "brain-tumor-mri", description = "Model id or folder whose trunk is measured (default: ${DEFAULT-VALUE}).")
+	private String model;
+
+	@Option(names = "--models-dir", paramLabel = "DIR", description = "Extra folder to search for model ids first.")
+	private List<Path> modelsDirs = new ArrayList<>();
+
+	@Option(names = "--seconds", defaultValue = "10", description = "Seconds per throughput measurement (default: ${DEFAULT-VALUE}).")
+	private double seconds;
+
+	@Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the reference (default: ${DEFAULT-VALUE}).")
+	private String python;
+
+	@Option(names = "--stack-slices", defaultValue = "64", description = "Slices of the synthetic 512x512 16-bit stack (default: ${DEFAULT-VALUE}).")
+	private int stackSlices;
+
+	@Override
+	public Integer call() throws Exception {
+		PrintWriter out = spec.commandLine().getOut();
+		PrintWriter err = spec.commandLine().getErr();
+		ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs));
+		ClassifierModel loaded;
+		try {
+			loaded = provider.load(model, DeviceSpec.CPU);
+		} catch (ModelLoadException e) {
+			err.println("medcnn bench: " + e.getMessage());
+			return ExitCodes.MODEL;
+		}
+		int w = loaded.pkg().card().input().width();
+		int h = loaded.pkg().card().input().height();
+		out.printf(Locale.ROOT, "medcnn bench: model %s (%s), trunk %s, input %dx%d, cpu, %d cores, %s%n", loaded.pkg().card().id(),
+			loaded.pkg().shortSha(), loaded.pkg().trunkFile(), w, h, Runtime.getRuntime().availableProcessors(), allocatorState());
+		double[] ours = new double[2];
+		int[] batches = {1, 8};
+		for (int i = 0; i < batches.length; i++) {
+			ours[i] = throughput(loaded, batches[i]);
+			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s%n", ai.djl.engine.Engine.getDjlVersion(),
+				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), batches[i], ours[i]);
+		}
+		JsonObject ref = pythonReference(loaded.pkg().trunkFile(), w, err);
+		if (ref != null) {
+			out.printf(Locale.ROOT, "  pytorch-python %s (%d threads):%n", ref.get("torch_version").getAsString(), ref.get("threads").getAsInt());
+			for (int i = 0; i < batches.length; i++) {
+				String b = Integer.toString(batches[i]);
+				double plain = ref.getAsJsonObject("plain").get(b).getAsDouble();
+				double opt = ref.getAsJsonObject("optimized").get(b).getAsDouble();
+				out.printf(Locale.ROOT, "    batch %s: plain %.1f slices/s, optimized %.1f slices/s; ratio medcnn/plain %.2f, medcnn/optimized %.2f%n", b, plain, opt,
+					ours[i] / plain, ours[i] / opt);
+			}
+		}
+		overhead(loaded, provider, out);
+		out.printf(Locale.ROOT, "  peak memory: resident %s, Java heap used now %d MiB of max %d MiB%n", peakRss(),
+			(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, Runtime.getRuntime().maxMemory() >> 20);
+		provider.close();
+		return ExitCodes.OK;
+	}
+
+	private double throughput(ClassifierModel m, int batch) throws TranslateException {
+		int per = m.pkg().card().input().tensorSize();
+		float[] data = new float[batch * per];
+		java.util.Random r = new java.util.Random(1);
+		for (int i = 0; i < data.length; i++) data[i] = r.nextFloat();
+		try (ClassifierModel.Session s = m.newSession()) {
+			for (int i = 0; i < 3; i++) s.logits(data, batch);
+			long t0 = System.nanoTime();
+			long n = 0;
+			while (true) {
+				s.logits(data, batch);
+				n += batch;
+				double dt = (System.nanoTime() - t0) / 1e9;
+				if (dt >= seconds) return n / dt;
+			}
+		}
+	}
+
+	private JsonObject pythonReference(Path trunk, int size, PrintWriter err) {
+		if (!Files.isExecutable(Paths.get(python))) {
+			err.println("  pytorch-python reference skipped: " + python + " not found (install Debian's python3-torch)");
+			return null;
+		}
+		try {
+			Path script = Files.createTempFile("medcnn-torch-reference", ".py");
+			try (InputStream in = BenchCli.class.getResourceAsStream("/org/medcnn/bench/torch_reference.py")) {
+				Files.write(script, in.readAllBytes());
+			}
+			Process p = new ProcessBuilder(python, script.toString(), trunk.toString(), Integer.toString(size), Double.toString(seconds), "1", "8")
+				.redirectErrorStream(true).start();
+			String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			boolean done = p.waitFor(30 + (long) (seconds * 10), TimeUnit.SECONDS);
+			Files.deleteIfExists(script);
+			if (!done || p.exitValue() != 0) {
+				String last = text.strip();
+				err.println("  pytorch-python reference skipped: " + (last.contains("No module named 'torch'") ? "python3 has no torch (install Debian's python3-torch)"
+					: last.substring(Math.max(0, last.length() - 300))));
+				return null;
+			}
+			String[] lines = text.strip().split("\n");
+			return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+		} catch (IOException | RuntimeException e) {
+			err.println("  pytorch-python reference skipped: " + e.getMessage());
+			return null;
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			return null;
+		}
+	}
+
+	/** Classify Slices end to end on a synthetic stack versus pure inference on the same slices. */
+	private void overhead(ClassifierModel m, ModelProvider provider, PrintWriter out) throws Exception {
+		ImageStack stack = new ImageStack(512, 512);
+		java.util.Random r = new java.util.Random(3);
+		for (int z = 0; z < stackSlices; z++) {
+			short[] px = new short[512 * 512];
+			for (int y = 0; y < 512; y++) {
+				for (int x = 0; x < 512; x++) {
+					double d = Math.hypot(x - 256, y - 256);
+					px[y * 512 + x] = (short) (d < 200 ? 1000 + 400 * Math.sin((x + z * 3) / 17.0) + r.nextInt(50) : r.nextInt(20));
+				}
+			}
+			stack.addSlice("z" + (z + 1), new ShortProcessor(512, 512, px, null));
+		}
+		ImagePlus imp = new ImagePlus("bench-stack", stack);
+		int batch = 8;
+		// Pure inference: the same slices, preprocessed beforehand, through the engine only.
+		SlicePreprocessor pre = new SlicePreprocessor(m.pkg().card().input());
+		int per = pre.spec().tensorSize();
+		ImagePlusSlices src = new ImagePlusSlices(imp, null);
+		float[][] batches = new float[(stackSlices + batch - 1) / batch][];
+		for (int b = 0; b < batches.length; b++) {
+			int n = Math.min(batch, stackSlices - b * batch);
+			batches[b] = new float[n * per];
+			for (int i = 0; i < n; i++) pre.preprocess(src.get(b * batch + i), batches[b], i * per);
+		}
+		try (Context ctx = new Context(CommandService.class, org.medcnn.command.ModelService.class)) {
+			CommandService cs = ctx.service(CommandService.class);
+			Path pkgDir = m.pkg().dir();
+			double best = Double.MAX_VALUE;
+			double bestPure = Double.MAX_VALUE;
+			for (int rep = 0; rep < 3; rep++) {
+				long t0 = System.nanoTime();
+				try (ClassifierModel.Session s = m.newSession()) {
+					for (float[] data : batches) s.logits(data, data.length / per);
+				}
+				bestPure = Math.min(bestPure, (System.nanoTime() - t0) / 1e6);
+				t0 = System.nanoTime();
+				var module = cs.run(ClassifySlicesCommand.class, true, "image", imp, "model", pkgDir.toString(), "device", "cpu", "batch_size", batch,
+					"add_overlay", true).get();
+				best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+				if (module.isCanceled()) throw new IllegalStateException("Classify Slices failed: " + module.getCancelReason());
+			}
+			out.printf(Locale.ROOT, "  Classify Slices on a %dx512x512 16-bit stack (batch %d, best of 3): end to end %.0f ms, pure inference %.0f ms, overhead %.1f %%%n",
+				stackSlices, batch, best, bestPure, 100 * (best / bestPure - 1));
+		}
+	}
+
+	private static String allocatorState() {
+		String v = System.getenv("MALLOC_MMAP_THRESHOLD_");
+		return v == null ? "glibc allocator defaults" : "glibc allocator tuned (MALLOC_MMAP_THRESHOLD_=" + v + ")";
+	}
+
+	private static String peakRss() {
+		try {
+			for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+				if (line.startsWith("VmHWM:")) return line.substring(6).trim();
+			}
+		} catch (IOException e) {
+			// not Linux
+		}
+		return "unknown";
+	}
+}

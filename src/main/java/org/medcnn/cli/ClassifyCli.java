@@ -1,0 +1,162 @@
+package org.medcnn.cli;
+
+import ij.ImagePlus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.medcnn.core.classify.ClassificationException;
+import org.medcnn.core.classify.ClassificationRun;
+import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelProvider;
+import org.medcnn.core.model.ModelRepository;
+import org.medcnn.core.progress.Cancellation;
+import org.medcnn.ij.ImagePlusSlices;
+import org.medcnn.ij.PredictionOverlays;
+import org.medcnn.io.ImageFiles;
+import org.medcnn.io.ImageReadException;
+import org.medcnn.io.PredictionCsv;
+import org.medcnn.io.TiffOutput;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code medcnn classify}: classifies every slice of one image file and writes {@code <name>.csv}
+ * and {@code <name>.tif} (the stack with the predictions on its overlay).
+ */
+@Command(name = "classify", mixinStandardHelpOptions = true,
+	description = "Classify every slice of a TIFF, PNG, JPEG or uncompressed DICOM file; write <name>.csv and <name>.tif.")
+public final class ClassifyCli implements Callable<Integer> {
+
+	@CommandLine.Spec
+	private CommandLine.Model.CommandSpec spec;
+
+	@Option(names = "--model", required = true, paramLabel = "ID|DIR", description = "Model id (e.g. brain-tumor-mri) or model package folder.")
+	private String model;
+
+	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Image file to classify.")
+	private Path input;
+
+	@Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for the outputs (created if needed).")
+	private Path output;
+
+	@Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+	private String device;
+
+	@Option(names = "--batch-size", defaultValue = "8", description = "Slices per engine call (default: ${DEFAULT-VALUE}).")
+	private int batchSize;
+
+	@Option(names = "--models-dir", paramLabel = "DIR", description = "Extra folder to search for model ids first.")
+	private List<Path> modelsDirs = new ArrayList<>();
+
+	@Option(names = "--overwrite", description = "Replace existing outputs (default: refuse).")
+	private boolean overwrite;
+
+	@Option(names = "--quiet", description = "Print nothing but errors.")
+	private boolean quiet;
+
+	@Override
+	public Integer call() {
+		PrintWriter out = spec.commandLine().getOut();
+		PrintWriter err = spec.commandLine().getErr();
+		DeviceSpec deviceSpec;
+		try {
+			deviceSpec = DeviceSpec.parse(device);
+			if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("--batch-size must be between 1 and 1024, got " + batchSize);
+		} catch (IllegalArgumentException e) {
+			err.println("medcnn classify: " + e.getMessage());
+			return ExitCodes.USAGE;
+		}
+		String base = baseName(input);
+		Path csv = output.resolve(base + ".csv");
+		Path tif = output.resolve(base + ".tif");
+		try {
+			Files.createDirectories(output);
+		} catch (IOException e) {
+			err.println("medcnn classify: " + output + ": cannot create output folder: " + e.getMessage());
+			return ExitCodes.OUTPUT;
+		}
+		if (!overwrite) {
+			for (Path p : List.of(csv, tif)) {
+				if (Files.exists(p)) {
+					err.println("medcnn classify: " + p + ": already exists; not overwritten (use --overwrite to replace it)");
+					return ExitCodes.OUTPUT;
+				}
+			}
+		}
+		ImagePlus imp;
+		try {
+			imp = ImageFiles.open(input);
+		} catch (ImageReadException e) {
+			err.println("medcnn classify: " + e.getMessage());
+			return ExitCodes.BAD_INPUT;
+		}
+		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
+			ClassifierModel loaded;
+			try {
+				loaded = provider.load(model, deviceSpec);
+			} catch (ModelLoadException e) {
+				err.println("medcnn classify: " + e.getMessage());
+				return ExitCodes.MODEL;
+			}
+			ImagePlusSlices slices = new ImagePlusSlices(imp, input.getFileName().toString());
+			ClassificationRun run;
+			try {
+				run = new DjlSliceClassifier(loaded, batchSize, () -> provider.cpuCopy(loaded))
+					.classify(slices, (msg, done, total) -> { }, Cancellation.NEVER);
+			} catch (IllegalArgumentException e) {
+				err.println("medcnn classify: " + input + ": " + e.getMessage());
+				return ExitCodes.BAD_INPUT;
+			} catch (ClassificationException e) {
+				err.println("medcnn classify: " + e.getMessage());
+				return ExitCodes.INFERENCE;
+			}
+			for (String w : run.warnings()) err.println("medcnn classify: warning: " + w);
+			PredictionOverlays.add(slices, run);
+			try {
+				PredictionCsv.write(run, csv, overwrite);
+				TiffOutput.save(imp, tif, overwrite);
+			} catch (IOException e) {
+				err.println("medcnn classify: " + e.getMessage());
+				return ExitCodes.OUTPUT;
+			}
+			if (!quiet) {
+				out.printf(Locale.ROOT, "%s: %d slice(s) classified with %s (%s) on %s%n", input.getFileName(), run.predictions().size(),
+					run.modelId(), run.modelSha(), run.device());
+				summary(run, out);
+				out.println("wrote " + csv);
+				out.println("wrote " + tif);
+			}
+			return ExitCodes.OK;
+		}
+	}
+
+	private static void summary(ClassificationRun run, PrintWriter out) {
+		java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+		for (var p : run.predictions()) counts.merge(p.predicted(), 1, Integer::sum);
+		out.println("predicted: " + counts);
+	}
+
+	/**
+	 * Returns the output base name of an input file: the file name without its image extension.
+	 *
+	 * @param input the input file
+	 * @return the base name
+	 */
+	static String baseName(Path input) {
+		String n = input.getFileName().toString();
+		String lower = n.toLowerCase(Locale.ROOT);
+		for (String ext : List.of(".nii.gz", ".ome.tiff", ".ome.tif", ".tiff", ".tif", ".png", ".jpeg", ".jpg", ".dcm", ".dicom", ".nii")) {
+			if (lower.endsWith(ext) && n.length() > ext.length()) return n.substring(0, n.length() - ext.length());
+		}
+		return n;
+	}
+}

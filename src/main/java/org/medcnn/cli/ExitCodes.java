@@ -1,0 +1,24 @@
+package org.medcnn.cli;
+
+/**
+ * Exit codes of the {@code medcnn} command line.
+ */
+public final class ExitCodes {
+
+	/** Everything done. */
+	public static final int OK = 0;
+	/** An unexpected internal error. */
+	public static final int INTERNAL = 1;
+	/** Bad command-line usage or parameter value. */
+	public static final int USAGE = 2;
+	/** An input file is missing, unreadable or cannot be classified. */
+	public static final int BAD_INPUT = 3;
+	/** The model could not be found, verified or loaded. */
+	public static final int MODEL = 4;
+	/** An output could not be written, or exists and --overwrite was not given. */
+	public static final int OUTPUT = 5;
+	/** The engine failed during inference. */
+	public static final int INFERENCE = 6;
+
+	private ExitCodes() {}
+}

@@ -1,0 +1,59 @@
+package org.medcnn.cli;
+
+import org.medcnn.core.model.EnginePolicy;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code medcnn} command line: {@code classify}, {@code doctor} and {@code bench}.
+ */
+@Command(name = "medcnn", mixinStandardHelpOptions = true, versionProvider = MedCnnCli.Version.class,
+	description = "Classify every slice of medical image stacks with a CNN, offline.",
+	subcommands = {ClassifyCli.class, DoctorCli.class, BenchCli.class},
+	exitCodeListHeading = "%nExit codes:%n",
+	exitCodeList = {"0:done", "1:internal error", "2:bad usage or parameter", "3:bad input file", "4:model could not be loaded",
+		"5:output exists or cannot be written", "6:inference failed"})
+public final class MedCnnCli implements Runnable {
+
+	@CommandLine.Spec
+	private CommandLine.Model.CommandSpec spec;
+
+	/**
+	 * Runs the command line and exits with its code.
+	 *
+	 * @param args the arguments
+	 */
+	public static void main(String[] args) {
+		System.exit(run(args));
+	}
+
+	/**
+	 * Runs the command line without exiting (for tests and embedding).
+	 *
+	 * @param args the arguments
+	 * @return the exit code
+	 */
+	public static int run(String... args) {
+		EnginePolicy.init();
+		CommandLine cl = new CommandLine(new MedCnnCli());
+		cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+			line.getErr().println("medcnn: internal error: " + ex);
+			return ExitCodes.INTERNAL;
+		});
+		return cl.execute(args);
+	}
+
+	@Override
+	public void run() {
+		spec.commandLine().usage(spec.commandLine().getOut());
+	}
+
+	/** Reports the version from the jar manifest. */
+	static final class Version implements CommandLine.IVersionProvider {
+		@Override
+		public String[] getVersion() {
+			String v = MedCnnCli.class.getPackage().getImplementationVersion();
+			return new String[] {"medcnn " + (v == null ? "(development build)" : v)};
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package org.medcnn.command;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import java.awt.GraphicsEnvironment;
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.medcnn.core.classify.ClassificationException;
+import org.medcnn.core.classify.ClassificationRun;
+import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelProvider;
+import org.medcnn.core.model.ModelRepository;
+import org.medcnn.ij.ImagePlusSlices;
+import org.medcnn.ij.PredictionOverlays;
+import org.medcnn.ij.ResultsTables;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/**
+ * {@code Plugins > MedCNN > Classify Slices}: classifies every slice of the current image and returns
+ * a table with one row per slice; optionally draws the predictions on the image's overlay.
+ * <p>
+ * Macro: {@code run("Classify Slices", "model=brain-tumor-mri device=auto batch_size=8 add_overlay=true");}
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Classify Slices", headless = true,
+	description = "Classify every slice of the current image with a MedCNN model. Hyperstacks: every Z and T of the current channel.")
+public class ClassifySlicesCommand extends ContextCommand {
+
+	@Parameter
+	private ModelService models;
+
+	@Parameter
+	private LogService log;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(label = "Image", persist = false)
+	private ImagePlus image;
+
+	@Parameter(label = "Model", persist = false,
+		description = "A model id (e.g. brain-tumor-mri, lung-ct) from the models folder, or the path of a model package folder.")
+	private String model = "brain-tumor-mri";
+
+	@Parameter(label = "Models folder", required = false, style = "directory", persist = false,
+		description = "Extra folder to search for model ids first (optional).")
+	private File models_dir;
+
+	@Parameter(label = "Device", persist = false, description = "auto (GPU if available), cpu, gpu or gpu:N.")
+	private String device = "auto";
+
+	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false, description = "Slices per engine call.")
+	private int batch_size = 8;
+
+	@Parameter(label = "Add overlay", persist = false,
+		description = "Draw the predicted class and confidence on each slice (replaces earlier MedCNN labels only).")
+	private boolean add_overlay = true;
+
+	@Parameter(label = "Results", type = ItemIO.OUTPUT)
+	private ResultsTable results;
+
+	@Override
+	public void run() {
+		// 1. validate
+		if (image == null) {
+			cancel("Classify Slices: no image is open.");
+			return;
+		}
+		DeviceSpec deviceSpec;
+		try {
+			deviceSpec = DeviceSpec.parse(device);
+		} catch (IllegalArgumentException e) {
+			cancel("Classify Slices: " + e.getMessage());
+			return;
+		}
+		if (batch_size < 1 || batch_size > 1024) {
+			cancel("Classify Slices: batch_size must be between 1 and 1024, got " + batch_size);
+			return;
+		}
+		// 2. build the request and 3. call the core
+		ImagePlusSlices slices = new ImagePlusSlices(image, null);
+		ClassificationRun run;
+		try {
+			ModelProvider provider = models_dir == null ? models.provider()
+				: new ModelProvider(ModelRepository.withDefaults(List.of(models_dir.toPath())));
+			ClassifierModel loaded = provider.load(model, deviceSpec);
+			DjlSliceClassifier classifier = new DjlSliceClassifier(loaded, batch_size, () -> provider.cpuCopy(loaded));
+			run = classifier.classify(slices, this::status, this::isCanceled);
+		} catch (ModelLoadException | ClassificationException | IllegalArgumentException e) {
+			log.error("Classify Slices: " + e.getMessage());
+			cancel("Classify Slices: " + e.getMessage());
+			return;
+		} catch (CancellationException e) {
+			cancel("Classify Slices: cancelled");
+			return;
+		}
+		for (String w : run.warnings()) log.warn("Classify Slices: " + w);
+		// 4. convert and assign the outputs
+		results = ResultsTables.classification(run);
+		if (add_overlay) PredictionOverlays.add(slices, run);
+		if (!GraphicsEnvironment.isHeadless()) results.show(ResultsTables.CLASSIFICATION_TITLE);
+		if (status != null) status.clearStatus();
+	}
+
+	private void status(String message, long done, long total) {
+		if (status != null) status.showStatus((int) done, (int) total, message);
+	}
+
+	/** @return the results table after {@link #run()}, or null */
+	public ResultsTable getResults() {
+		return results;
+	}
+}

@@ -1,0 +1,31 @@
+package org.medcnn.core.classify;
+
+import java.util.List;
+
+/**
+ * The outcome of classifying one source.
+ *
+ * @param source the source name
+ * @param predictions one per slice, in source order
+ * @param modelId the model id
+ * @param modelSha the first 12 hex digits of the model card's SHA-256
+ * @param device the device actually used ({@code cpu}, {@code gpu:0})
+ * @param warnings device fallbacks and other things the user should know; may be empty
+ */
+public record ClassificationRun(String source, List<Prediction> predictions, String modelId, String modelSha, String device, List<String> warnings) {
+
+	/**
+	 * Makes the lists unmodifiable.
+	 *
+	 * @param source the source name
+	 * @param predictions one per slice
+	 * @param modelId the model id
+	 * @param modelSha the model hash prefix
+	 * @param device the device used
+	 * @param warnings warnings
+	 */
+	public ClassificationRun {
+		predictions = List.copyOf(predictions);
+		warnings = List.copyOf(warnings);
+	}
+}

@@ -1,0 +1,70 @@
+package org.medcnn.core.classify;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The columns of a classification result, the same in the ResultsTable, the CSV and the batch output:
+ * source, slice, slice_label, predicted, one {@code p_<class>} per class, confidence, model,
+ * model_sha256, device, ms.
+ */
+public final class ResultColumns {
+
+	private ResultColumns() {}
+
+	/**
+	 * Returns the column names for a model's classes.
+	 *
+	 * @param classes class names in output order
+	 * @return the column names, in order
+	 */
+	public static List<String> header(List<String> classes) {
+		List<String> h = new ArrayList<>(List.of("source", "slice", "slice_label", "predicted"));
+		for (String c : classes) h.add(probabilityColumn(c));
+		h.addAll(List.of("confidence", "model", "model_sha256", "device", "ms"));
+		return h;
+	}
+
+	/**
+	 * Returns the probability column of a class: {@code p_} plus the class name with characters other
+	 * than letters, digits and '_' replaced by '_'.
+	 *
+	 * @param className the class name
+	 * @return the column name
+	 */
+	public static String probabilityColumn(String className) {
+		return "p_" + className.replaceAll("[^A-Za-z0-9_]", "_");
+	}
+
+	/**
+	 * Returns the values of one row, matching {@link #header(List)}: strings for text columns,
+	 * {@link Number}s for numeric ones.
+	 *
+	 * @param run the run
+	 * @param p one of its predictions
+	 * @return the values
+	 */
+	public static List<Object> row(ClassificationRun run, Prediction p) {
+		List<Object> r = new ArrayList<>(List.of(run.source(), p.slice(), p.label(), p.predicted()));
+		for (float v : p.probabilities()) r.add(v);
+		r.add(p.confidence());
+		r.add(run.modelId());
+		r.add(run.modelSha());
+		r.add(run.device());
+		r.add(Math.round(p.millis() * 1000) / 1000.0);
+		return r;
+	}
+
+	/**
+	 * Formats a value for text output: floats with 6 significant decimals, others as is.
+	 *
+	 * @param v the value
+	 * @return text
+	 */
+	public static String format(Object v) {
+		if (v instanceof Float f) return String.format(Locale.ROOT, "%.6f", f);
+		if (v instanceof Double d) return String.format(Locale.ROOT, "%.3f", d);
+		return String.valueOf(v);
+	}
+}

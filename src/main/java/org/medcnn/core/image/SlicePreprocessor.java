@@ -1,0 +1,112 @@
+package org.medcnn.core.image;
+
+/**
+ * Turns a {@link Slice} into the model's input tensor (3 x H x W, channel-first), following an
+ * {@link InputSpec}: check, intensity policy, resize, grey to 3 channels, channel normalisation.
+ */
+public final class SlicePreprocessor {
+
+	private final InputSpec spec;
+	private final float[] mean;
+	private final float[] std;
+
+	/**
+	 * Creates a preprocessor.
+	 *
+	 * @param spec the model's input contract
+	 */
+	public SlicePreprocessor(InputSpec spec) {
+		this.spec = spec;
+		this.mean = spec.mean();
+		this.std = spec.std();
+	}
+
+	/** @return the input contract */
+	public InputSpec spec() {
+		return spec;
+	}
+
+	/**
+	 * Checks that a slice can be classified.
+	 *
+	 * @param slice the slice
+	 * @throws IllegalArgumentException naming the slice if it is too small or has NaN/infinite pixels
+	 */
+	public void check(Slice slice) {
+		int min = spec.minSliceSize();
+		if (slice.width() < min || slice.height() < min) {
+			throw new IllegalArgumentException(slice.describe() + " is " + slice.width() + "x" + slice.height()
+				+ " pixels; the model needs at least " + min + "x" + min);
+		}
+		float[] p = slice.pixels();
+		for (int i = 0; i < p.length; i++) {
+			if (!Float.isFinite(p[i])) {
+				int x = i % slice.width();
+				int y = i / slice.width();
+				throw new IllegalArgumentException(slice.describe() + " has a " + (Float.isNaN(p[i]) ? "NaN" : "infinite")
+					+ " pixel at x=" + x + ", y=" + y + "; replace non-finite values before classifying");
+			}
+		}
+	}
+
+	/**
+	 * Computes where a slice lands inside the model input.
+	 *
+	 * @param width slice width
+	 * @param height slice height
+	 * @return the placement
+	 */
+	public Placement placement(int width, int height) {
+		if (spec.resize() == InputSpec.Resize.STRETCH) {
+			return new Placement(0, 0, spec.width(), spec.height());
+		}
+		double scale = Math.min((double) spec.width() / width, (double) spec.height() / height);
+		int w = Math.max(1, (int) Math.round(width * scale));
+		int h = Math.max(1, (int) Math.round(height * scale));
+		return new Placement((spec.width() - w) / 2, (spec.height() - h) / 2, w, h);
+	}
+
+	/**
+	 * Writes the preprocessed slice into {@code dest} at {@code offset} (channel-first, 3 x H x W).
+	 *
+	 * @param slice the slice
+	 * @param dest destination array
+	 * @param offset index of the first value to write
+	 * @throws IllegalArgumentException if the slice fails {@link #check(Slice)}
+	 */
+	public void preprocess(Slice slice, float[] dest, int offset) {
+		check(slice);
+		float[] unit = spec.intensity().apply(slice.pixels());
+		Placement p = placement(slice.width(), slice.height());
+		float[] resized = Resampling.resize(unit, slice.width(), slice.height(), p.width(), p.height());
+		int iw = spec.width();
+		int plane = iw * spec.height();
+		for (int c = 0; c < 3; c++) {
+			int base = offset + c * plane;
+			float m = mean[c];
+			float inv = 1f / std[c];
+			// Padding (letterbox) is black, i.e. 0 before normalisation.
+			float pad = -m * inv;
+			if (p.width() != iw || p.height() != spec.height()) {
+				java.util.Arrays.fill(dest, base, base + plane, pad);
+			}
+			for (int y = 0; y < p.height(); y++) {
+				int src = y * p.width();
+				int dst = base + (y + p.y()) * iw + p.x();
+				for (int x = 0; x < p.width(); x++) {
+					dest[dst + x] = (resized[src + x] - m) * inv;
+				}
+			}
+		}
+	}
+
+	/**
+	 * The rectangle of the model input that a slice occupies after resizing.
+	 *
+	 * @param x left edge in input pixels
+	 * @param y top edge in input pixels
+	 * @param width width in input pixels
+	 * @param height height in input pixels
+	 */
+	public record Placement(int x, int y, int width, int height) {}
+}

@@ -1,0 +1,235 @@
+package org.medcnn.core.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoBatchifyTranslator;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.TranslatorContext;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A model package loaded into the engine on one device: the TorchScript trunk plus the linear head.
+ * <p>
+ * Thread safety: the loaded model may be shared; each caller opens its own {@link Session}
+ * (a DJL {@code Predictor} is not thread-safe) and closes it.
+ */
+public final class ClassifierModel implements AutoCloseable {
+
+	private static final Logger LOG = LoggerFactory.getLogger(ClassifierModel.class);
+
+	private final ModelPackage pkg;
+	private final ZooModel<NDList, NDList> trunk;
+	private final Device device;
+	private final String fallbackWarning;
+
+	private ClassifierModel(ModelPackage pkg, ZooModel<NDList, NDList> trunk, Device device, String fallbackWarning) {
+		this.pkg = pkg;
+		this.trunk = trunk;
+		this.device = device;
+		this.fallbackWarning = fallbackWarning;
+	}
+
+	/**
+	 * Loads a package on the requested device, falling back to the CPU (with a logged warning) when
+	 * the GPU cannot be used.
+	 *
+	 * @param pkg the verified package
+	 * @param spec the requested device
+	 * @return the loaded model
+	 * @throws ModelLoadException naming the trunk file when it is not TorchScript or does not give a
+	 *         feature map that fits the head
+	 */
+	public static ClassifierModel load(ModelPackage pkg, DeviceSpec spec) throws ModelLoadException {
+		EnginePolicy.Resolution res = EnginePolicy.resolve(spec);
+		String warning = res.warning();
+		if (warning != null) LOG.warn(warning);
+		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), warning);
+		try {
+			return loadOn(pkg, res.device(), null);
+		} catch (ModelLoadException e) {
+			if (e instanceof ContentException) throw e;
+			String w = "loading " + pkg.card().id() + " on " + res.device() + " failed (" + e.getMessage() + "); using cpu";
+			LOG.warn(w);
+			return loadOn(pkg, Device.cpu(), w);
+		}
+	}
+
+	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning) throws ModelLoadException {
+		java.nio.file.Path file = pkg.trunkFile();
+		Criteria<NDList, NDList> criteria = Criteria.builder()
+			.setTypes(NDList.class, NDList.class)
+			.optModelPath(file)
+			.optEngine(EnginePolicy.ENGINE)
+			.optDevice(device)
+			.optOption("mapLocation", "true")
+			.optTranslator(new NoopTranslator(null))
+			.build();
+		ZooModel<NDList, NDList> zoo;
+		try {
+			zoo = criteria.loadModel();
+		} catch (MalformedModelException | ModelNotFoundException | IOException | RuntimeException e) {
+			throw new ModelLoadException(file + ": not a loadable TorchScript file: " + firstLine(e), e);
+		}
+		ClassifierModel model = new ClassifierModel(pkg, zoo, device, warning);
+		try {
+			model.probe();
+		} catch (ModelLoadException | RuntimeException e) {
+			zoo.close();
+			throw e;
+		}
+		return model;
+	}
+
+	/** Runs one zero slice through the trunk and checks that its output fits the head. */
+	private void probe() throws ModelLoadException {
+		int w = pkg.card().input().width();
+		int h = pkg.card().input().height();
+		try (Session s = newSession()) {
+			s.pooledFeatures(new float[3 * w * h], 1);
+		} catch (TranslateException e) {
+			Throwable c = e.getCause() instanceof ContentException ? e.getCause() : e;
+			if (c instanceof ContentException ce) throw new ContentException(pkg.trunkFile() + ": " + ce.getMessage());
+			throw new ModelLoadException(pkg.trunkFile() + ": running the trunk on a " + w + "x" + h + " input failed: " + firstLine(e), e);
+		}
+	}
+
+	private static String firstLine(Throwable e) {
+		Throwable t = e;
+		while (t.getCause() != null && (t.getMessage() == null || t.getMessage().isBlank())) t = t.getCause();
+		String m = String.valueOf(t.getMessage());
+		int nl = m.indexOf('\n');
+		return nl > 0 ? m.substring(0, nl) : m;
+	}
+
+	/** @return the package */
+	public ModelPackage pkg() {
+		return pkg;
+	}
+
+	/** @return the device actually used */
+	public Device device() {
+		return device;
+	}
+
+	/** @return the device actually used, as shown in results ({@code cpu}, {@code gpu:0}) */
+	public String deviceName() {
+		return device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu";
+	}
+
+	/** @return why the requested device was not used, or null */
+	public String fallbackWarning() {
+		return fallbackWarning;
+	}
+
+	/**
+	 * Opens an inference session; close it after use. Not thread-safe; one per thread.
+	 *
+	 * @return the session
+	 */
+	public Session newSession() {
+		return new Session(trunk.newPredictor(new PooledTranslator(pkg.head().features())));
+	}
+
+	@Override
+	public void close() {
+		trunk.close();
+	}
+
+	/** Inference over batches of preprocessed slices. */
+	public final class Session implements AutoCloseable {
+		private final Predictor<TensorBatch, float[]> predictor;
+
+		private Session(Predictor<TensorBatch, float[]> predictor) {
+			this.predictor = predictor;
+		}
+
+		/**
+		 * Runs the trunk and global average pooling.
+		 *
+		 * @param data n preprocessed slices, each 3 x H x W, contiguous
+		 * @param n number of slices in {@code data}
+		 * @return n x F pooled features, row-major
+		 * @throws TranslateException if the engine fails
+		 */
+		public float[] pooledFeatures(float[] data, int n) throws TranslateException {
+			return predictor.predict(new TensorBatch(data, n, pkg.card().input().height(), pkg.card().input().width()));
+		}
+
+		/**
+		 * Runs trunk and head.
+		 *
+		 * @param data n preprocessed slices, each 3 x H x W, contiguous
+		 * @param n number of slices in {@code data}
+		 * @return n rows of C logits
+		 * @throws TranslateException if the engine fails
+		 */
+		public float[][] logits(float[] data, int n) throws TranslateException {
+			float[] pooled = pooledFeatures(data, n);
+			LinearHead head = pkg.head();
+			int f = head.features();
+			float[][] out = new float[n][];
+			for (int i = 0; i < n; i++) out[i] = head.logits(Arrays.copyOfRange(pooled, i * f, (i + 1) * f));
+			return out;
+		}
+
+		@Override
+		public void close() {
+			predictor.close();
+		}
+	}
+
+	/** A contiguous batch of preprocessed slices. */
+	record TensorBatch(float[] data, int n, int height, int width) {}
+
+	/** Trunk output that does not fit the package (wrong rank or channels): never retried on another device. */
+	static final class ContentException extends ModelLoadException {
+		private static final long serialVersionUID = 1L;
+
+		ContentException(String message) {
+			super(message);
+		}
+	}
+
+	/** Feeds a batch to the trunk and pools its feature map; we batch ourselves, so no batchifier. */
+	private static final class PooledTranslator implements NoBatchifyTranslator<TensorBatch, float[]> {
+		private final int features;
+
+		PooledTranslator(int features) {
+			this.features = features;
+		}
+
+		@Override
+		public NDList processInput(TranslatorContext ctx, TensorBatch b) {
+			int size = b.n() * 3 * b.height() * b.width();
+			NDArray x = ctx.getNDManager().create(FloatBuffer.wrap(b.data(), 0, size), new Shape(b.n(), 3, b.height(), b.width()));
+			return new NDList(x);
+		}
+
+		@Override
+		public float[] processOutput(TranslatorContext ctx, NDList list) throws ContentException {
+			if (list.isEmpty()) throw new ContentException("trunk returned no output");
+			NDArray f = list.get(0);
+			Shape s = f.getShape();
+			if (s.dimension() != 4) {
+				throw new ContentException("trunk output has shape " + s + " (rank " + s.dimension() + "); a trunk must return a rank-4 feature map N x C x h x w");
+			}
+			if (s.get(1) != features) {
+				throw new ContentException("trunk output has " + s.get(1) + " channels but the head expects " + features);
+			}
+			// PtNDArray.mean reduces one axis at a time.
+			return f.mean(new int[] {3}).mean(new int[] {2}).toFloatArray();
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package org.medcnn.core.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one place that decides the deep-learning engine, the offline policy and the device.
+ * <p>
+ * MedCNN runs PyTorch through DJL with the natives from the class path; nothing is ever downloaded:
+ * {@code ai.djl.offline} is forced to {@code true} before the engine is first touched.
+ */
+public final class EnginePolicy {
+
+	/** The DJL engine name used for TorchScript files. */
+	public static final String ENGINE = "PyTorch";
+
+	static {
+		System.setProperty("ai.djl.offline", "true");
+	}
+
+	private EnginePolicy() {}
+
+	/**
+	 * Makes sure the offline flag is set. Call before any DJL use; idempotent.
+	 */
+	public static void init() {
+		System.setProperty("ai.djl.offline", "true");
+	}
+
+	/**
+	 * Returns the PyTorch engine.
+	 *
+	 * @return the engine
+	 * @throws ModelLoadException if the engine or its natives cannot be loaded
+	 */
+	public static Engine engine() throws ModelLoadException {
+		init();
+		try {
+			return Engine.getEngine(ENGINE);
+		} catch (RuntimeException | UnsatisfiedLinkError e) {
+			throw new ModelLoadException("The PyTorch engine could not start (are the pytorch-native-cpu and pytorch-jni jars on the class path?): "
+				+ e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Chooses the device for a request.
+	 *
+	 * @param spec what the user asked for
+	 * @return the device and, when the request could not be met, the reason
+	 * @throws ModelLoadException if the engine cannot start
+	 */
+	public static Resolution resolve(DeviceSpec spec) throws ModelLoadException {
+		Engine engine = engine();
+		int gpus = gpuCount(engine);
+		switch (spec.kind()) {
+			case CPU:
+				return new Resolution(Device.cpu(), null);
+			case AUTO:
+				return gpus > 0 ? new Resolution(Device.gpu(0), null) : new Resolution(Device.cpu(), null);
+			default:
+				if (gpus == 0) return new Resolution(Device.cpu(), "device " + spec + " requested, but the engine sees no GPU (CPU natives or no CUDA); using cpu");
+				if (spec.gpuIndex() >= gpus) {
+					return new Resolution(Device.cpu(), "device " + spec + " requested, but only " + gpus + " GPU(s) are visible; using cpu");
+				}
+				return new Resolution(Device.gpu(spec.gpuIndex()), null);
+		}
+	}
+
+	private static int gpuCount(Engine engine) {
+		try {
+			return engine.getGpuCount();
+		} catch (EngineException | UnsatisfiedLinkError e) {
+			return 0;
+		}
+	}
+
+	/**
+	 * Describes the engine for {@code medcnn doctor} and the Engine Doctor command.
+	 *
+	 * @return ordered key/value pairs; the engine error is reported as a value, not thrown
+	 */
+	public static Map<String, String> describe() {
+		Map<String, String> out = new LinkedHashMap<>();
+		init();
+		out.put("ai.djl.offline", System.getProperty("ai.djl.offline"));
+		out.put("djl_version", String.valueOf(Engine.getDjlVersion()));
+		try {
+			Engine engine = engine();
+			out.put("engine", engine.getEngineName());
+			out.put("pytorch_version", engine.getVersion());
+			out.put("natives", nativesLocation());
+			int gpus = gpuCount(engine);
+			out.put("gpu_count", Integer.toString(gpus));
+			out.put("cuda", gpus > 0 ? "available" : "not available (CPU natives, or no CUDA driver)");
+			out.put("default_device", resolve(DeviceSpec.AUTO).device().toString());
+		} catch (ModelLoadException e) {
+			out.put("engine", "NOT AVAILABLE: " + e.getMessage());
+		}
+		out.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+		out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+		out.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+		return out;
+	}
+
+	private static String nativesLocation() {
+		try {
+			return ai.djl.pytorch.jni.LibUtils.getLibtorchPath();
+		} catch (RuntimeException | LinkageError e) {
+			return "unknown (" + e.getMessage() + ")";
+		}
+	}
+
+	/**
+	 * The chosen device.
+	 *
+	 * @param device the device to use
+	 * @param warning why the request was not met, or null
+	 */
+	public record Resolution(Device device, String warning) {}
+}

@@ -1,0 +1,339 @@
+package org.medcnn.core.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.medcnn.core.image.InputSpec;
+import org.medcnn.core.image.IntensityPolicy;
+
+/**
+ * The model card ({@code model.json}) of a model package: identity, classes in output order, input
+ * contract, files with their SHA-256, provenance, measured metrics, intended use and limitations.
+ * <p>
+ * Parsing is strict: unknown fields and missing required fields are errors that name the card file,
+ * so that a typo never silently changes how slices are preprocessed. The free-form sections
+ * ({@code provenance}, {@code metrics}, {@code sanity}) are kept as JSON.
+ */
+public final class ModelCard {
+
+	/** The format tag every card carries. */
+	public static final String FORMAT = "medcnn-model/1";
+
+	private static final Set<String> TOP = Set.of("format", "id", "version", "name", "description", "task", "modality",
+		"classes", "input", "trunk", "head", "provenance", "metrics", "sanity", "intended_use", "limitations", "license",
+		"citation", "authors", "examples");
+	private static final Set<String> TOP_REQUIRED = Set.of("format", "id", "version", "task", "classes", "input", "trunk", "head");
+	private static final Set<String> INPUT = Set.of("width", "height", "channels", "resize", "intensity", "mean", "std", "min_slice_size");
+	private static final Set<String> TRUNK = Set.of("file", "sha256", "output_channels");
+	private static final Set<String> HEAD = Set.of("file", "sha256", "format");
+	private static final Set<String> EXAMPLES = Set.of("file", "sha256");
+	private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+	private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
+	private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9._/-]+");
+	private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+	private final JsonObject json;
+	private final String id;
+	private final String version;
+	private final String task;
+	private final List<String> classes;
+	private final InputSpec input;
+	private final FileRef trunk;
+	private final FileRef head;
+	private final FileRef examples;
+	private final int trunkChannels;
+
+	private ModelCard(JsonObject json, Path source) throws ModelLoadException {
+		this.json = json;
+		String where = source == null ? "model card" : source.toString();
+		Reader r = new Reader(where);
+		r.checkKeys(json, "", TOP, TOP_REQUIRED);
+		String format = r.string(json, "format");
+		if (!FORMAT.equals(format)) throw r.error("format is '" + format + "', expected '" + FORMAT + "'");
+		id = r.string(json, "id");
+		if (!ID.matcher(id).matches()) throw r.error("id '" + id + "' must be lower-case letters, digits, '.', '_' or '-'");
+		version = r.string(json, "version");
+		task = r.string(json, "task");
+		if (!"slice-classification".equals(task)) throw r.error("task '" + task + "' is not supported (expected 'slice-classification')");
+		classes = r.classes(json);
+		input = r.input(r.object(json, "input"));
+		JsonObject t = r.object(json, "trunk");
+		r.checkKeys(t, "trunk.", TRUNK, Set.of("file", "sha256"));
+		trunk = r.fileRef(t, "trunk");
+		trunkChannels = t.has("output_channels") ? r.positiveInt(t, "output_channels", "trunk.") : -1;
+		JsonObject h = r.object(json, "head");
+		r.checkKeys(h, "head.", HEAD, Set.of("file", "sha256", "format"));
+		String headFormat = r.string(h, "format");
+		if (!LinearHead.FORMAT.equals(headFormat)) throw r.error("head.format '" + headFormat + "' is not supported (expected '" + LinearHead.FORMAT + "')");
+		head = r.fileRef(h, "head");
+		if (json.has("examples")) {
+			JsonObject e = r.object(json, "examples");
+			r.checkKeys(e, "examples.", EXAMPLES, Set.of("file", "sha256"));
+			examples = r.fileRef(e, "examples");
+		} else {
+			examples = null;
+		}
+	}
+
+	/**
+	 * Reads and validates a card file.
+	 *
+	 * @param file the {@code model.json}
+	 * @return the card
+	 * @throws ModelLoadException naming the file and the problem
+	 */
+	public static ModelCard read(Path file) throws ModelLoadException {
+		if (!Files.isRegularFile(file)) throw new ModelLoadException(file + ": model card not found");
+		String text;
+		try {
+			text = Files.readString(file, StandardCharsets.UTF_8);
+		} catch (IOException e) {
+			throw new ModelLoadException(file + ": cannot read model card: " + e.getMessage(), e);
+		}
+		return parse(text, file);
+	}
+
+	/**
+	 * Parses and validates card text.
+	 *
+	 * @param text JSON text
+	 * @param source the file it came from, for messages; may be null
+	 * @return the card
+	 * @throws ModelLoadException naming the source and the problem
+	 */
+	public static ModelCard parse(String text, Path source) throws ModelLoadException {
+		JsonElement root;
+		try {
+			root = JsonParser.parseString(text);
+		} catch (JsonParseException e) {
+			throw new ModelLoadException((source == null ? "model card" : source) + ": not valid JSON: " + e.getMessage(), e);
+		}
+		if (!root.isJsonObject()) throw new ModelLoadException((source == null ? "model card" : source) + ": must be a JSON object");
+		return new ModelCard(root.getAsJsonObject(), source);
+	}
+
+	/** @return the model id, e.g. {@code brain-tumor-mri} */
+	public String id() {
+		return id;
+	}
+
+	/** @return the model version */
+	public String version() {
+		return version;
+	}
+
+	/** @return the display name, or the id when the card has none */
+	public String name() {
+		return json.has("name") ? json.get("name").getAsString() : id;
+	}
+
+	/** @return the modality, or an empty string */
+	public String modality() {
+		return json.has("modality") ? json.get("modality").getAsString() : "";
+	}
+
+	/** @return the task; always {@code slice-classification} for now */
+	public String task() {
+		return task;
+	}
+
+	/** @return class names in model output order, unmodifiable */
+	public List<String> classes() {
+		return classes;
+	}
+
+	/** @return the input contract */
+	public InputSpec input() {
+		return input;
+	}
+
+	/** @return the trunk file reference */
+	public FileRef trunk() {
+		return trunk;
+	}
+
+	/** @return the trunk's declared output channels, or -1 when the card does not say */
+	public int trunkChannels() {
+		return trunkChannels;
+	}
+
+	/** @return the head file reference */
+	public FileRef head() {
+		return head;
+	}
+
+	/** @return the examples table reference, or null when the package ships none */
+	public FileRef examples() {
+		return examples;
+	}
+
+	/**
+	 * Returns a free-form section as JSON.
+	 *
+	 * @param key e.g. {@code provenance}, {@code metrics}
+	 * @return a deep copy, or null if absent
+	 */
+	public JsonElement section(String key) {
+		JsonElement e = json.get(key);
+		return e == null ? null : e.deepCopy();
+	}
+
+	/** @return the whole card as pretty-printed JSON */
+	public String toJson() {
+		return GSON.toJson(json);
+	}
+
+	/**
+	 * A file of the package with its expected SHA-256.
+	 *
+	 * @param file path relative to the package folder
+	 * @param sha256 expected lower-case hex SHA-256
+	 */
+	public record FileRef(String file, String sha256) {}
+
+	/** Reads fields, throwing errors that name the card file and the field. */
+	private static final class Reader {
+		private final String where;
+
+		Reader(String where) {
+			this.where = where;
+		}
+
+		ModelLoadException error(String what) {
+			return new ModelLoadException(where + ": " + what);
+		}
+
+		void checkKeys(JsonObject o, String prefix, Set<String> known, Set<String> required) throws ModelLoadException {
+			List<String> unknown = new ArrayList<>();
+			for (String k : o.keySet()) if (!known.contains(k)) unknown.add(prefix + k);
+			if (!unknown.isEmpty()) {
+				Collections.sort(unknown);
+				throw error("unknown field(s) " + unknown + "; known fields are " + new java.util.TreeSet<>(known));
+			}
+			List<String> missing = new ArrayList<>();
+			for (String k : required) if (!o.has(k) || o.get(k).isJsonNull()) missing.add(prefix + k);
+			if (!missing.isEmpty()) {
+				Collections.sort(missing);
+				throw error("missing required field(s) " + missing);
+			}
+		}
+
+		String string(JsonObject o, String key) throws ModelLoadException {
+			JsonElement e = o.get(key);
+			if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString() || e.getAsString().isBlank()) {
+				throw error("field '" + key + "' must be a non-empty string");
+			}
+			return e.getAsString();
+		}
+
+		JsonObject object(JsonObject o, String key) throws ModelLoadException {
+			JsonElement e = o.get(key);
+			if (e == null || !e.isJsonObject()) throw error("field '" + key + "' must be an object");
+			return e.getAsJsonObject();
+		}
+
+		double number(JsonObject o, String key, String prefix) throws ModelLoadException {
+			JsonElement e = o.get(key);
+			if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) throw error("field '" + prefix + key + "' must be a number");
+			double v = e.getAsDouble();
+			if (!Double.isFinite(v)) throw error("field '" + prefix + key + "' must be finite");
+			return v;
+		}
+
+		int positiveInt(JsonObject o, String key, String prefix) throws ModelLoadException {
+			double v = number(o, key, prefix);
+			if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) throw error("field '" + prefix + key + "' must be a positive integer, got " + v);
+			return (int) v;
+		}
+
+		List<String> classes(JsonObject o) throws ModelLoadException {
+			JsonElement e = o.get("classes");
+			if (e == null || !e.isJsonArray()) throw error("field 'classes' must be an array of class names");
+			JsonArray a = e.getAsJsonArray();
+			if (a.size() < 2) throw error("field 'classes' needs at least 2 classes, got " + a.size());
+			List<String> out = new ArrayList<>();
+			Set<String> seen = new HashSet<>();
+			for (JsonElement c : a) {
+				if (!c.isJsonPrimitive() || !c.getAsJsonPrimitive().isString() || c.getAsString().isBlank()) {
+					throw error("field 'classes' must hold non-empty strings");
+				}
+				String name = c.getAsString();
+				if (!seen.add(name)) throw error("class '" + name + "' is listed twice");
+				out.add(name);
+			}
+			return Collections.unmodifiableList(out);
+		}
+
+		float[] triple(JsonObject o, String key) throws ModelLoadException {
+			JsonElement e = o.get(key);
+			if (e == null || !e.isJsonArray() || e.getAsJsonArray().size() != 3) throw error("field 'input." + key + "' must be an array of 3 numbers");
+			float[] v = new float[3];
+			for (int i = 0; i < 3; i++) {
+				JsonElement x = e.getAsJsonArray().get(i);
+				if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) throw error("field 'input." + key + "' must be an array of 3 numbers");
+				v[i] = x.getAsFloat();
+			}
+			return v;
+		}
+
+		InputSpec input(JsonObject in) throws ModelLoadException {
+			checkKeys(in, "input.", INPUT, Set.of("width", "height", "intensity"));
+			int w = positiveInt(in, "width", "input.");
+			int h = positiveInt(in, "height", "input.");
+			if (in.has("channels") && positiveInt(in, "channels", "input.") != 3) throw error("input.channels must be 3 (grey slices are fed as 3 equal channels)");
+			try {
+				InputSpec.Builder b = InputSpec.builder().setSize(w, h).setIntensity(intensity(object(in, "intensity")));
+				if (in.has("resize")) b.optResize(InputSpec.Resize.parse(string(in, "resize")));
+				if (in.has("mean") || in.has("std")) {
+					if (!in.has("mean") || !in.has("std")) throw error("input.mean and input.std go together");
+					b.optNormalize(triple(in, "mean"), triple(in, "std"));
+				}
+				if (in.has("min_slice_size")) b.optMinSliceSize(positiveInt(in, "min_slice_size", "input."));
+				return b.build();
+			} catch (IllegalArgumentException e) {
+				throw error("input: " + e.getMessage());
+			}
+		}
+
+		IntensityPolicy intensity(JsonObject o) throws ModelLoadException {
+			String policy = string(o, "policy");
+			switch (policy) {
+				case "range":
+					checkKeys(o, "input.intensity.", Set.of("policy", "min", "max"), Set.of("policy", "min", "max"));
+					return new IntensityPolicy.Range(number(o, "min", "input.intensity."), number(o, "max", "input.intensity."));
+				case "window":
+					checkKeys(o, "input.intensity.", Set.of("policy", "center", "width"), Set.of("policy", "center", "width"));
+					return new IntensityPolicy.Window(number(o, "center", "input.intensity."), number(o, "width", "input.intensity."));
+				case "percentile":
+					checkKeys(o, "input.intensity.", Set.of("policy", "low", "high"), Set.of("policy", "low", "high"));
+					return new IntensityPolicy.Percentile(number(o, "low", "input.intensity."), number(o, "high", "input.intensity."));
+				default:
+					throw error("input.intensity.policy '" + policy + "' is not one of range, window, percentile");
+			}
+		}
+
+		FileRef fileRef(JsonObject o, String what) throws ModelLoadException {
+			String file = string(o, "file");
+			if (!FILE_NAME.matcher(file).matches() || file.startsWith("/") || file.contains("..")) {
+				throw error(what + ".file '" + file + "' must be a relative path inside the package");
+			}
+			String sha = string(o, "sha256");
+			if (!SHA.matcher(sha).matches()) throw error(what + ".sha256 must be 64 lower-case hex digits");
+			return new FileRef(file, sha);
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package org.medcnn.core.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A verified model package folder: {@code model.json}, the TorchScript trunk, the linear head and
+ * optional examples. Opening checks every file's SHA-256 against the card and that the head fits the
+ * card's classes; the trunk itself is checked when the engine loads it ({@link ClassifierModel}).
+ */
+public final class ModelPackage {
+
+	/** The card file name inside a package folder. */
+	public static final String CARD = "model.json";
+
+	private final Path dir;
+	private final ModelCard card;
+	private final LinearHead head;
+	private final String sha256;
+
+	private ModelPackage(Path dir, ModelCard card, LinearHead head, String sha256) {
+		this.dir = dir;
+		this.card = card;
+		this.head = head;
+		this.sha256 = sha256;
+	}
+
+	/**
+	 * Opens and verifies a package folder.
+	 *
+	 * @param dir the folder holding {@code model.json}
+	 * @return the package
+	 * @throws ModelLoadException naming the file when something is missing, altered or inconsistent
+	 */
+	public static ModelPackage open(Path dir) throws ModelLoadException {
+		if (!Files.isDirectory(dir)) throw new ModelLoadException(dir + ": model folder not found");
+		Path cardFile = dir.resolve(CARD);
+		if (!Files.isRegularFile(cardFile)) throw new ModelLoadException(cardFile + ": model card not found (is " + dir + " a MedCNN model package?)");
+		ModelCard card = ModelCard.read(cardFile);
+		verify(dir, card.trunk(), "trunk");
+		verify(dir, card.head(), "head");
+		if (card.examples() != null) verify(dir, card.examples(), "examples");
+		Path headFile = dir.resolve(card.head().file());
+		LinearHead head = LinearHead.read(headFile);
+		if (head.classes() != card.classes().size()) {
+			throw new ModelLoadException(headFile + ": head has " + head.classes() + " classes but " + cardFile + " lists "
+				+ card.classes().size() + " " + card.classes());
+		}
+		if (card.trunkChannels() > 0 && card.trunkChannels() != head.features()) {
+			throw new ModelLoadException(headFile + ": head expects " + head.features() + " features but the card says the trunk gives "
+				+ card.trunkChannels());
+		}
+		String sha;
+		try {
+			sha = Hashes.sha256(cardFile);
+		} catch (IOException e) {
+			throw new ModelLoadException(cardFile + ": cannot read: " + e.getMessage(), e);
+		}
+		return new ModelPackage(dir.toAbsolutePath().normalize(), card, head, sha);
+	}
+
+	private static void verify(Path dir, ModelCard.FileRef ref, String what) throws ModelLoadException {
+		Path f = dir.resolve(ref.file());
+		if (!Files.isRegularFile(f)) throw new ModelLoadException(f + ": " + what + " file listed in " + CARD + " is missing");
+		String actual;
+		try {
+			actual = Hashes.sha256(f);
+		} catch (IOException e) {
+			throw new ModelLoadException(f + ": cannot read " + what + " file: " + e.getMessage(), e);
+		}
+		if (!actual.equals(ref.sha256())) {
+			throw new ModelLoadException(f + ": sha256 mismatch: " + CARD + " expects " + ref.sha256() + " but the file has " + actual
+				+ " (file changed or corrupted)");
+		}
+	}
+
+	/** @return the package folder, absolute */
+	public Path dir() {
+		return dir;
+	}
+
+	/** @return the card */
+	public ModelCard card() {
+		return card;
+	}
+
+	/** @return the head */
+	public LinearHead head() {
+		return head;
+	}
+
+	/** @return the trunk file */
+	public Path trunkFile() {
+		return dir.resolve(card.trunk().file());
+	}
+
+	/** @return SHA-256 of {@code model.json}, which pins every file of the package through their hashes */
+	public String sha256() {
+		return sha256;
+	}
+
+	/** @return the first 12 hex digits of {@link #sha256()}, as shown in results */
+	public String shortSha() {
+		return sha256.substring(0, 12);
+	}
+}

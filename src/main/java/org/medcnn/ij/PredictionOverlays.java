@@ -1,0 +1,87 @@
+package org.medcnn.ij;
+
+import ij.ImagePlus;
+import ij.gui.Overlay;
+import ij.gui.Roi;
+import ij.gui.TextRoi;
+import java.awt.Color;
+import java.awt.Font;
+import java.util.List;
+import java.util.Locale;
+import org.medcnn.core.classify.ClassificationRun;
+import org.medcnn.core.classify.Prediction;
+
+/**
+ * Draws predictions on an image's overlay: per slice, a text ROI with the predicted class and its
+ * confidence, in one colour per class, placed on its slice. The ROI Manager is never touched, and
+ * only MedCNN's own earlier ROIs are replaced; the user's overlay ROIs stay.
+ */
+public final class PredictionOverlays {
+
+	/** Prefix of the names of the ROIs this class adds. */
+	public static final String PREFIX = "medcnn-class:";
+
+	private static final Color[] PALETTE = {
+		new Color(230, 25, 75), new Color(60, 180, 75), new Color(255, 225, 25), new Color(0, 130, 200),
+		new Color(245, 130, 48), new Color(145, 30, 180), new Color(70, 240, 240), new Color(240, 50, 230)};
+
+	private PredictionOverlays() {}
+
+	/**
+	 * Returns the colour of a class.
+	 *
+	 * @param classIndex index in the model's classes
+	 * @return the colour
+	 */
+	public static Color colour(int classIndex) {
+		return PALETTE[classIndex % PALETTE.length];
+	}
+
+	/**
+	 * Adds the predictions of a run to the overlay of the image it came from.
+	 *
+	 * @param slices the source the run classified (gives the stack positions)
+	 * @param run the run, predictions in source order
+	 */
+	public static void add(ImagePlusSlices slices, ClassificationRun run) {
+		ImagePlus imp = slices.image();
+		Overlay ov = imp.getOverlay();
+		if (ov == null) ov = new Overlay();
+		for (int i = ov.size() - 1; i >= 0; i--) {
+			String n = ov.get(i).getName();
+			if (n != null && n.startsWith(PREFIX)) ov.remove(i);
+		}
+		int size = Math.max(12, Math.min(imp.getWidth(), imp.getHeight()) / 16);
+		Font font = new Font(Font.SANS_SERIF, Font.BOLD, size);
+		List<Prediction> preds = run.predictions();
+		for (int k = 0; k < preds.size(); k++) {
+			Prediction p = preds.get(k);
+			String text = String.format(Locale.ROOT, "%s %.2f", p.predicted(), p.confidence());
+			TextRoi roi = new TextRoi(Math.max(1, size / 4), Math.max(1, size / 4), text, font);
+			roi.setStrokeColor(colour(p.classIndex()));
+			roi.setAntiAlias(true);
+			roi.setName(PREFIX + p.slice() + ":" + p.predicted());
+			int[] czt = slices.hyperstackPosition(k);
+			if (czt != null) {
+				roi.setPosition(czt[0], czt[1], czt[2]);
+			} else {
+				roi.setPosition(slices.stackIndex(k));
+			}
+			ov.add(roi);
+		}
+		imp.setOverlay(ov);
+	}
+
+	/**
+	 * Counts MedCNN classification ROIs in an overlay.
+	 *
+	 * @param ov the overlay, may be null
+	 * @return the number of ROIs named with {@link #PREFIX}
+	 */
+	public static int count(Overlay ov) {
+		if (ov == null) return 0;
+		int n = 0;
+		for (Roi r : ov.toArray()) if (r.getName() != null && r.getName().startsWith(PREFIX)) n++;
+		return n;
+	}
+}

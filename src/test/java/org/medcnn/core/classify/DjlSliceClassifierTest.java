@@ -1,0 +1,183 @@
+package org.medcnn.core.classify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.medcnn.core.image.Slice;
+import org.medcnn.core.image.SliceSource;
+import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelPackage;
+import org.medcnn.core.progress.Cancellation;
+import org.medcnn.core.progress.ProgressListener;
+import org.medcnn.testing.Fixtures;
+
+class DjlSliceClassifierTest {
+
+	private static ClassifierModel model;
+
+	@BeforeAll
+	static void load() throws Exception {
+		model = ClassifierModel.load(ModelPackage.open(Fixtures.tinyModel()), DeviceSpec.CPU);
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	/** The 8-bit pattern of make_tiny_model.py, as physical values 0-255. */
+	static Slice pattern(int index) {
+		float[] px = new float[32 * 32];
+		for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) px[y * 32 + x] = (7 * x + 3 * y) % 256;
+		return new Slice(index, "pattern", 32, 32, px);
+	}
+
+	static Slice constant(int index, float v) {
+		float[] px = new float[32 * 32];
+		java.util.Arrays.fill(px, v);
+		return new Slice(index, "const" + v, 32, 32, px);
+	}
+
+	static SliceSource source(List<Slice> slices) {
+		return new SliceSource() {
+			@Override
+			public String name() {
+				return "test";
+			}
+
+			@Override
+			public int size() {
+				return slices.size();
+			}
+
+			@Override
+			public Slice get(int position) {
+				return slices.get(position);
+			}
+		};
+	}
+
+	@Test
+	void logitsMatchPyTorch() throws Exception {
+		// expected.csv was computed by PyTorch in make_tiny_model.py on the same net and inputs.
+		List<String> lines = Files.readAllLines(Fixtures.tinyModel().resolve("expected.csv"));
+		ClassificationRun run = new DjlSliceClassifier(model, 4, null)
+			.classify(source(List.of(pattern(1), constant(2, 64))), ProgressListener.NONE, Cancellation.NEVER);
+		for (int i = 0; i < 2; i++) {
+			String[] cells = lines.get(i + 1).split(",");
+			float[] logits = run.predictions().get(i).logits();
+			assertEquals(Float.parseFloat(cells[1]), logits[0], 1e-4, "dark logit of " + cells[0]);
+			assertEquals(Float.parseFloat(cells[2]), logits[1], 1e-4, "bright logit of " + cells[0]);
+		}
+		assertEquals("dark", run.predictions().get(1).predicted());
+		assertEquals("cpu", run.device());
+		assertEquals("tiny-brightness", run.modelId());
+	}
+
+	@Test
+	void batchSizeDoesNotChangeResults() throws Exception {
+		List<Slice> slices = new ArrayList<>();
+		for (int i = 1; i <= 7; i++) slices.add(constant(i, i * 30));
+		ClassificationRun one = new DjlSliceClassifier(model, 1, null).classify(source(slices), ProgressListener.NONE, Cancellation.NEVER);
+		ClassificationRun three = new DjlSliceClassifier(model, 3, null).classify(source(slices), ProgressListener.NONE, Cancellation.NEVER);
+		assertEquals(7, three.predictions().size());
+		for (int i = 0; i < 7; i++) {
+			assertEquals(i + 1, three.predictions().get(i).slice());
+			for (int c = 0; c < 2; c++) {
+				assertEquals(one.predictions().get(i).probabilities()[c], three.predictions().get(i).probabilities()[c], 1e-5);
+			}
+		}
+		assertEquals("dark", three.predictions().get(0).predicted());
+		assertEquals("bright", three.predictions().get(6).predicted());
+	}
+
+	@Test
+	void streamsSlicesAndReportsProgressPerBatch() throws Exception {
+		List<Slice> slices = new ArrayList<>();
+		for (int i = 1; i <= 10; i++) slices.add(constant(i, 100));
+		AtomicInteger maxAhead = new AtomicInteger();
+		AtomicInteger read = new AtomicInteger();
+		List<Long> done = new ArrayList<>();
+		SliceSource counting = new SliceSource() {
+			@Override
+			public String name() {
+				return "counting";
+			}
+
+			@Override
+			public int size() {
+				return slices.size();
+			}
+
+			@Override
+			public Slice get(int position) {
+				int r = read.incrementAndGet();
+				maxAhead.set(Math.max(maxAhead.get(), r - (done.isEmpty() ? 0 : done.get(done.size() - 1).intValue())));
+				return slices.get(position);
+			}
+		};
+		new DjlSliceClassifier(model, 4, null).classify(counting, (m, d, t) -> done.add(d), Cancellation.NEVER);
+		assertEquals(List.of(0L, 4L, 8L, 10L), done);
+		assertTrue(maxAhead.get() <= 4, "never reads more than one batch ahead, read " + maxAhead.get());
+	}
+
+	@Test
+	void cancellationStopsBetweenBatches() {
+		List<Slice> slices = new ArrayList<>();
+		for (int i = 1; i <= 10; i++) slices.add(constant(i, 100));
+		AtomicInteger batches = new AtomicInteger();
+		assertThrows(CancellationException.class, () -> new DjlSliceClassifier(model, 2, null)
+			.classify(source(slices), (m, d, t) -> batches.incrementAndGet(), () -> batches.get() >= 3));
+		assertEquals(3, batches.get(), "stopped after the second batch");
+	}
+
+	@Test
+	void emptySourceAndBadSlicesAreNamed() {
+		DjlSliceClassifier c = new DjlSliceClassifier(model, 2, null);
+		IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+			() -> c.classify(source(List.of()), ProgressListener.NONE, Cancellation.NEVER));
+		assertTrue(empty.getMessage().contains("no slices"), empty.getMessage());
+		float[] px = new float[32 * 32];
+		px[5 * 32 + 3] = Float.NaN;
+		IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+			() -> c.classify(source(List.of(constant(1, 3), new Slice(2, "bad", 32, 32, px))), ProgressListener.NONE, Cancellation.NEVER));
+		assertTrue(nan.getMessage().contains("slice 2") && nan.getMessage().contains("NaN") && nan.getMessage().contains("x=3, y=5"), nan.getMessage());
+		IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+			() -> c.classify(source(List.of(new Slice(1, "", 2, 2, new float[4]))), ProgressListener.NONE, Cancellation.NEVER));
+		assertTrue(small.getMessage().contains("slice 1") && small.getMessage().contains("at least 4x4"), small.getMessage());
+		assertThrows(IllegalArgumentException.class, () -> new DjlSliceClassifier(model, 0, null));
+	}
+
+	@Test
+	void gpuRequestOnCpuOnlyMachineFallsBackWithWarning() throws Exception {
+		org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "a GPU is visible");
+		try (ClassifierModel m = ClassifierModel.load(ModelPackage.open(Fixtures.tinyModel()), DeviceSpec.parse("gpu:1"))) {
+			assertEquals("cpu", m.deviceName());
+			assertTrue(m.fallbackWarning().contains("gpu:1"), m.fallbackWarning());
+			ClassificationRun run = new DjlSliceClassifier(m, 2, null).classify(source(List.of(constant(1, 200))), ProgressListener.NONE, Cancellation.NEVER);
+			assertEquals("cpu", run.device());
+			assertEquals(1, run.warnings().size());
+		}
+	}
+
+	@Test
+	void softmaxAndArgmax() {
+		float[] p = DjlSliceClassifier.softmax(new float[] {1000, 1000, 0});
+		assertEquals(0.5, p[0], 1e-6);
+		assertEquals(0.5, p[1], 1e-6);
+		assertEquals(0, p[2], 1e-6);
+		float[] q = DjlSliceClassifier.softmax(new float[] {0f, (float) Math.log(3)});
+		assertEquals(0.25, q[0], 1e-6);
+		assertEquals(1, DjlSliceClassifier.argmax(q));
+	}
+}

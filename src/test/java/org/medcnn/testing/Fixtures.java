@@ -1,0 +1,84 @@
+package org.medcnn.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/** Test fixtures: the tiny committed model, copies of it, and ../shared when present. */
+public final class Fixtures {
+
+	private Fixtures() {}
+
+	/** @return the committed tiny-brightness model package folder */
+	public static Path tinyModel() {
+		return resource("/models/tiny-brightness");
+	}
+
+	/**
+	 * Returns a test resource as a path.
+	 *
+	 * @param name resource name starting with '/'
+	 * @return the path
+	 */
+	public static Path resource(String name) {
+		try {
+			return Paths.get(Fixtures.class.getResource(name).toURI());
+		} catch (URISyntaxException | NullPointerException e) {
+			throw new IllegalStateException("missing test resource " + name, e);
+		}
+	}
+
+	/**
+	 * Copies the tiny model into a folder so a test can damage it.
+	 *
+	 * @param dir target parent folder
+	 * @return the copy
+	 */
+	public static Path copyTinyModel(Path dir) {
+		Path target = dir.resolve("tiny-brightness");
+		try {
+			Files.createDirectories(target);
+			try (Stream<Path> files = Files.list(tinyModel())) {
+				for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, target.resolve(f.getFileName()));
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return target;
+	}
+
+	/**
+	 * Returns the shared folder (../shared next to the checkout, or the {@code medcnn.shared} property),
+	 * skipping the calling test with a clear message when it is absent.
+	 *
+	 * @param sub a sub-path that must exist, e.g. {@code data/samples}
+	 * @return the path of the sub-path
+	 */
+	public static Path sharedOrSkip(String sub) {
+		String prop = System.getProperty("medcnn.shared");
+		Path shared = prop != null ? Paths.get(prop) : Paths.get("..", "shared").toAbsolutePath().normalize();
+		Path p = shared.resolve(sub);
+		Assumptions.assumeTrue(Files.exists(p), "skipped: " + p + " is absent (the shared data folder is only on CI and developer machines)");
+		return p;
+	}
+
+	/**
+	 * Deletes a folder tree (for tests that must clean up outside their temp folder).
+	 *
+	 * @param dir the folder
+	 */
+	public static void deleteTree(Path dir) {
+		if (!Files.exists(dir)) return;
+		try (Stream<Path> s = Files.walk(dir)) {
+			s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+}
