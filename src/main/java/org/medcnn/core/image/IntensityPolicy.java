@@ -128,6 +128,37 @@ public sealed interface IntensityPolicy {
 	}
 
 	/**
+	 * Parses a policy written as {@code percentile:LOW:HIGH}, {@code window:CENTER:WIDTH} or
+	 * {@code range:MIN:MAX}.
+	 *
+	 * @param text the text
+	 * @return the policy
+	 * @throws IllegalArgumentException naming the accepted forms
+	 */
+	public static IntensityPolicy parse(String text) {
+		String[] parts = text == null ? new String[0] : text.trim().split(":");
+		if (parts.length != 3) throw new IllegalArgumentException("intensity '" + text + "' must be percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX");
+		double a;
+		double b;
+		try {
+			a = Double.parseDouble(parts[1]);
+			b = Double.parseDouble(parts[2]);
+		} catch (NumberFormatException e) {
+			throw new IllegalArgumentException("intensity '" + text + "': numbers expected after the policy name");
+		}
+		switch (parts[0].toLowerCase(java.util.Locale.ROOT)) {
+			case "percentile":
+				return new Percentile(a, b);
+			case "window":
+				return new Window(a, b);
+			case "range":
+				return new Range(a, b);
+			default:
+				throw new IllegalArgumentException("intensity '" + text + "' must start with percentile, window or range");
+		}
+	}
+
+	/**
 	 * Returns the p-th percentile of sorted values, interpolating linearly between order statistics.
 	 *
 	 * @param sorted values in ascending order, at least one

@@ -75,28 +75,46 @@ public final class SlicePreprocessor {
 	 * @throws IllegalArgumentException if the slice fails {@link #check(Slice)}
 	 */
 	public void preprocess(Slice slice, float[] dest, int offset) {
+		normalize(unitImage(slice), dest, offset);
+	}
+
+	/**
+	 * Applies the intensity policy and resizes the slice into the model input frame: an H x W image in
+	 * [0, 1], padded with 0 (letterbox). Training augments this image before {@link #normalize}.
+	 *
+	 * @param slice the slice
+	 * @return H x W values, row-major
+	 * @throws IllegalArgumentException if the slice fails {@link #check(Slice)}
+	 */
+	public float[] unitImage(Slice slice) {
 		check(slice);
 		float[] unit = spec.intensity().apply(slice.pixels());
 		Placement p = placement(slice.width(), slice.height());
 		float[] resized = Resampling.resize(unit, slice.width(), slice.height(), p.width(), p.height());
 		int iw = spec.width();
-		int plane = iw * spec.height();
+		if (p.width() == iw && p.height() == spec.height()) return resized;
+		float[] framed = new float[iw * spec.height()];
+		for (int y = 0; y < p.height(); y++) {
+			System.arraycopy(resized, y * p.width(), framed, (y + p.y()) * iw + p.x(), p.width());
+		}
+		return framed;
+	}
+
+	/**
+	 * Replicates a unit image into 3 channels and applies the channel mean and std.
+	 *
+	 * @param unit H x W values from {@link #unitImage(Slice)}
+	 * @param dest destination array
+	 * @param offset index of the first value to write (3 x H x W values are written)
+	 */
+	public void normalize(float[] unit, float[] dest, int offset) {
+		int plane = spec.width() * spec.height();
+		if (unit.length != plane) throw new IllegalArgumentException("unit image has " + unit.length + " values, expected " + plane);
 		for (int c = 0; c < 3; c++) {
 			int base = offset + c * plane;
 			float m = mean[c];
 			float inv = 1f / std[c];
-			// Padding (letterbox) is black, i.e. 0 before normalisation.
-			float pad = -m * inv;
-			if (p.width() != iw || p.height() != spec.height()) {
-				java.util.Arrays.fill(dest, base, base + plane, pad);
-			}
-			for (int y = 0; y < p.height(); y++) {
-				int src = y * p.width();
-				int dst = base + (y + p.y()) * iw + p.x();
-				for (int x = 0; x < p.width(); x++) {
-					dest[dst + x] = (resized[src + x] - m) * inv;
-				}
-			}
+			for (int i = 0; i < plane; i++) dest[base + i] = (unit[i] - m) * inv;
 		}
 	}
 

@@ -1,0 +1,177 @@
+package org.medcnn.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import org.medcnn.core.image.IntensityPolicy;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.progress.Cancellation;
+import org.medcnn.core.train.ClassifierTrainer;
+import org.medcnn.core.train.EpochRecord;
+import org.medcnn.core.train.TrainingConfig;
+import org.medcnn.core.train.TrainingListener;
+import org.medcnn.core.train.TrainingResult;
+import org.medcnn.io.ImageSampleReader;
+import org.medcnn.io.TrainingOutputs;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code medcnn train}: transfer learning from a TorchScript trunk to a complete model package.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+	description = "Train a slice classifier (transfer learning) and write a model package with its card, history and test metrics.")
+public final class TrainCli implements Callable<Integer> {
+
+	@CommandLine.Spec
+	private CommandLine.Model.CommandSpec spec;
+
+	@Option(names = "--data-dir", paramLabel = "DIR", description = "Image folder with one sub-folder per class.")
+	private Path dataDir;
+
+	@Option(names = "--data-csv", paramLabel = "CSV", description = "Instead of --data-dir: a CSV with columns path,label[,group].")
+	private Path dataCsv;
+
+	@Option(names = "--output-dir", required = true, paramLabel = "DIR", description = "Folder of the new model package.")
+	private Path outputDir;
+
+	@Option(names = "--base-model", required = true, paramLabel = "PT|ID|DIR", description = "TorchScript trunk file, or a model package whose trunk is fine-tuned.")
+	private String baseModel;
+
+	@Option(names = "--model-id", description = "Id of the new model (default: the output folder name).")
+	private String modelId;
+
+	@Option(names = "--modality", defaultValue = "", description = "Modality written in the card, e.g. MRI or CT.")
+	private String modality;
+
+	@Option(names = "--data-description", description = "Data set name, source and citation for the card.")
+	private String dataDescription;
+
+	@Option(names = "--epochs", defaultValue = "8", description = "Maximum fine-tuning epochs; 0 trains the head only (default: ${DEFAULT-VALUE}).")
+	private int epochs;
+
+	@Option(names = "--head-epochs", defaultValue = "200", description = "Maximum head-only epochs on cached features (default: ${DEFAULT-VALUE}).")
+	private int headEpochs;
+
+	@Option(names = "--batch-size", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+	private int batchSize;
+
+	@Option(names = "--image-size", defaultValue = "224", description = "Square model input size (default: ${DEFAULT-VALUE}).")
+	private int imageSize;
+
+	@Option(names = "--learning-rate", defaultValue = "0.001", description = "Head learning rate; the trunk gets a tenth (default: ${DEFAULT-VALUE}).")
+	private double learningRate;
+
+	@Option(names = "--validation-fraction", defaultValue = "0.15", description = "Validation share of each class (default: ${DEFAULT-VALUE}).")
+	private double validationFraction;
+
+	@Option(names = "--test-fraction", defaultValue = "0.15", description = "Test share of each class (default: ${DEFAULT-VALUE}).")
+	private double testFraction;
+
+	@Option(names = "--group-regex", description = "Regex on the path relative to the data folder; its capture groups form the group key.")
+	private String groupRegex;
+
+	@Option(names = "--group-bin", defaultValue = "0", description = "Bin all-digit captures of --group-regex by this width (0: off).")
+	private int groupBin;
+
+	@Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Augment training images (default: on).")
+	private boolean augment;
+
+	@Option(names = "--flip", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Horizontal flips in augmentation (default: on).")
+	private boolean flip;
+
+	@Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+	private long seed;
+
+	@Option(names = "--near-duplicate-bits", defaultValue = "8", description = "dHash distance that makes two images near-duplicates (default: ${DEFAULT-VALUE}).")
+	private int nearDuplicateBits;
+
+	@Option(names = "--trainable-blocks", defaultValue = "5", description = "Top-level trunk blocks fine-tuned, from the end (default: ${DEFAULT-VALUE}).")
+	private int trainableBlocks;
+
+	@Option(names = "--patience", defaultValue = "3", description = "Fine-tuning early-stopping patience in epochs (default: ${DEFAULT-VALUE}).")
+	private int patience;
+
+	@Option(names = "--intensity", defaultValue = "percentile:0.5:99.5",
+		description = "Input intensity policy: percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX (default: ${DEFAULT-VALUE}).")
+	private String intensity;
+
+	@Option(names = "--examples-per-class", defaultValue = "3", description = "Test images per class copied into examples/ (default: ${DEFAULT-VALUE}).")
+	private int examplesPerClass;
+
+	@Option(names = "--overwrite", description = "Replace a model already in --output-dir.")
+	private boolean overwrite;
+
+	@Override
+	public Integer call() {
+		PrintWriter out = spec.commandLine().getOut();
+		PrintWriter err = spec.commandLine().getErr();
+		TrainingConfig cfg;
+		try {
+			if (dataDir == null && dataCsv == null) throw new IllegalArgumentException("give --data-dir or --data-csv");
+			cfg = TrainingConfig.builder().setDataDir(dataDir).optDataCsv(dataCsv).setOutputDir(outputDir).setBaseModel(baseModel).optModelId(modelId)
+				.optModality(modality).optDataDescription(dataDescription).optEpochs(epochs).optHeadEpochs(headEpochs).optBatchSize(batchSize)
+				.optImageSize(imageSize).optLearningRate(learningRate).optFractions(validationFraction, testFraction).optGroups(groupRegex, groupBin)
+				.optAugment(augment, flip).optSeed(seed).optNearDuplicateBits(nearDuplicateBits).optTrainableBlocks(trainableBlocks).optPatience(patience)
+				.optIntensity(IntensityPolicy.parse(intensity)).optOverwrite(overwrite).optExamplesPerClass(examplesPerClass).build();
+		} catch (IllegalArgumentException | NullPointerException e) {
+			err.println("medcnn train: " + e.getMessage());
+			return ExitCodes.USAGE;
+		}
+		TrainingListener listener = new TrainingListener() {
+			private int lastHeadEpochShown;
+
+			@Override
+			public void info(String message) {
+				out.println(message);
+				out.flush();
+			}
+
+			@Override
+			public void epoch(EpochRecord r) {
+				// The head phase runs hundreds of cheap epochs: show every 10th and the best ones.
+				if (r.phase().equals("head") && r.epoch() - lastHeadEpochShown < 10 && !r.best()) return;
+				if (r.phase().equals("head")) lastHeadEpochShown = r.epoch();
+				out.printf(Locale.ROOT, "%-8s epoch %3d  train loss %.4f acc %.3f  val loss %.4f acc %.3f  %.1fs%s%n", r.phase(), r.epoch(), r.trainLoss(),
+					r.trainAccuracy(), r.validationLoss(), r.validationAccuracy(), r.seconds(), r.best() ? "  *best" : "");
+				out.flush();
+			}
+
+			@Override
+			public void batch(String phase, int epoch, int batch, int batches, double loss, double accuracy) {
+				if (batch % 20 == 0 || batch == batches) {
+					out.printf(Locale.ROOT, "  %s epoch %d batch %d/%d loss %.4f acc %.3f%n", phase, epoch, batch, batches, loss, accuracy);
+					out.flush();
+				}
+			}
+		};
+		TrainingResult result;
+		try {
+			result = new ClassifierTrainer(cfg, new ImageSampleReader(), listener, Cancellation.NEVER).train();
+			TrainingOutputs.write(result, cfg.outputDir());
+		} catch (IllegalArgumentException e) {
+			err.println("medcnn train: " + e.getMessage());
+			return ExitCodes.BAD_INPUT;
+		} catch (ModelLoadException e) {
+			err.println("medcnn train: " + e.getMessage());
+			return ExitCodes.MODEL;
+		} catch (IOException e) {
+			err.println("medcnn train: " + e.getMessage());
+			return ExitCodes.OUTPUT;
+		} catch (CancellationException e) {
+			err.println("medcnn train: cancelled");
+			return ExitCodes.INTERNAL;
+		}
+		if (!result.skipped().isEmpty()) {
+			err.println("medcnn train: skipped " + result.skipped().size() + " unreadable image(s):");
+			result.skipped().stream().limit(20).forEach(s -> err.println("  " + s));
+		}
+		out.printf(Locale.ROOT, "model package written to %s in %.0f s%n", result.packageDir(), result.seconds());
+		if (result.test() != null) out.print(TrainingOutputs.summary(result.test()));
+		return ExitCodes.OK;
+	}
+}

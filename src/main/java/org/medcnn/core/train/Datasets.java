@@ -1,0 +1,127 @@
+package org.medcnn.core.train;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Lists labelled samples: an image folder with one sub-folder per class, or a CSV of
+ * {@code path,label[,group]}.
+ */
+public final class Datasets {
+
+	/** File name endings taken as images when scanning class folders. */
+	public static final Set<String> IMAGE_ENDINGS = Set.of(".tif", ".tiff", ".png", ".jpg", ".jpeg", ".dcm", ".dicom", ".bmp", ".gif");
+
+	private Datasets() {}
+
+	/**
+	 * Lists a class-folder data set: every sub-folder of {@code root} is a class, and every image file
+	 * below it (recursively) a sample. Hidden files and folders are ignored.
+	 *
+	 * @param root the data folder
+	 * @return samples sorted by class then path
+	 * @throws IOException if the folder cannot be listed
+	 * @throws IllegalArgumentException naming the folder if it is missing, has fewer than 2 classes, or
+	 *         a class folder holds no image files
+	 */
+	public static List<Sample> scanFolder(Path root) throws IOException {
+		if (!Files.isDirectory(root)) throw new IllegalArgumentException("data_dir " + root + ": folder not found");
+		List<Path> classDirs = new ArrayList<>();
+		try (Stream<Path> s = Files.list(root)) {
+			s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).forEach(classDirs::add);
+		}
+		Collections.sort(classDirs);
+		if (classDirs.size() < 2) {
+			throw new IllegalArgumentException("data_dir " + root + ": needs one sub-folder per class and at least 2 classes, found "
+				+ classDirs.size() + (classDirs.isEmpty() ? "" : " (" + classDirs.get(0).getFileName() + ")"));
+		}
+		List<Sample> out = new ArrayList<>();
+		for (Path dir : classDirs) {
+			String label = dir.getFileName().toString();
+			List<Path> files = new ArrayList<>();
+			try (Stream<Path> s = Files.walk(dir)) {
+				s.filter(Files::isRegularFile).filter(Datasets::isImageName).forEach(files::add);
+			}
+			if (files.isEmpty()) throw new IllegalArgumentException("class folder " + dir + " holds no image files (" + IMAGE_ENDINGS + ")");
+			Collections.sort(files);
+			for (Path f : files) out.add(new Sample(f, label, null));
+		}
+		return out;
+	}
+
+	private static boolean isImageName(Path p) {
+		String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+		if (n.startsWith(".")) return false;
+		for (String e : IMAGE_ENDINGS) if (n.endsWith(e)) return true;
+		return false;
+	}
+
+	/**
+	 * Reads a CSV with a header naming the columns {@code path}, {@code label} and optionally
+	 * {@code group}; relative paths are relative to the CSV's folder.
+	 *
+	 * @param csv the CSV file
+	 * @return the samples, in file order
+	 * @throws IOException if the file cannot be read
+	 * @throws IllegalArgumentException naming the file and line for a malformed row or missing column
+	 */
+	public static List<Sample> readCsv(Path csv) throws IOException {
+		List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+		if (lines.isEmpty()) throw new IllegalArgumentException(csv + ": empty CSV");
+		List<String> header = splitCsv(lines.get(0));
+		int pi = header.indexOf("path");
+		int li = header.indexOf("label");
+		int gi = header.indexOf("group");
+		if (pi < 0 || li < 0) throw new IllegalArgumentException(csv + ": header must name the columns path and label (and optionally group), got " + header);
+		List<Sample> out = new ArrayList<>();
+		Path base = csv.toAbsolutePath().getParent();
+		for (int i = 1; i < lines.size(); i++) {
+			if (lines.get(i).isBlank()) continue;
+			List<String> cells = splitCsv(lines.get(i));
+			if (cells.size() <= Math.max(pi, li)) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has " + cells.size() + " cells");
+			String label = cells.get(li).trim();
+			if (label.isEmpty()) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has an empty label");
+			String group = gi >= 0 && gi < cells.size() && !cells.get(gi).isBlank() ? cells.get(gi).trim() : null;
+			out.add(new Sample(base.resolve(cells.get(pi).trim()).normalize(), label, group));
+		}
+		if (out.stream().map(Sample::label).distinct().count() < 2) throw new IllegalArgumentException(csv + ": needs at least 2 classes");
+		return out;
+	}
+
+	/** Splits one CSV line (RFC 4180 quotes). */
+	static List<String> splitCsv(String line) {
+		List<String> out = new ArrayList<>();
+		StringBuilder sb = new StringBuilder();
+		boolean quoted = false;
+		for (int i = 0; i < line.length(); i++) {
+			char c = line.charAt(i);
+			if (quoted) {
+				if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+					sb.append('"');
+					i++;
+				} else if (c == '"') {
+					quoted = false;
+				} else {
+					sb.append(c);
+				}
+			} else if (c == '"') {
+				quoted = true;
+			} else if (c == ',') {
+				out.add(sb.toString());
+				sb.setLength(0);
+			} else {
+				sb.append(c);
+			}
+		}
+		out.add(sb.toString());
+		return out;
+	}
+}

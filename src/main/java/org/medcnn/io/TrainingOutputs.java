@@ -1,0 +1,107 @@
+package org.medcnn.io;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.ImageProcessor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.medcnn.core.eval.Metrics;
+import org.medcnn.core.train.EpochRecord;
+import org.medcnn.core.train.TrainingResult;
+
+/**
+ * Writes what a training run leaves next to its model package: {@code training_history.csv},
+ * {@code test_predictions.csv}, and {@code examples/stack.tif}, a stack of the example images of the
+ * most common size for trying the model in Fiji or with {@code medcnn classify}.
+ */
+public final class TrainingOutputs {
+
+	private TrainingOutputs() {}
+
+	/**
+	 * Writes the history, the test predictions and the example stack.
+	 *
+	 * @param result the training result
+	 * @param dir the package folder
+	 * @throws IOException if writing fails
+	 */
+	public static void write(TrainingResult result, Path dir) throws IOException {
+		StringBuilder h = new StringBuilder("phase,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds,best\n");
+		for (EpochRecord r : result.history()) {
+			h.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f,%.6f,%.3f,%b%n", r.phase(), r.epoch(), r.trainLoss(), r.trainAccuracy(),
+				r.validationLoss(), r.validationAccuracy(), r.seconds(), r.best()));
+		}
+		AtomicFiles.write(dir.resolve("training_history.csv"), true, tmp -> Files.writeString(tmp, h.toString(), StandardCharsets.UTF_8));
+		if (result.test() == null) return;
+		List<String> classes = result.test().classes();
+		StringBuilder p = new StringBuilder("file,slice,truth,predicted");
+		for (String c : classes) p.append(",p_").append(c);
+		p.append('\n');
+		for (TrainingResult.ImagePrediction ip : result.testPredictions()) {
+			p.append(PredictionCsv.quote(ip.file().toString())).append(',').append(ip.slice()).append(',').append(ip.truth()).append(',').append(ip.predicted());
+			for (float v : ip.probabilities()) p.append(String.format(Locale.ROOT, ",%.6f", v));
+			p.append('\n');
+		}
+		AtomicFiles.write(dir.resolve("test_predictions.csv"), true, tmp -> Files.writeString(tmp, p.toString(), StandardCharsets.UTF_8));
+		exampleStack(dir.resolve("examples"));
+	}
+
+	/** Stacks the example images that share the most common size, in expected.csv order. */
+	static void exampleStack(Path examples) throws IOException {
+		Path expected = examples.resolve("expected.csv");
+		if (!Files.exists(expected)) return;
+		List<String> lines = Files.readAllLines(expected, StandardCharsets.UTF_8);
+		List<ImagePlus> images = new ArrayList<>();
+		List<String> names = new ArrayList<>();
+		Map<String, Integer> sizes = new HashMap<>();
+		for (String line : lines.subList(1, lines.size())) {
+			String name = line.split(",")[0];
+			try {
+				ImagePlus imp = ImageFiles.open(examples.resolve(name));
+				images.add(imp);
+				names.add(name);
+				sizes.merge(imp.getWidth() + "x" + imp.getHeight() + "x" + imp.getBitDepth(), 1, Integer::sum);
+			} catch (ImageReadException e) {
+				// Unreadable examples cannot be stacked; the tests of the package report them.
+			}
+		}
+		String mode = sizes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+		if (mode == null) return;
+		ImageStack stack = null;
+		for (int i = 0; i < images.size(); i++) {
+			ImagePlus imp = images.get(i);
+			if (!(imp.getWidth() + "x" + imp.getHeight() + "x" + imp.getBitDepth()).equals(mode)) continue;
+			if (stack == null) stack = new ImageStack(imp.getWidth(), imp.getHeight());
+			ImageProcessor ip = imp.getProcessor();
+			stack.addSlice(names.get(i), ip);
+		}
+		ImagePlus st = new ImagePlus("examples", stack);
+		TiffOutput.save(st, examples.resolve("stack.tif"), true);
+	}
+
+	/**
+	 * Formats the headline test metrics.
+	 *
+	 * @param m the metrics
+	 * @return several lines of text
+	 */
+	public static String summary(Metrics m) {
+		StringBuilder sb = new StringBuilder();
+		sb.append(String.format(Locale.ROOT, "test (%d images): accuracy %.4f [%.4f, %.4f], balanced accuracy %.4f, macro F1 %.4f [%.4f, %.4f], macro AUC %.4f, ECE %.4f%n",
+			m.count(), m.accuracy(), m.accuracyCi()[0], m.accuracyCi()[1], m.balancedAccuracy(), m.macroF1(), m.macroF1Ci()[0], m.macroF1Ci()[1],
+			m.macroRocAuc(), m.ece()));
+		for (int k = 0; k < m.classes().size(); k++) {
+			sb.append(String.format(Locale.ROOT, "  %-12s precision %.4f recall %.4f F1 %.4f support %d AUC %.4f%n", m.classes().get(k), m.precision()[k],
+				m.recall()[k], m.f1()[k], m.support()[k], m.rocAuc()[k]));
+		}
+		sb.append("  confusion (rows true, columns predicted): ").append(java.util.Arrays.deepToString(m.confusion())).append('\n');
+		return sb.toString();
+	}
+}
