@@ -1,5 +1,6 @@
 package org.medcnn.cli;
 
+import java.io.PrintWriter;
 import org.medcnn.core.model.EnginePolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,8 +35,26 @@ public final class MedCnnCli implements Runnable {
 	 * @return the exit code
 	 */
 	public static int run(String... args) {
+		return execute(null, null, args);
+	}
+
+	/**
+	 * Runs the command line without exiting, writing to the given streams instead of stdout and stderr.
+	 *
+	 * @param out where normal output goes
+	 * @param err where error messages go
+	 * @param args the arguments
+	 * @return the exit code
+	 */
+	public static int run(PrintWriter out, PrintWriter err, String... args) {
+		return execute(out, err, args);
+	}
+
+	private static int execute(PrintWriter out, PrintWriter err, String[] args) {
 		EnginePolicy.init();
 		CommandLine cl = new CommandLine(new MedCnnCli());
+		if (out != null) cl.setOut(out);
+		if (err != null) cl.setErr(err);
 		cl.setExecutionExceptionHandler((ex, line, parsed) -> {
 			line.getErr().println("medcnn: internal error: " + ex);
 			return ExitCodes.INTERNAL;

@@ -1,0 +1,244 @@
+package org.medcnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.io.FileSaver;
+import ij.process.ByteProcessor;
+import ij.process.ShortProcessor;
+import java.awt.image.BufferedImage;
+import java.awt.image.WritableRaster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.testing.Fixtures;
+
+class ImageFilesTest {
+
+	@TempDir
+	Path dir;
+
+	private static void assertMessage(ImageReadException e, Path file, String... parts) {
+		String m = e.getMessage();
+		assertTrue(m.contains(file.toString()), "message names the file: " + m);
+		assertEquals(file, e.file());
+		for (String p : parts) assertTrue(m.contains(p), "message contains '" + p + "': " + m);
+	}
+
+	@Test
+	void tiffStackRoundTrip() throws Exception {
+		ImageStack st = new ImageStack(7, 5);
+		short[][] planes = new short[3][];
+		Random rnd = new Random(42);
+		for (int s = 0; s < 3; s++) {
+			planes[s] = new short[35];
+			for (int i = 0; i < 35; i++) planes[s][i] = (short) rnd.nextInt(65536);
+			st.addSlice("slice-" + (s + 1), new ShortProcessor(7, 5, planes[s].clone(), null));
+		}
+		Path file = dir.resolve("stack.tif");
+		assertTrue(new FileSaver(new ImagePlus("stack", st)).saveAsTiffStack(file.toString()));
+		ImagePlus imp = ImageFiles.open(file);
+		assertEquals(3, imp.getStackSize());
+		assertEquals(7, imp.getWidth());
+		assertEquals(5, imp.getHeight());
+		assertEquals(16, imp.getBitDepth());
+		for (int s = 0; s < 3; s++) {
+			assertArrayEquals(planes[s], (short[]) imp.getStack().getPixels(s + 1), "slice " + (s + 1));
+			assertEquals("slice-" + (s + 1), imp.getStack().getSliceLabel(s + 1));
+		}
+	}
+
+	private static BufferedImage grey(int w, int h, int[] values) {
+		BufferedImage bi = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+		WritableRaster r = bi.getRaster();
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) r.setSample(x, y, 0, values[y * w + x]);
+		return bi;
+	}
+
+	@Test
+	void pngIsLossless() throws Exception {
+		int[] v = new int[12 * 9];
+		for (int i = 0; i < v.length; i++) v[i] = (i * 29) % 256;
+		Path file = dir.resolve("grey.png");
+		assertTrue(ImageIO.write(grey(12, 9, v), "png", file.toFile()));
+		ImagePlus imp = ImageFiles.open(file);
+		assertEquals(1, imp.getStackSize());
+		assertEquals(12, imp.getWidth());
+		assertEquals(9, imp.getHeight());
+		assertEquals(8, imp.getBitDepth());
+		for (int i = 0; i < v.length; i++) assertEquals(v[i], imp.getProcessor().get(i), "pixel " + i);
+	}
+
+	@Test
+	void jpegOpensWithNearlyTheWrittenValues() throws Exception {
+		// Smooth content so that lossy compression stays close.
+		int w = 32;
+		int h = 24;
+		int[] v = new int[w * h];
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) v[y * w + x] = 40 + 4 * x + 2 * y;
+		Path file = dir.resolve("grey.jpg");
+		assertTrue(ImageIO.write(grey(w, h, v), "jpg", file.toFile()));
+		ImagePlus imp = ImageFiles.open(file);
+		assertEquals(w, imp.getWidth());
+		assertEquals(h, imp.getHeight());
+		double err = 0;
+		for (int i = 0; i < v.length; i++) err = Math.max(err, Math.abs(v[i] - imp.getProcessor().getPixelValue(i % w, i / w)));
+		assertTrue(err <= 12, "max JPEG error " + err);
+	}
+
+	@Test
+	void emptyFileIsNamedAsEmpty() throws Exception {
+		Path file = Files.createFile(dir.resolve("empty.tif"));
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
+		assertMessage(e, file, "empty");
+	}
+
+	@Test
+	void garbageNamedJpgIsRefused() throws Exception {
+		Path file = dir.resolve("photo.jpg");
+		Files.write(file, "this is not a picture at all, just text\n".repeat(20).getBytes());
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
+		assertMessage(e, file, "not a TIFF, PNG, JPEG or DICOM");
+	}
+
+	@Test
+	void truncatedJpegIsDamaged() throws Exception {
+		int[] v = new int[64 * 64];
+		for (int i = 0; i < v.length; i++) v[i] = (i * 7) % 256;
+		Path good = dir.resolve("good.jpg");
+		ImageIO.write(grey(64, 64, v), "jpg", good.toFile());
+		byte[] bytes = Files.readAllBytes(good);
+		byte[] head = new byte[40];
+		System.arraycopy(bytes, 0, head, 0, head.length);
+		Path file = dir.resolve("cut.jpg");
+		Files.write(file, head);
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
+		assertMessage(e, file, "JPEG");
+	}
+
+	@Test
+	void unknownContentIsRefused() throws Exception {
+		Path file = dir.resolve("volume.raw");
+		byte[] b = new byte[1000];
+		new Random(1).nextBytes(b);
+		b[0] = 1; // not a TIFF, PNG or JPEG signature
+		Files.write(file, b);
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
+		assertMessage(e, file, "unrecognised content", "Bio-Formats");
+	}
+
+	@Test
+	void missingFileAndFolder() {
+		Path missing = dir.resolve("nope.tif");
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(missing)), missing, "not found");
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(dir)), dir, "folder");
+	}
+
+	@Test
+	void garbageDcmIsRefused() throws Exception {
+		Path file = dir.resolve("broken.dcm");
+		Files.write(file, "not dicom either".getBytes());
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
+		assertMessage(e, file, "DICOM");
+	}
+
+	@Test
+	void compressedDicomNamesJpeg2000AndBioFormats() throws Exception {
+		Path file = Fixtures.sharedOrSkip("data/reader-samples/dicom/ct-osirix-cta-jpeg2000/osirix-toutatix-100.dcm");
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
+		assertMessage(e, file, "JPEG 2000", "1.2.840.10008.1.2.4.91", "Fiji", "Bio-Formats");
+	}
+
+	@Test
+	void uncompressedDicomOpens() throws Exception {
+		Path mr = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-pydicom/MR_small.dcm");
+		ImagePlus imp = ImageFiles.open(mr);
+		assertEquals(64, imp.getWidth());
+		assertEquals(64, imp.getHeight());
+		assertEquals(16, imp.getBitDepth());
+		assertTrue(imp.getInfoProperty().contains("0008,0060"), "DICOM header kept");
+		Path ct8 = Fixtures.sharedOrSkip("data/reader-samples/dicom/ct-gdcm-abdo/gdcm-CT-MONO2-8-abdo.dcm");
+		ImagePlus abdo = ImageFiles.open(ct8);
+		assertEquals(512, abdo.getWidth());
+		assertEquals(8, abdo.getBitDepth());
+	}
+
+	@Test
+	void dicomWithoutExtensionOpensByPreamble() throws Exception {
+		Path folder = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-siemens-mosaic-dcm_qa");
+		Path file;
+		try (var files = Files.list(folder)) {
+			file = files.sorted().findFirst().orElseThrow();
+		}
+		ImagePlus imp = ImageFiles.open(file);
+		assertEquals(384, imp.getWidth());
+	}
+
+	@Test
+	void transferSyntaxOfSamples() throws Exception {
+		Path base = Fixtures.sharedOrSkip("data/reader-samples/dicom");
+		String j2k = DicomHeaders.transferSyntax(base.resolve("ct-osirix-cta-jpeg2000/osirix-toutatix-100.dcm"));
+		assertEquals("1.2.840.10008.1.2.4.91", j2k);
+		assertFalse(DicomHeaders.isReadable(j2k));
+		assertEquals("JPEG 2000 (1.2.840.10008.1.2.4.91)", DicomHeaders.describe(j2k));
+		String ct = DicomHeaders.transferSyntax(base.resolve("ct-pydicom/CT_small.dcm"));
+		assertEquals("1.2.840.10008.1.2.1", ct);
+		assertTrue(DicomHeaders.isReadable(ct));
+		assertEquals("1.2.840.10008.1.2.1", DicomHeaders.transferSyntax(base.resolve("mr-pydicom/MR_small.dcm")));
+		// Implicit VR little endian; the UID value is padded with a NUL that must not survive.
+		assertEquals("1.2.840.10008.1.2", DicomHeaders.transferSyntax(base.resolve("ct-gdcm-abdo/gdcm-CT-MONO2-8-abdo.dcm")));
+	}
+
+	@Test
+	void transferSyntaxOfSyntheticHeaders() throws IOException {
+		assertTrue(DicomHeaders.isReadable(null), "no meta information: implicit VR little endian");
+		assertTrue(DicomHeaders.isReadable("1.2.840.10008.1.2.2"));
+		assertFalse(DicomHeaders.isReadable("1.2.840.10008.1.2.4.90"));
+		assertTrue(DicomHeaders.describe("1.2.840.10008.1.2.4.50").startsWith("JPEG Baseline"));
+		assertTrue(DicomHeaders.describe("9.9.9").startsWith("unknown transfer syntax"));
+		// A preamble, "DICM" and one meta element (0002,0010) UI with a padded value.
+		byte[] uid = "1.2.840.10008.1.2.5\0".getBytes();
+		byte[] b = new byte[132 + 8 + uid.length];
+		b[128] = 'D';
+		b[129] = 'I';
+		b[130] = 'C';
+		b[131] = 'M';
+		b[132] = 0x02;
+		b[134] = 0x10;
+		b[136] = 'U';
+		b[137] = 'I';
+		b[138] = (byte) uid.length;
+		System.arraycopy(uid, 0, b, 140, uid.length);
+		assertTrue(DicomHeaders.isDicom(b));
+		Path file = dir.resolve("rle.dcm");
+		Files.write(file, b);
+		assertEquals("1.2.840.10008.1.2.5", DicomHeaders.transferSyntax(file));
+		Path noMeta = dir.resolve("nometa.dcm");
+		Files.write(noMeta, new byte[10]);
+		assertNull(DicomHeaders.transferSyntax(noMeta));
+		assertFalse(DicomHeaders.isDicom(new byte[10]));
+		// And ImageFiles refuses it naming the compression.
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
+		assertMessage(e, file, "RLE Lossless");
+	}
+
+	@Test
+	void eightBitTiffSingleSlice() throws Exception {
+		byte[] px = new byte[4 * 4];
+		for (int i = 0; i < px.length; i++) px[i] = (byte) (i * 16);
+		Path file = dir.resolve("one.tiff");
+		assertTrue(new FileSaver(new ImagePlus("one", new ByteProcessor(4, 4, px.clone()))).saveAsTiff(file.toString()));
+		ImagePlus imp = ImageFiles.open(file);
+		assertArrayEquals(px, (byte[]) imp.getProcessor().getPixels());
+	}
+}
