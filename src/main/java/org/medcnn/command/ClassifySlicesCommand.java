@@ -4,7 +4,7 @@ import ij.ImagePlus;
 import ij.measure.ResultsTable;
 import java.awt.GraphicsEnvironment;
 import java.io.File;
-import java.util.List;
+import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import org.medcnn.core.classify.ClassificationException;
 import org.medcnn.core.classify.ClassificationRun;
@@ -13,10 +13,10 @@ import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
-import org.medcnn.core.model.ModelRepository;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.ij.PredictionOverlays;
 import org.medcnn.ij.ResultsTables;
+import org.medcnn.io.PredictionCsv;
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -29,7 +29,7 @@ import org.scijava.plugin.Plugin;
  * {@code Plugins > MedCNN > Classify Slices}: classifies every slice of the current image and returns
  * a table with one row per slice; optionally draws the predictions on the image's overlay.
  * <p>
- * Macro: {@code run("Classify Slices", "model=brain-tumor-mri device=auto batch_size=8 add_overlay=true");}
+ * Macro: {@code run("Classify Slices", "model=brain-tumor-mri device=auto batch_size=8 add_overlay=true results_csv=/out/x.csv");}
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Classify Slices", headless = true,
 	description = "Classify every slice of the current image with a MedCNN model. Hyperstacks: every Z and T of the current channel.")
@@ -65,6 +65,10 @@ public class ClassifySlicesCommand extends ContextCommand {
 		description = "Draw the predicted class and confidence on each slice (replaces earlier MedCNN labels only).")
 	private boolean add_overlay = true;
 
+	@Parameter(label = "Save table as CSV", required = false, style = "save", persist = false,
+		description = "Optional CSV file for the table (for headless runs); an existing file is never overwritten.")
+	private File results_csv;
+
 	@Parameter(label = "Results", type = ItemIO.OUTPUT)
 	private ResultsTable results;
 
@@ -82,6 +86,10 @@ public class ClassifySlicesCommand extends ContextCommand {
 			cancel("Classify Slices: " + e.getMessage());
 			return;
 		}
+		if (results_csv != null && results_csv.exists()) {
+			cancel("Classify Slices: results_csv " + results_csv + " already exists; not overwritten (choose another file or delete it)");
+			return;
+		}
 		if (batch_size < 1 || batch_size > 1024) {
 			cancel("Classify Slices: batch_size must be between 1 and 1024, got " + batch_size);
 			return;
@@ -90,8 +98,7 @@ public class ClassifySlicesCommand extends ContextCommand {
 		ImagePlusSlices slices = new ImagePlusSlices(image, null);
 		ClassificationRun run;
 		try {
-			ModelProvider provider = models_dir == null ? models.provider()
-				: new ModelProvider(ModelRepository.withDefaults(List.of(models_dir.toPath())));
+			ModelProvider provider = models.provider(models_dir);
 			ClassifierModel loaded = provider.load(model, deviceSpec);
 			DjlSliceClassifier classifier = new DjlSliceClassifier(loaded, batch_size, () -> provider.cpuCopy(loaded));
 			run = classifier.classify(slices, this::status, this::isCanceled);
@@ -107,6 +114,15 @@ public class ClassifySlicesCommand extends ContextCommand {
 		// 4. convert and assign the outputs
 		results = ResultsTables.classification(run);
 		if (add_overlay) PredictionOverlays.add(slices, run);
+		if (results_csv != null) {
+			try {
+				PredictionCsv.write(run, results_csv.toPath(), false);
+			} catch (IOException e) {
+				log.error("Classify Slices: " + e.getMessage());
+				cancel("Classify Slices: " + e.getMessage());
+				return;
+			}
+		}
 		if (!GraphicsEnvironment.isHeadless()) results.show(ResultsTables.CLASSIFICATION_TITLE);
 		if (status != null) status.clearStatus();
 	}

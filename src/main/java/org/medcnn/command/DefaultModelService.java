@@ -1,6 +1,9 @@
 package org.medcnn.command;
 
+import java.io.File;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.scijava.plugin.Plugin;
@@ -14,17 +17,23 @@ import org.scijava.service.Service;
 @Plugin(type = Service.class)
 public class DefaultModelService extends AbstractService implements ModelService {
 
-	private ModelProvider provider;
+	private final Map<String, ModelProvider> providers = new HashMap<>();
 
 	@Override
-	public synchronized ModelProvider provider() {
-		if (provider == null) provider = new ModelProvider(ModelRepository.withDefaults(List.of()));
-		return provider;
+	public ModelProvider provider() {
+		return provider(null);
+	}
+
+	@Override
+	public synchronized ModelProvider provider(File modelsDir) {
+		String key = modelsDir == null ? "" : modelsDir.getAbsolutePath();
+		return providers.computeIfAbsent(key, k -> new ModelProvider(ModelRepository.withDefaults(
+			modelsDir == null ? List.of() : List.of(modelsDir.toPath()))));
 	}
 
 	@Override
 	public synchronized void dispose() {
-		if (provider != null) provider.close();
-		provider = null;
+		providers.values().forEach(ModelProvider::close);
+		providers.clear();
 	}
 }

@@ -9,6 +9,15 @@ import org.scijava.service.SciJavaService;
  */
 public interface ModelService extends SciJavaService {
 
-	/** @return the session's model provider */
+	/** @return the session's model provider over the default model folders */
 	ModelProvider provider();
+
+	/**
+	 * Returns the session's provider that searches an extra folder first; one per folder, kept for the
+	 * session so that its models also load once.
+	 *
+	 * @param modelsDir the extra folder, or null for the default provider
+	 * @return the provider
+	 */
+	ModelProvider provider(java.io.File modelsDir);
 }

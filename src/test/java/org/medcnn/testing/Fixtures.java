@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
@@ -66,6 +67,34 @@ public final class Fixtures {
 		Path p = shared.resolve(sub);
 		Assumptions.assumeTrue(Files.exists(p), "skipped: " + p + " is absent (the shared data folder is only on CI and developer machines)");
 		return p;
+	}
+
+		/**
+	 * Writes a tiny two-class PNG data set: "bright" slices around 170 and "dark" ones around 60, with
+	 * seeded noise and a disc that grows with the index (so no two images are near-duplicates).
+	 *
+	 * @param dir the data folder to create
+	 * @param n images per class
+	 * @return the data folder
+	 * @throws IOException if writing fails
+	 */
+	public static Path syntheticSet(Path dir, int n) throws IOException {
+		java.util.Random r = new java.util.Random(5);
+		for (String cls : List.of("bright", "dark")) {
+			Path d = Files.createDirectories(dir.resolve(cls));
+			for (int i = 0; i < n; i++) {
+				java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+				int base = cls.equals("bright") ? 170 : 60;
+				for (int y = 0; y < 32; y++) {
+					for (int x = 0; x < 32; x++) {
+						int v = base + r.nextInt(60) - 30 + ((x - 16) * (x - 16) + (y - 16) * (y - 16) < 40 + i ? 20 : 0);
+						img.getRaster().setSample(x, y, 0, Math.max(0, Math.min(255, v)));
+					}
+				}
+				javax.imageio.ImageIO.write(img, "png", d.resolve(cls + i + ".png").toFile());
+			}
+		}
+		return dir;
 	}
 
 	/**

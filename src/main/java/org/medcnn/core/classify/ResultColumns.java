@@ -34,7 +34,7 @@ public final class ResultColumns {
 	 * @return the column name
 	 */
 	public static String probabilityColumn(String className) {
-		return "p_" + className.replaceAll("[^A-Za-z0-9_]", "_");
+		return "p_" + org.medcnn.core.model.ModelCard.safeName(className);
 	}
 
 	/**

@@ -30,6 +30,7 @@ public final class Metrics {
 	private final double ece;
 	private final double[] accuracyCi;
 	private final double[] macroF1Ci;
+	private final double[][] reliability;
 
 	private Metrics(List<String> classes, int[] truth, float[][] probs, int bootstrap, long seed) {
 		this.classes = List.copyOf(classes);
@@ -49,6 +50,7 @@ public final class Metrics {
 		auc = new double[c];
 		for (int k = 0; k < c; k++) auc[k] = rocAuc(truth, probs, k);
 		ece = ece(truth, probs, pred);
+		reliability = reliability(truth, probs, pred);
 		double[][] ci = bootstrap(truth, pred, c, bootstrap, seed);
 		accuracyCi = ci[0];
 		macroF1Ci = ci[1];
@@ -187,6 +189,33 @@ public final class Metrics {
 		return e / truth.length;
 	}
 
+	static double[][] reliability(int[] truth, float[][] probs, int[] pred) {
+		int bins = ECE_BINS;
+		double[][] out = new double[bins][5];
+		for (int b = 0; b < bins; b++) {
+			out[b][0] = (double) b / bins;
+			out[b][1] = (double) (b + 1) / bins;
+		}
+		for (int i = 0; i < truth.length; i++) {
+			double p = probs[i][pred[i]];
+			int b = Math.min(bins - 1, (int) Math.floor(p * bins));
+			if (p > 0 && p * bins == Math.floor(p * bins)) b = Math.max(0, b - 1);
+			out[b][2] += p;
+			out[b][3] += truth[i] == pred[i] ? 1 : 0;
+			out[b][4]++;
+		}
+		for (double[] row : out) {
+			if (row[4] == 0) {
+				row[2] = Double.NaN;
+				row[3] = Double.NaN;
+			} else {
+				row[2] /= row[4];
+				row[3] /= row[4];
+			}
+		}
+		return out;
+	}
+
 	private static double[][] bootstrap(int[] truth, int[] pred, int c, int resamples, long seed) {
 		if (resamples <= 0) return new double[][] {{Double.NaN, Double.NaN}, {Double.NaN, Double.NaN}};
 		SplittableRandom r = new SplittableRandom(seed);
@@ -298,6 +327,16 @@ public final class Metrics {
 	/** @return expected calibration error ({@value #ECE_BINS} bins) */
 	public double ece() {
 		return ece;
+	}
+
+	/**
+	 * Returns the reliability diagram: per confidence bin, the mean confidence, the accuracy and the
+	 * number of samples (NaN means for empty bins).
+	 *
+	 * @return {@value #ECE_BINS} rows of {lower edge, upper edge, mean confidence, accuracy, count}
+	 */
+	public double[][] reliability() {
+		return reliability.clone();
 	}
 
 	/** @return bootstrap 95 % interval of the accuracy, {low, high} */

@@ -126,6 +126,17 @@ public final class ModelCard {
 		return new ModelCard(root.getAsJsonObject(), source);
 	}
 
+	/**
+	 * Returns a class name as used in column names: characters other than letters, digits and '_'
+	 * become '_'. Cards must not hold two classes with the same safe name.
+	 *
+	 * @param className the class name
+	 * @return the safe name
+	 */
+	public static String safeName(String className) {
+		return className.replaceAll("[^A-Za-z0-9_]", "_");
+	}
+
 	/** @return the model id, e.g. {@code brain-tumor-mri} */
 	public String id() {
 		return id;
@@ -267,12 +278,16 @@ public final class ModelCard {
 			if (a.size() < 2) throw error("field 'classes' needs at least 2 classes, got " + a.size());
 			List<String> out = new ArrayList<>();
 			Set<String> seen = new HashSet<>();
+			Set<String> columns = new HashSet<>();
 			for (JsonElement c : a) {
 				if (!c.isJsonPrimitive() || !c.getAsJsonPrimitive().isString() || c.getAsString().isBlank()) {
 					throw error("field 'classes' must hold non-empty strings");
 				}
 				String name = c.getAsString();
 				if (!seen.add(name)) throw error("class '" + name + "' is listed twice");
+				if (!columns.add(safeName(name))) {
+					throw error("classes " + out + " and '" + name + "' give the same column name '" + safeName(name) + "' in results; rename one");
+				}
 				out.add(name);
 			}
 			return Collections.unmodifiableList(out);

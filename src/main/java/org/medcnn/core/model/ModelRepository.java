@@ -96,7 +96,8 @@ public final class ModelRepository {
 		if (looksLikePath || Files.isDirectory(asPath)) return ModelPackage.open(asPath);
 		for (Path root : roots) {
 			Path dir = root.resolve(s);
-			if (Files.isRegularFile(dir.resolve(ModelPackage.CARD))) return ModelPackage.open(dir);
+			// A folder named like the id is taken only when its card carries that id.
+			if (Files.isRegularFile(dir.resolve(ModelPackage.CARD)) && s.equals(cardId(dir))) return ModelPackage.open(dir);
 		}
 		for (Entry e : list()) {
 			if (e.id().equals(s)) return ModelPackage.open(e.dir());
@@ -105,6 +106,15 @@ public final class ModelRepository {
 		for (Entry e : list()) ids.add(e.id());
 		throw new ModelLoadException("model '" + s + "' not found; searched " + roots + "; models available: "
 			+ (ids.isEmpty() ? "none" : ids));
+	}
+
+	private static String cardId(Path dir) {
+		try {
+			return ModelCard.read(dir.resolve(ModelPackage.CARD)).id();
+		} catch (ModelLoadException e) {
+			// A broken card under the right folder name: open it so the user sees what is wrong.
+			return dir.getFileName().toString();
+		}
 	}
 
 	/**

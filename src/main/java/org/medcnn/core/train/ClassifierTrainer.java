@@ -631,15 +631,23 @@ public final class ClassifierTrainer {
 		}
 
 		/**
-		 * Splits the trunk's parameters into top-level blocks (the first segment of their names) and
-		 * marks the last {@code n} blocks trainable, the others frozen.
+		 * Splits the trunk's parameters into top-level blocks and marks the last {@code n} blocks
+		 * trainable, the others frozen. A block is the first name segment after the prefix that all
+		 * parameter names share (for torchvision's {@code features.14.conv.0.0.weight}: {@code 14}).
 		 */
 		List<Parameter> unfreezeLast(int n) {
-			Map<String, List<Parameter>> blocks = new LinkedHashMap<>();
+			List<String> names = new ArrayList<>();
+			List<Parameter> all = new ArrayList<>();
 			for (var e : block.getParameters()) {
-				String name = e.getKey();
-				String top = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
-				blocks.computeIfAbsent(top, k -> new ArrayList<>()).add(e.getValue());
+				names.add(e.getKey());
+				all.add(e.getValue());
+			}
+			int common = commonSegments(names);
+			Map<String, List<Parameter>> blocks = new LinkedHashMap<>();
+			for (int i = 0; i < names.size(); i++) {
+				String[] seg = names.get(i).split("\\.");
+				String top = seg.length > common ? String.join(".", Arrays.copyOf(seg, common + 1)) : names.get(i);
+				blocks.computeIfAbsent(top, k -> new ArrayList<>()).add(all.get(i));
 			}
 			List<String> order = new ArrayList<>(blocks.keySet());
 			List<Parameter> trainable = new ArrayList<>();
@@ -651,6 +659,20 @@ public final class ClassifierTrainer {
 				}
 			}
 			return trainable;
+		}
+
+		/** Counts the leading name segments shared by all names (never all segments of a name). */
+		static int commonSegments(List<String> names) {
+			if (names.isEmpty()) return 0;
+			String[] first = names.get(0).split("\\.");
+			int k = first.length - 1;
+			for (String n : names) {
+				String[] s = n.split("\\.");
+				int j = 0;
+				while (j < k && j < s.length - 1 && s[j].equals(first[j])) j++;
+				k = j;
+			}
+			return k;
 		}
 
 		byte[] save() {
@@ -735,7 +757,7 @@ public final class ClassifierTrainer {
 			opt.add(new Adam(wArr, cfg.learningRate / 10, cfg.weightDecay));
 			trainable.add(bArr);
 			opt.add(new Adam(bArr, cfg.learningRate / 10, 0));
-			listener.info("fine-tuning phase: last " + cfg.trainableBlocks + " trunk block(s), " + params.size() + " parameter tensors, up to " + cfg.epochs + " epoch(s)");
+			listener.info("fine-tuning phase: last " + cfg.trainableBlocks + " trunk block(s), " + params.size() + " parameter tensor(s), up to " + cfg.epochs + " epoch(s)");
 
 			int per = pre.spec().tensorSize();
 			int h = pre.spec().height();

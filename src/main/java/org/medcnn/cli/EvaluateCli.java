@@ -1,0 +1,116 @@
+package org.medcnn.cli;
+
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.medcnn.core.eval.Evaluator;
+import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelProvider;
+import org.medcnn.core.model.ModelRepository;
+import org.medcnn.core.progress.Cancellation;
+import org.medcnn.core.train.Datasets;
+import org.medcnn.core.train.Sample;
+import org.medcnn.io.EvaluationOutputs;
+import org.medcnn.io.ImageSampleReader;
+import org.medcnn.io.TrainingOutputs;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code medcnn evaluate}: metrics of a model on a labelled image folder or CSV list.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+	description = "Evaluate a model on labelled images: per-class metrics, confusion matrix, predictions, reliability diagram data.")
+public final class EvaluateCli implements Callable<Integer> {
+
+	@CommandLine.Spec
+	private CommandLine.Model.CommandSpec spec;
+
+	@Option(names = "--model", required = true, paramLabel = "ID|DIR", description = "Model id or package folder.")
+	private String model;
+
+	@Option(names = "--data-dir", paramLabel = "DIR", description = "Image folder with one sub-folder per class.")
+	private Path dataDir;
+
+	@Option(names = "--data-csv", paramLabel = "CSV", description = "Instead of --data-dir: a test list with columns path,label[,group].")
+	private Path dataCsv;
+
+	@Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for metrics.csv, confusion.csv, predictions.csv, reliability.csv.")
+	private Path output;
+
+	@Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+	private String device;
+
+	@Option(names = "--batch-size", defaultValue = "16", description = "Slices per engine call (default: ${DEFAULT-VALUE}).")
+	private int batchSize;
+
+	@Option(names = "--seed", defaultValue = "42", description = "Bootstrap seed (default: ${DEFAULT-VALUE}).")
+	private long seed;
+
+	@Option(names = "--models-dir", paramLabel = "DIR", description = "Extra folder to search for model ids first.")
+	private List<Path> modelsDirs = new ArrayList<>();
+
+	@Option(names = "--overwrite", description = "Replace existing output files.")
+	private boolean overwrite;
+
+	@Override
+	public Integer call() {
+		PrintWriter out = spec.commandLine().getOut();
+		PrintWriter err = spec.commandLine().getErr();
+		DeviceSpec dev;
+		try {
+			dev = DeviceSpec.parse(device);
+			if ((dataDir == null) == (dataCsv == null)) throw new IllegalArgumentException("give exactly one of --data-dir and --data-csv");
+		} catch (IllegalArgumentException e) {
+			err.println("medcnn evaluate: " + e.getMessage());
+			return ExitCodes.USAGE;
+		}
+		List<Sample> samples;
+		try {
+			samples = dataCsv != null ? Datasets.readCsv(dataCsv) : Datasets.scanFolder(dataDir);
+		} catch (IOException | IllegalArgumentException e) {
+			err.println("medcnn evaluate: " + e.getMessage());
+			return ExitCodes.BAD_INPUT;
+		}
+		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
+			ClassifierModel loaded;
+			try {
+				loaded = provider.load(model, dev);
+			} catch (ModelLoadException e) {
+				err.println("medcnn evaluate: " + e.getMessage());
+				return ExitCodes.MODEL;
+			}
+			Evaluator.Evaluation ev;
+			try {
+				ev = new Evaluator(loaded, new ImageSampleReader(), batchSize).evaluate(samples, 1000, seed, (m, d, t) -> { }, Cancellation.NEVER);
+			} catch (IllegalArgumentException e) {
+				err.println("medcnn evaluate: " + e.getMessage());
+				return ExitCodes.BAD_INPUT;
+			} catch (TranslateException e) {
+				err.println("medcnn evaluate: inference failed: " + e.getMessage());
+				return ExitCodes.INFERENCE;
+			}
+			try {
+				EvaluationOutputs.write(ev, output, overwrite);
+			} catch (IOException e) {
+				err.println("medcnn evaluate: " + e.getMessage());
+				return ExitCodes.OUTPUT;
+			}
+			if (!ev.skipped().isEmpty()) {
+				err.println("medcnn evaluate: skipped " + ev.skipped().size() + " unreadable image(s):");
+				ev.skipped().stream().limit(20).forEach(s -> err.println("  " + s));
+			}
+			out.printf("model %s (%s) on %s%n", loaded.pkg().card().id(), loaded.pkg().shortSha(), dataCsv != null ? dataCsv : dataDir);
+			out.print(TrainingOutputs.summary(ev.metrics()));
+			out.println("wrote " + output.resolve("metrics.csv") + ", confusion.csv, predictions.csv, reliability.csv");
+			return ExitCodes.OK;
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package org.medcnn.command;
+
+import ai.djl.translate.TranslateException;
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import java.awt.GraphicsEnvironment;
+import java.io.File;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.medcnn.core.eval.Evaluator;
+import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.train.Datasets;
+import org.medcnn.core.train.Sample;
+import org.medcnn.ij.EvaluationTables;
+import org.medcnn.io.EvaluationOutputs;
+import org.medcnn.io.ImageSampleReader;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/**
+ * {@code Plugins > MedCNN > Evaluate Classifier}: per-class metrics with the overall rows, the
+ * confusion matrix, a reliability diagram, and per-image predictions written as CSV.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Evaluate Classifier", headless = true,
+	description = "Evaluate a model on labelled images (a class-folder data set or a CSV test list).")
+public class EvaluateClassifierCommand extends ContextCommand {
+
+	@Parameter
+	private ModelService models;
+
+	@Parameter
+	private LogService log;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(label = "Model", persist = false, description = "Model id or package folder.")
+	private String model = "brain-tumor-mri";
+
+	@Parameter(label = "Data folder (one sub-folder per class)", style = "directory", required = false, persist = false)
+	private File data_dir;
+
+	@Parameter(label = "Test list (CSV: path,label)", style = "open", required = false, persist = false)
+	private File test_list;
+
+	@Parameter(label = "Output folder for CSVs", style = "directory", required = false, persist = false,
+		description = "metrics.csv, confusion.csv, predictions.csv and reliability.csv are written here (optional).")
+	private File output_dir;
+
+	@Parameter(label = "Device", persist = false)
+	private String device = "auto";
+
+	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false)
+	private int batch_size = 16;
+
+	@Parameter(label = "Overwrite existing CSVs", persist = false)
+	private boolean overwrite = false;
+
+	@Parameter(label = "Metrics", type = ItemIO.OUTPUT)
+	private ResultsTable metrics;
+
+	@Parameter(label = "Confusion matrix", type = ItemIO.OUTPUT)
+	private ResultsTable confusion;
+
+	@Parameter(label = "Reliability diagram", type = ItemIO.OUTPUT)
+	private ImagePlus reliability;
+
+	@Override
+	public void run() {
+		List<Sample> samples;
+		DeviceSpec dev;
+		try {
+			dev = DeviceSpec.parse(device);
+			if ((data_dir == null) == (test_list == null)) throw new IllegalArgumentException("give exactly one of data_dir and test_list");
+			samples = test_list != null ? Datasets.readCsv(test_list.toPath()) : Datasets.scanFolder(data_dir.toPath());
+		} catch (IllegalArgumentException | IOException e) {
+			cancel("Evaluate Classifier: " + e.getMessage());
+			return;
+		}
+		Evaluator.Evaluation ev;
+		try {
+			ClassifierModel loaded = models.provider().load(model, dev);
+			ev = new Evaluator(loaded, new ImageSampleReader(), batch_size).evaluate(samples, 1000, 42,
+				(m, d, t) -> { if (status != null) status.showStatus((int) d, (int) t, m); }, this::isCanceled);
+			if (output_dir != null) EvaluationOutputs.write(ev, output_dir.toPath(), overwrite);
+		} catch (ModelLoadException | TranslateException | IllegalArgumentException | IOException e) {
+			log.error("Evaluate Classifier: " + e.getMessage());
+			cancel("Evaluate Classifier: " + e.getMessage());
+			return;
+		} catch (CancellationException e) {
+			cancel("Evaluate Classifier: cancelled");
+			return;
+		}
+		if (!ev.skipped().isEmpty()) log.warn("Evaluate Classifier: skipped " + ev.skipped().size() + " unreadable image(s), e.g. " + ev.skipped().get(0));
+		metrics = EvaluationTables.metrics(ev.metrics());
+		confusion = EvaluationTables.confusion(ev.metrics());
+		reliability = EvaluationTables.reliabilityPlot(ev.metrics()).getImagePlus();
+		if (!GraphicsEnvironment.isHeadless()) {
+			metrics.show("MedCNN Metrics");
+			confusion.show("MedCNN Confusion Matrix");
+		}
+	}
+
+	/** @return the metrics table after {@link #run()} */
+	public ResultsTable getMetrics() {
+		return metrics;
+	}
+}

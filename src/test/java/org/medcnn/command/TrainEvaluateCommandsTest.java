@@ -1,0 +1,91 @@
+package org.medcnn.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.core.model.ModelPackage;
+import org.medcnn.testing.Fixtures;
+import org.scijava.Context;
+import org.scijava.app.StatusService;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+import org.scijava.log.LogService;
+
+/** Train Classifier and Evaluate Classifier end to end on a tiny synthetic set, through CommandService. */
+class TrainEvaluateCommandsTest {
+
+	private static Context ctx;
+	private static CommandService commands;
+
+	@BeforeAll
+	static void context() {
+		ctx = new Context(CommandService.class, ModelService.class, StatusService.class, LogService.class);
+		commands = ctx.service(CommandService.class);
+	}
+
+	@AfterAll
+	static void dispose() {
+		ctx.dispose();
+	}
+
+	@Test
+	void trainThenEvaluate(@TempDir Path tmp) throws Exception {
+		Path data = Fixtures.syntheticSet(tmp.resolve("data"), 20);
+		File out = tmp.resolve("models/tiny-cmd").toFile();
+		CommandModule train = commands.run(TrainClassifierCommand.class, true, "data_dir", data.toFile(), "output_dir", out, "base_model",
+			Fixtures.tinyModel().resolve("trunk.pt").toString(), "epochs", 1, "batch_size", 8, "image_size", 32, "learning_rate", 0.01,
+			"validation_fraction", 0.2, "test_fraction", 0.2, "group_regex", "", "group_bin", 0, "augment", true, "flip", true,
+			"intensity", "range:0:255", "seed", 7L, "overwrite", false).get();
+		assertFalse(train.isCanceled(), String.valueOf(train.getCancelReason()));
+		ModelPackage pkg = ModelPackage.open(out.toPath());
+		assertEquals(List.of("bright", "dark"), pkg.card().classes());
+		ResultsTable history = (ResultsTable) train.getOutput("history");
+		assertTrue(history.size() >= 2, "history has the head epochs and the fine-tuning epoch");
+		assertEquals("finetune", history.getStringValue("phase", history.size() - 1));
+		ImagePlus plot = (ImagePlus) train.getOutput("history_plot");
+		assertNotNull(plot);
+		ResultsTable metrics = (ResultsTable) train.getOutput("test_metrics");
+		assertEquals("accuracy", metrics.getStringValue("name", 2));
+		assertTrue(Files.exists(out.toPath().resolve("training_history.csv")));
+
+		// Refuses to overwrite the model it just wrote.
+		CommandModule again = commands.run(TrainClassifierCommand.class, true, "data_dir", data.toFile(), "output_dir", out, "base_model",
+			Fixtures.tinyModel().resolve("trunk.pt").toString(), "epochs", 0, "image_size", 32, "intensity", "range:0:255").get();
+		assertTrue(again.isCanceled());
+		assertTrue(again.getCancelReason().contains("already holds a model"), again.getCancelReason());
+
+		File csvOut = tmp.resolve("eval").toFile();
+		CommandModule eval = commands.run(EvaluateClassifierCommand.class, true, "model", out.getPath(), "data_dir", data.toFile(), "output_dir", csvOut,
+			"device", "cpu", "batch_size", 4).get();
+		assertFalse(eval.isCanceled(), String.valueOf(eval.getCancelReason()));
+		ResultsTable m = (ResultsTable) eval.getOutput("metrics");
+		assertEquals("bright", m.getStringValue("name", 0));
+		assertEquals(40, (int) m.getValue("value", m.size() - 1), "images row");
+		ResultsTable conf = (ResultsTable) eval.getOutput("confusion");
+		assertEquals(40, (int) (conf.getValue("pred_bright", 0) + conf.getValue("pred_dark", 0) + conf.getValue("pred_bright", 1) + conf.getValue("pred_dark", 1)));
+		assertNotNull(eval.getOutput("reliability"));
+		for (String f : List.of("metrics.csv", "confusion.csv", "predictions.csv", "reliability.csv")) {
+			assertTrue(Files.exists(csvOut.toPath().resolve(f)), f);
+		}
+		assertEquals(41, Files.readAllLines(csvOut.toPath().resolve("predictions.csv")).size());
+
+		// A label that is not a class of the model is a clear error.
+		Files.createDirectories(data.resolve("grey"));
+		Files.copy(data.resolve("dark/dark0.png"), data.resolve("grey/g.png"));
+		CommandModule bad = commands.run(EvaluateClassifierCommand.class, true, "model", out.getPath(), "data_dir", data.toFile(), "device", "cpu").get();
+		assertTrue(bad.isCanceled());
+		assertTrue(bad.getCancelReason().contains("grey"), bad.getCancelReason());
+	}
+}
