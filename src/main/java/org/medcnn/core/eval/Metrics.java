@@ -173,8 +173,8 @@ public final class Metrics {
 		long[] count = new long[bins];
 		for (int i = 0; i < truth.length; i++) {
 			double p = probs[i][pred[i]];
-			int b = Math.min(bins - 1, (int) Math.floor(p * bins));
-			if (p > 0 && p * bins == Math.floor(p * bins)) b = Math.max(0, b - 1); // bins are (lo, hi]
+			// Bins are (lo, hi]: bin b holds b/bins < p <= (b+1)/bins, so a confidence of exactly 1 is in the last bin.
+			int b = Math.max(0, Math.min(bins - 1, (int) Math.ceil(p * bins) - 1));
 			conf[b] += p;
 			acc[b] += truth[i] == pred[i] ? 1 : 0;
 			count[b]++;
