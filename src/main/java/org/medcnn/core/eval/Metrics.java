@@ -45,7 +45,7 @@ public final class Metrics {
 		perClass(confusion, support, precision, recall, f1);
 		accuracy = accuracy(confusion);
 		balancedAccuracy = mean(recall, support);
-		macroF1 = mean(f1, null);
+		macroF1 = macroF1(confusion, f1);
 		auc = new double[c];
 		for (int k = 0; k < c; k++) auc[k] = rocAuc(truth, probs, k);
 		ece = ece(truth, probs, pred);
@@ -123,6 +123,29 @@ public final class Metrics {
 		for (int i = 0; i < v.length; i++) {
 			if (support != null && support[i] == 0) continue;
 			s += v[i];
+			k++;
+		}
+		return k == 0 ? Double.NaN : s / k;
+	}
+
+	/**
+	 * Macro F1 over the classes that occur in the truth or the predictions (scikit-learn's default label
+	 * set). A class that occurs in neither has an undefined F1, not a wrong one: counting it as 0 would
+	 * make a bootstrap resample that happens to miss a small class look like a failure, so even a
+	 * perfect classifier got a confidence interval below 1.
+	 *
+	 * @param m confusion matrix
+	 * @param f1 F1 per class
+	 * @return the macro F1, or NaN when no class occurs
+	 */
+	static double macroF1(long[][] m, double[] f1) {
+		double s = 0;
+		int k = 0;
+		for (int i = 0; i < m.length; i++) {
+			long seen = 0;
+			for (int j = 0; j < m.length; j++) seen += m[i][j] + m[j][i];
+			if (seen == 0) continue;
+			s += f1[i];
 			k++;
 		}
 		return k == 0 ? Double.NaN : s / k;
@@ -207,7 +230,7 @@ public final class Metrics {
 			double[] f = new double[c];
 			perClass(m, new long[c], pr, re, f);
 			accs[b] = accuracy(m);
-			f1s[b] = mean(f, null);
+			f1s[b] = macroF1(m, f);
 		}
 		return new double[][] {percentileInterval(accs), percentileInterval(f1s)};
 	}
@@ -272,7 +295,7 @@ public final class Metrics {
 		return support.clone();
 	}
 
-	/** @return macro F1: unweighted mean of the per-class F1 */
+	/** @return macro F1: unweighted mean of the per-class F1 over the classes in the truth or the predictions */
 	public double macroF1() {
 		return macroF1;
 	}
