@@ -46,7 +46,7 @@ public final class Metrics {
 		perClass(confusion, support, precision, recall, f1);
 		accuracy = accuracy(confusion);
 		balancedAccuracy = mean(recall, support);
-		macroF1 = mean(f1, null);
+		macroF1 = macroF1(confusion, f1);
 		auc = new double[c];
 		for (int k = 0; k < c; k++) auc[k] = rocAuc(truth, probs, k);
 		ece = ece(truth, probs, pred);
@@ -131,6 +131,29 @@ public final class Metrics {
 	}
 
 	/**
+	 * Macro F1 over the classes that occur in the truth or the predictions (scikit-learn's default label
+	 * set). A class that occurs in neither has an undefined F1, not a wrong one: counting it as 0 would
+	 * make a bootstrap resample that happens to miss a small class look like a failure, so even a
+	 * perfect classifier got a confidence interval below 1.
+	 *
+	 * @param m confusion matrix
+	 * @param f1 F1 per class
+	 * @return the macro F1, or NaN when no class occurs
+	 */
+	static double macroF1(long[][] m, double[] f1) {
+		double s = 0;
+		int k = 0;
+		for (int i = 0; i < m.length; i++) {
+			long seen = 0;
+			for (int j = 0; j < m.length; j++) seen += m[i][j] + m[j][i];
+			if (seen == 0) continue;
+			s += f1[i];
+			k++;
+		}
+		return k == 0 ? Double.NaN : s / k;
+	}
+
+	/**
 	 * One-vs-rest ROC AUC of one class: the probability that a random positive scores higher than a
 	 * random negative, ties counting one half (Mann-Whitney U).
 	 *
@@ -175,8 +198,8 @@ public final class Metrics {
 		long[] count = new long[bins];
 		for (int i = 0; i < truth.length; i++) {
 			double p = probs[i][pred[i]];
-			int b = Math.min(bins - 1, (int) Math.floor(p * bins));
-			if (p > 0 && p * bins == Math.floor(p * bins)) b = Math.max(0, b - 1); // bins are (lo, hi]
+			// Bins are (lo, hi]: bin b holds b/bins < p <= (b+1)/bins, so a confidence of exactly 1 is in the last bin.
+			int b = Math.max(0, Math.min(bins - 1, (int) Math.ceil(p * bins) - 1));
 			conf[b] += p;
 			acc[b] += truth[i] == pred[i] ? 1 : 0;
 			count[b]++;
@@ -236,7 +259,7 @@ public final class Metrics {
 			double[] f = new double[c];
 			perClass(m, new long[c], pr, re, f);
 			accs[b] = accuracy(m);
-			f1s[b] = mean(f, null);
+			f1s[b] = macroF1(m, f);
 		}
 		return new double[][] {percentileInterval(accs), percentileInterval(f1s)};
 	}
@@ -301,7 +324,7 @@ public final class Metrics {
 		return support.clone();
 	}
 
-	/** @return macro F1: unweighted mean of the per-class F1 */
+	/** @return macro F1: unweighted mean of the per-class F1 over the classes in the truth or the predictions */
 	public double macroF1() {
 		return macroF1;
 	}

@@ -35,9 +35,13 @@ public sealed interface IntensityPolicy {
 		 *
 		 * @param min value mapped to 0
 		 * @param max value mapped to 1
-		 * @throws IllegalArgumentException if max is not greater than min
+		 * @throws IllegalArgumentException if a bound is not finite or max is not greater than min
 		 */
 		public Range {
+			// NaN or infinite bounds would map every pixel to NaN or 0, which no model can use.
+			if (!Double.isFinite(min) || !Double.isFinite(max)) {
+				throw new IllegalArgumentException("intensity range: min and max must be finite numbers, got min=" + min + ", max=" + max);
+			}
 			if (!(max > min)) {
 				throw new IllegalArgumentException("intensity range: max (" + max + ") must be greater than min (" + min + ")");
 			}
@@ -67,11 +71,15 @@ public sealed interface IntensityPolicy {
 		 *
 		 * @param center window centre
 		 * @param width window width
-		 * @throws IllegalArgumentException if the width is not positive
+		 * @throws IllegalArgumentException if the centre is not finite or the width not positive and finite
 		 */
 		public Window {
 			if (!(width > 0)) {
 				throw new IllegalArgumentException("intensity window: width must be positive, got " + width);
+			}
+			// NaN or infinite values would map every pixel to NaN, which no model can use.
+			if (!Double.isFinite(center) || !Double.isFinite(width)) {
+				throw new IllegalArgumentException("intensity window: center and width must be finite numbers, got center=" + center + ", width=" + width);
 			}
 		}
 

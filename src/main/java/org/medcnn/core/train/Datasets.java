@@ -48,13 +48,19 @@ public final class Datasets {
 			String label = dir.getFileName().toString();
 			List<Path> files = new ArrayList<>();
 			try (Stream<Path> s = Files.walk(dir)) {
-				s.filter(Files::isRegularFile).filter(Datasets::isImageName).forEach(files::add);
+				s.filter(Files::isRegularFile).filter(p -> !inHiddenFolder(dir.relativize(p))).filter(Datasets::isImageName).forEach(files::add);
 			}
 			if (files.isEmpty()) throw new IllegalArgumentException("class folder " + dir + " holds no image files (" + IMAGE_ENDINGS + ")");
 			Collections.sort(files);
 			for (Path f : files) out.add(new Sample(f, label, null));
 		}
 		return out;
+	}
+
+	/** Whether a path below a class folder passes through a hidden folder (e.g. {@code .thumbs/a.png}). */
+	private static boolean inHiddenFolder(Path relative) {
+		for (int i = 0; i < relative.getNameCount() - 1; i++) if (relative.getName(i).toString().startsWith(".")) return true;
+		return false;
 	}
 
 	private static boolean isImageName(Path p) {
