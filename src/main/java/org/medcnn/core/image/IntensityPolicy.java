@@ -144,7 +144,7 @@ public sealed interface IntensityPolicy {
 	 * @throws IllegalArgumentException naming the accepted forms
 	 */
 	public static IntensityPolicy parse(String text) {
-		String[] parts = text == null ? new String[0] : text.trim().split(":");
+		String[] parts = text == null ? new String[0] : text.trim().split(":", -1);
 		if (parts.length != 3) throw new IllegalArgumentException("intensity '" + text + "' must be percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX");
 		double a;
 		double b;

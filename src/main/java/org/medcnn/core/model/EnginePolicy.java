@@ -18,16 +18,18 @@ public final class EnginePolicy {
 	public static final String ENGINE = "PyTorch";
 
 	static {
-		System.setProperty("ai.djl.offline", "true");
+		init();
 	}
 
 	private EnginePolicy() {}
 
 	/**
-	 * Makes sure the offline flag is set. Call before any DJL use; idempotent.
+	 * Makes sure the offline flag is set and the native allocator is tuned for inference
+	 * ({@link NativeAllocator}). Call before any DJL use; idempotent.
 	 */
 	public static void init() {
 		System.setProperty("ai.djl.offline", "true");
+		NativeAllocator.tune();
 	}
 
 	/**
@@ -88,6 +90,7 @@ public final class EnginePolicy {
 		init();
 		out.put("ai.djl.offline", System.getProperty("ai.djl.offline"));
 		out.put("djl_version", String.valueOf(Engine.getDjlVersion()));
+		out.put("allocator", NativeAllocator.tune());
 		try {
 			Engine engine = engine();
 			out.put("engine", engine.getEngineName());

@@ -76,6 +76,7 @@ public final class Augmenter {
 				// Inverse map: output pixel -> source position.
 				double sx = cos * dx + sin * dy + cx;
 				double sy = -sin * dx + cos * dy + cy;
+				if (sx < -0.5 || sy < -0.5 || sx > w - 0.5 || sy > h - 0.5) continue; // outside the image stays 0
 				double v = sample(unit, w, h, sx, sy);
 				v = (v - 0.5) * c + 0.5 + b;
 				out[y * w + x] = (float) (v < 0 ? 0 : v > 1 ? 1 : v);

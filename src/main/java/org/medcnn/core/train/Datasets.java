@@ -82,7 +82,10 @@ public final class Datasets {
 	public static List<Sample> readCsv(Path csv) throws IOException {
 		List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
 		if (lines.isEmpty()) throw new IllegalArgumentException(csv + ": empty CSV");
-		List<String> header = splitCsv(lines.get(0));
+		String first = lines.get(0);
+		if (first.startsWith("\uFEFF")) first = first.substring(1); // byte-order mark of spreadsheet exports
+		List<String> header = new ArrayList<>();
+		for (String h : splitCsv(first)) header.add(h.trim());
 		int pi = header.indexOf("path");
 		int li = header.indexOf("label");
 		int gi = header.indexOf("group");
@@ -93,6 +96,7 @@ public final class Datasets {
 			if (lines.get(i).isBlank()) continue;
 			List<String> cells = splitCsv(lines.get(i));
 			if (cells.size() <= Math.max(pi, li)) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has " + cells.size() + " cells");
+			if (cells.get(pi).isBlank()) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has an empty path");
 			String label = cells.get(li).trim();
 			if (label.isEmpty()) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has an empty label");
 			String group = gi >= 0 && gi < cells.size() && !cells.get(gi).isBlank() ? cells.get(gi).trim() : null;

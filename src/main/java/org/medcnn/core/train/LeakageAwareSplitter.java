@@ -100,6 +100,11 @@ public final class LeakageAwareSplitter {
 	 */
 	public Result split(List<Item> items, int classes) {
 		int n = items.size();
+		for (int i = 0; i < n; i++) {
+			Item it = items.get(i);
+			if (it.label() < 0 || it.label() >= classes) throw new IllegalArgumentException("item " + i + " has label " + it.label() + ", not in 0.." + (classes - 1));
+			if (it.pixelHash() == null || it.dhash() == null || it.dhash().length != 4) throw new IllegalArgumentException("item " + i + " lacks its hashes");
+		}
 		UnionFind exact = new UnionFind(n);
 		Map<String, Integer> byPixels = new HashMap<>();
 		for (int i = 0; i < n; i++) {

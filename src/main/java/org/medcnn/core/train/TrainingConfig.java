@@ -1,7 +1,6 @@
 package org.medcnn.core.train;
 
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.medcnn.core.image.IntensityPolicy;
@@ -40,12 +39,12 @@ public final class TrainingConfig {
 	final boolean overwrite;
 	final int examplesPerClass;
 
-	private TrainingConfig(Builder b) {
+	private TrainingConfig(Builder b, String id) {
 		dataDir = b.dataDir;
 		dataCsv = b.dataCsv;
 		outputDir = b.outputDir;
 		baseModel = b.baseModel;
-		modelId = b.modelId;
+		modelId = id;
 		modality = b.modality;
 		dataDescription = b.dataDescription;
 		epochs = b.epochs;
@@ -400,20 +399,22 @@ public final class TrainingConfig {
 		 */
 		public TrainingConfig build() {
 			if (dataDir == null && dataCsv == null) throw new IllegalArgumentException("data_dir: a class-folder data set or a CSV list is required");
-			Objects.requireNonNull(outputDir, "output_dir is required");
+			if (outputDir == null) throw new IllegalArgumentException("output_dir is required");
 			if (baseModel == null || baseModel.isBlank()) throw new IllegalArgumentException("base_model: a TorchScript trunk file or model package is required");
 			if (epochs < 0 || epochs > 1000) throw new IllegalArgumentException("epochs must be 0 to 1000, got " + epochs);
-			if (headEpochs < 1 || headEpochs > 10000) throw new IllegalArgumentException("head epochs must be 1 to 10000, got " + headEpochs);
+			if (headEpochs < 1 || headEpochs > 10000) throw new IllegalArgumentException("head_epochs must be 1 to 10000, got " + headEpochs);
 			if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch_size must be 1 to 512, got " + batchSize);
 			if (imageSize < 32 || imageSize > 1024) throw new IllegalArgumentException("image_size must be 32 to 1024, got " + imageSize);
 			if (!(learningRate > 0 && learningRate < 1)) throw new IllegalArgumentException("learning_rate must be in (0, 1), got " + learningRate);
-			if (groupBin < 0) throw new IllegalArgumentException("group bin must be 0 or positive, got " + groupBin);
-			if (trainableBlocks < 0) throw new IllegalArgumentException("trainable blocks must be 0 or more");
+			if (groupBin < 0) throw new IllegalArgumentException("group_bin must be 0 or positive, got " + groupBin);
+			if (trainableBlocks < 0) throw new IllegalArgumentException("trainable_blocks must be 0 or more");
 			if (patience < 1) throw new IllegalArgumentException("patience must be at least 1");
 			if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1)");
 			if (examplesPerClass < 0 || examplesPerClass > 50) throw new IllegalArgumentException("examples per class must be 0 to 50");
-			if (modelId == null || modelId.isBlank()) modelId = outputDir.toAbsolutePath().normalize().getFileName().toString();
-			if (!modelId.matches("[a-z0-9][a-z0-9._-]{0,63}")) throw new IllegalArgumentException("model id '" + modelId + "' must be lower-case letters, digits, '.', '_' or '-'");
+			String id = modelId == null || modelId.isBlank() ? outputDir.toAbsolutePath().normalize().getFileName().toString() : modelId;
+			if (!id.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+				throw new IllegalArgumentException("model id '" + id + "' must be lower-case letters, digits, '.', '_' or '-' (set it, or name output_dir so)");
+			}
 			if (groupRegex != null && !groupRegex.isBlank()) {
 				try {
 					Pattern.compile(groupRegex);
@@ -422,7 +423,7 @@ public final class TrainingConfig {
 				}
 			}
 			new LeakageAwareSplitter(validationFraction, testFraction, nearDuplicateBits, seed);
-			return new TrainingConfig(this);
+			return new TrainingConfig(this, id);
 		}
 	}
 }
