@@ -60,6 +60,9 @@ public final class BenchCli implements Callable<Integer> {
 	@Option(names = "--stack-slices", defaultValue = "64", description = "Slices of the synthetic 512x512 16-bit stack (default: ${DEFAULT-VALUE}).")
 	private int stackSlices;
 
+	@Option(names = "--throughput-only", hidden = true, description = "Print only 'batch slices/s' lines (used for the defaults run in a child JVM).")
+	private boolean throughputOnly;
+
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter out = spec.commandLine().getOut();
@@ -74,14 +77,23 @@ public final class BenchCli implements Callable<Integer> {
 		}
 		int w = loaded.pkg().card().input().width();
 		int h = loaded.pkg().card().input().height();
-		out.printf(Locale.ROOT, "medcnn bench: model %s (%s), trunk %s, input %dx%d, cpu, %d cores, %s%n", loaded.pkg().card().id(),
-			loaded.pkg().shortSha(), loaded.pkg().trunkFile(), w, h, Runtime.getRuntime().availableProcessors(), allocatorState());
-		double[] ours = new double[2];
 		int[] batches = {1, 8};
+		if (throughputOnly) {
+			for (int b : batches) out.printf(Locale.ROOT, "%d %.3f%n", b, throughput(loaded, b));
+			provider.close();
+			return ExitCodes.OK;
+		}
+		out.printf(Locale.ROOT, "medcnn bench: model %s (%s), trunk %s, input %dx%d, cpu, %d cores%n", loaded.pkg().card().id(),
+			loaded.pkg().shortSha(), loaded.pkg().trunkFile(), w, h, Runtime.getRuntime().availableProcessors());
+		out.printf(Locale.ROOT, "  allocator: %s%n", org.medcnn.core.model.NativeAllocator.tune());
+		double[] plainJava = defaultsInChildJvm(err);
+		double[] ours = new double[2];
 		for (int i = 0; i < batches.length; i++) {
 			ours[i] = throughput(loaded, batches[i]);
-			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s%n", ai.djl.engine.Engine.getDjlVersion(),
-				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), batches[i], ours[i]);
+			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%s%n", ai.djl.engine.Engine.getDjlVersion(),
+				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), batches[i], ours[i],
+				plainJava == null ? "" : String.format(Locale.ROOT, ", %.1f slices/s with glibc defaults (x%.2f)", plainJava[i], ours[i] / plainJava[i]));
+			out.flush();
 		}
 		JsonObject ref = pythonReference(loaded.pkg().trunkFile(), w, err);
 		if (ref != null) {
@@ -99,6 +111,34 @@ public final class BenchCli implements Callable<Integer> {
 			(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, Runtime.getRuntime().maxMemory() >> 20);
 		provider.close();
 		return ExitCodes.OK;
+	}
+
+	/** Runs the throughput part in a child JVM with -Dmedcnn.allocator=default (settings cannot be undone in-process). */
+	private double[] defaultsInChildJvm(PrintWriter err) {
+		try {
+			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Dmedcnn.allocator=default",
+				"-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench", "--throughput-only",
+				"--model", model, "--seconds", Double.toString(seconds)));
+			for (Path d : modelsDirs) cmd.addAll(List.of("--models-dir", d.toString()));
+			ProcessBuilder pb = new ProcessBuilder(cmd);
+			pb.environment().keySet().removeIf(k -> k.startsWith("MALLOC_"));
+			Process p = pb.redirectErrorStream(true).start();
+			String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (p.waitFor() != 0) throw new IOException(text.strip());
+			double[] r = new double[2];
+			for (String line : text.strip().split("\n")) {
+				String[] f = line.trim().split(" ");
+				if (f.length == 2 && f[0].equals("1")) r[0] = Double.parseDouble(f[1]);
+				if (f.length == 2 && f[0].equals("8")) r[1] = Double.parseDouble(f[1]);
+			}
+			return r;
+		} catch (IOException | RuntimeException e) {
+			err.println("  defaults run skipped: " + e.getMessage());
+			return null;
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			return null;
+		}
 	}
 
 	private double throughput(ClassifierModel m, int batch) throws TranslateException {
@@ -129,8 +169,13 @@ public final class BenchCli implements Callable<Integer> {
 			try (InputStream in = BenchCli.class.getResourceAsStream("/org/medcnn/bench/torch_reference.py")) {
 				Files.write(script, in.readAllBytes());
 			}
-			Process p = new ProcessBuilder(python, script.toString(), trunk.toString(), Integer.toString(size), Double.toString(seconds), "1", "8")
-				.redirectErrorStream(true).start();
+			ProcessBuilder pb = new ProcessBuilder(python, script.toString(), trunk.toString(), Integer.toString(size), Double.toString(seconds), "1", "8")
+				.redirectErrorStream(true);
+			// The same allocator settings as our fast path, through glibc's environment variables.
+			pb.environment().put("MALLOC_MMAP_THRESHOLD_", Integer.toString(32 << 20));
+			pb.environment().put("MALLOC_TRIM_THRESHOLD_", Integer.toString(Integer.MAX_VALUE));
+			pb.environment().put("MALLOC_TOP_PAD_", Integer.toString(1 << 30));
+			Process p = pb.start();
 			String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 			boolean done = p.waitFor(30 + (long) (seconds * 10), TimeUnit.SECONDS);
 			Files.deleteIfExists(script);
@@ -197,11 +242,6 @@ public final class BenchCli implements Callable<Integer> {
 			out.printf(Locale.ROOT, "  Classify Slices on a %dx512x512 16-bit stack (batch %d, best of 3): end to end %.0f ms, pure inference %.0f ms, overhead %.1f %%%n",
 				stackSlices, batch, best, bestPure, 100 * (best / bestPure - 1));
 		}
-	}
-
-	private static String allocatorState() {
-		String v = System.getenv("MALLOC_MMAP_THRESHOLD_");
-		return v == null ? "glibc allocator defaults" : "glibc allocator tuned (MALLOC_MMAP_THRESHOLD_=" + v + ")";
 	}
 
 	private static String peakRss() {

@@ -96,6 +96,15 @@ public final class TrainCli implements Callable<Integer> {
 	@Option(names = "--patience", defaultValue = "3", description = "Fine-tuning early-stopping patience in epochs (default: ${DEFAULT-VALUE}).")
 	private int patience;
 
+	@Option(names = "--finetune-lr-factor", defaultValue = "0.1", description = "Fine-tuning learning rate = this x --learning-rate, cosine-decayed (default: ${DEFAULT-VALUE}).")
+	private double finetuneFactor;
+
+	@Option(names = "--label-smoothing", defaultValue = "0.1", description = "Label smoothing in fine-tuning (default: ${DEFAULT-VALUE}).")
+	private double labelSmoothing;
+
+	@Option(names = "--weight-decay", defaultValue = "0.01", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+	private double weightDecay;
+
 	@Option(names = "--intensity", defaultValue = "percentile:0.5:99.5",
 		description = "Input intensity policy: percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX (default: ${DEFAULT-VALUE}).")
 	private String intensity;
@@ -117,7 +126,8 @@ public final class TrainCli implements Callable<Integer> {
 				.optModality(modality).optDataDescription(dataDescription).optEpochs(epochs).optHeadEpochs(headEpochs).optBatchSize(batchSize)
 				.optImageSize(imageSize).optLearningRate(learningRate).optFractions(validationFraction, testFraction).optGroups(groupRegex, groupBin)
 				.optAugment(augment, flip).optSeed(seed).optNearDuplicateBits(nearDuplicateBits).optTrainableBlocks(trainableBlocks).optPatience(patience)
-				.optIntensity(IntensityPolicy.parse(intensity)).optOverwrite(overwrite).optExamplesPerClass(examplesPerClass).build();
+				.optIntensity(IntensityPolicy.parse(intensity)).optOverwrite(overwrite).optExamplesPerClass(examplesPerClass).optFinetuneLearningRateFactor(finetuneFactor)
+				.optLabelSmoothing(labelSmoothing).optWeightDecay(weightDecay).build();
 		} catch (IllegalArgumentException | NullPointerException e) {
 			err.println("medcnn train: " + e.getMessage());
 			return ExitCodes.USAGE;

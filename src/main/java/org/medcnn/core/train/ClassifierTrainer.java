@@ -397,11 +397,12 @@ public final class ClassifierTrainer {
 		hp.addProperty("seed", cfg.seed);
 		hp.addProperty("image_size", cfg.imageSize);
 		hp.addProperty("batch_size", cfg.batchSize);
-		hp.addProperty("learning_rate_head", cfg.learningRate);
-		hp.addProperty("learning_rate_trunk", cfg.learningRate / 10);
-		hp.addProperty("finetune_learning_rate_head", cfg.learningRate / 10);
+		hp.addProperty("learning_rate_head_phase", cfg.learningRate);
+		hp.addProperty("learning_rate_finetune", cfg.learningRate * cfg.finetuneFactor);
+		hp.addProperty("learning_rate_schedule", "head phase constant; fine-tuning (trunk and head) cosine decay from learning_rate_finetune to 0");
 		hp.addProperty("optimizer", "Adam (beta1 0.9, beta2 0.999), decoupled weight decay " + cfg.weightDecay);
-		hp.addProperty("loss", "class-weighted cross-entropy, w_c = N / (C n_c) from the training counts");
+		hp.addProperty("loss", "class-weighted cross-entropy, w_c = N / (C n_c) from the training counts; label smoothing " + cfg.labelSmoothing
+			+ " in fine-tuning; early stopping and checkpoints use the unsmoothed weighted loss");
 		hp.add("class_weights", doubles(weights));
 		hp.addProperty("max_head_epochs", cfg.headEpochs);
 		hp.addProperty("max_finetune_epochs", cfg.epochs);
@@ -691,18 +692,16 @@ public final class ClassifierTrainer {
 	static final class Adam {
 		final NDArray m;
 		final NDArray v;
-		final double lr;
 		final double wd;
 		int t;
 
-		Adam(NDArray param, double lr, double wd) {
+		Adam(NDArray param, double wd) {
 			NDScope.unregister(m = param.zerosLike());
 			NDScope.unregister(v = param.zerosLike());
-			this.lr = lr;
 			this.wd = wd;
 		}
 
-		void step(NDArray param) {
+		void step(NDArray param, double lr) {
 			t++;
 			NDArray g = param.getGradient();
 			m.muli(0.9f).addi(g.mul(0.1f));
@@ -751,12 +750,15 @@ public final class ClassifierTrainer {
 			List<Adam> opt = new ArrayList<>();
 			for (Parameter p : params) {
 				trainable.add(p.getArray());
-				opt.add(new Adam(p.getArray(), cfg.learningRate / 10, cfg.weightDecay));
+				opt.add(new Adam(p.getArray(), cfg.weightDecay));
 			}
 			trainable.add(wArr);
-			opt.add(new Adam(wArr, cfg.learningRate / 10, cfg.weightDecay));
+			opt.add(new Adam(wArr, cfg.weightDecay));
 			trainable.add(bArr);
-			opt.add(new Adam(bArr, cfg.learningRate / 10, 0));
+			opt.add(new Adam(bArr, 0));
+			double lrMax = cfg.learningRate * cfg.finetuneFactor;
+			long totalSteps = (long) cfg.epochs * ((train.size() + cfg.batchSize - 1) / cfg.batchSize);
+			long step = 0;
 			listener.info("fine-tuning phase: last " + cfg.trainableBlocks + " trunk block(s), " + params.size() + " parameter tensor(s), up to " + cfg.epochs + " epoch(s)");
 
 			int per = pre.spec().tensorSize();
@@ -791,13 +793,15 @@ public final class ClassifierTrainer {
 					float[] target = new float[n * classes];
 					float batchWeight = 0;
 					int[] y = new int[n];
+					float eps = (float) cfg.labelSmoothing;
 					for (int i = 0; i < n; i++) {
 						Item it = train.get(order[start + i]);
 						float[] img = cfg.augment ? aug.apply(it.unit, w, h, rnd) : it.unit;
 						pre.normalize(img, buf, i * per);
 						y[i] = it.label;
-						target[i * classes + it.label] = (float) weights[it.label];
-						batchWeight += (float) weights[it.label];
+						float sw = (float) weights[it.label];
+						for (int k = 0; k < classes; k++) target[i * classes + k] = sw * ((k == it.label ? 1 - eps : 0) + eps / classes);
+						batchWeight += sw;
 					}
 					float[] mask = new float[n * f];
 					float keep = (float) (1 - cfg.dropout);
@@ -818,7 +822,9 @@ public final class ClassifierTrainer {
 							logits = out.toFloatArray();
 						}
 						JniUtils.setGradMode(false);
-						for (int k = 0; k < trainable.size(); k++) opt.get(k).step(trainable.get(k));
+						double lr = lrMax * 0.5 * (1 + Math.cos(Math.PI * step / Math.max(1, totalSteps)));
+						step++;
+						for (int k = 0; k < trainable.size(); k++) opt.get(k).step(trainable.get(k), lr);
 					}
 					lossSum += lossValue * batchWeight;
 					weightSum += batchWeight;

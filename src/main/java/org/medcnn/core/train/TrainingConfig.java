@@ -35,6 +35,8 @@ public final class TrainingConfig {
 	final int patience;
 	final double dropout;
 	final double weightDecay;
+	final double finetuneFactor;
+	final double labelSmoothing;
 	final IntensityPolicy intensity;
 	final boolean overwrite;
 	final int examplesPerClass;
@@ -64,6 +66,8 @@ public final class TrainingConfig {
 		patience = b.patience;
 		dropout = b.dropout;
 		weightDecay = b.weightDecay;
+		finetuneFactor = b.finetuneFactor;
+		labelSmoothing = b.labelSmoothing;
 		intensity = b.intensity;
 		overwrite = b.overwrite;
 		examplesPerClass = b.examplesPerClass;
@@ -136,7 +140,9 @@ public final class TrainingConfig {
 		private int trainableBlocks = 5;
 		private int patience = 3;
 		private double dropout = 0.2;
-		private double weightDecay = 1e-4;
+		private double weightDecay = 0.01;
+		private double finetuneFactor = 0.1;
+		private double labelSmoothing = 0.1;
 		private IntensityPolicy intensity = new IntensityPolicy.Percentile(0.5, 99.5);
 		private boolean overwrite;
 		private int examplesPerClass = 3;
@@ -359,6 +365,40 @@ public final class TrainingConfig {
 		}
 
 		/**
+		 * Sets the fine-tuning learning rate as a factor of the head learning rate (default 0.1); it
+		 * decays to 0 along a cosine over the fine-tuning epochs.
+		 *
+		 * @param factor the factor, in (0, 1]
+		 * @return this builder
+		 */
+		public Builder optFinetuneLearningRateFactor(double factor) {
+			this.finetuneFactor = factor;
+			return this;
+		}
+
+		/**
+		 * Sets the label smoothing of the fine-tuning loss (default 0.1).
+		 *
+		 * @param eps smoothing in [0, 0.5)
+		 * @return this builder
+		 */
+		public Builder optLabelSmoothing(double eps) {
+			this.labelSmoothing = eps;
+			return this;
+		}
+
+		/**
+		 * Sets the decoupled weight decay of Adam (default 0.01).
+		 *
+		 * @param wd the decay, in [0, 1)
+		 * @return this builder
+		 */
+		public Builder optWeightDecay(double wd) {
+			this.weightDecay = wd;
+			return this;
+		}
+
+		/**
 		 * Sets the input intensity policy of the new model. Default percentile(0.5, 99.5).
 		 *
 		 * @param policy the policy
@@ -410,6 +450,9 @@ public final class TrainingConfig {
 			if (trainableBlocks < 0) throw new IllegalArgumentException("trainable_blocks must be 0 or more");
 			if (patience < 1) throw new IllegalArgumentException("patience must be at least 1");
 			if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1)");
+			if (!(finetuneFactor > 0 && finetuneFactor <= 1)) throw new IllegalArgumentException("finetune_lr_factor must be in (0, 1], got " + finetuneFactor);
+			if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) throw new IllegalArgumentException("label_smoothing must be in [0, 0.5), got " + labelSmoothing);
+			if (!(weightDecay >= 0 && weightDecay < 1)) throw new IllegalArgumentException("weight_decay must be in [0, 1), got " + weightDecay);
 			if (examplesPerClass < 0 || examplesPerClass > 50) throw new IllegalArgumentException("examples per class must be 0 to 50");
 			String id = modelId == null || modelId.isBlank() ? outputDir.toAbsolutePath().normalize().getFileName().toString() : modelId;
 			if (!id.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
