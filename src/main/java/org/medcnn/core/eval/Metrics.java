@@ -192,26 +192,18 @@ public final class Metrics {
 	 * the sample-weighted mean of |accuracy - mean confidence| per bin.
 	 */
 	static double ece(int[] truth, float[][] probs, int[] pred) {
-		int bins = ECE_BINS;
-		double[] conf = new double[bins];
-		double[] acc = new double[bins];
-		long[] count = new long[bins];
-		for (int i = 0; i < truth.length; i++) {
-			double p = probs[i][pred[i]];
-			// Bins are (lo, hi]: bin b holds b/bins < p <= (b+1)/bins, so a confidence of exactly 1 is in the last bin.
-			int b = Math.max(0, Math.min(bins - 1, (int) Math.ceil(p * bins) - 1));
-			conf[b] += p;
-			acc[b] += truth[i] == pred[i] ? 1 : 0;
-			count[b]++;
-		}
 		double e = 0;
-		for (int b = 0; b < bins; b++) {
-			if (count[b] == 0) continue;
-			e += Math.abs(acc[b] / count[b] - conf[b] / count[b]) * count[b];
+		for (double[] row : reliability(truth, probs, pred)) {
+			if (row[4] > 0) e += Math.abs(row[3] - row[2]) * row[4];
 		}
 		return e / truth.length;
 	}
 
+	/**
+	 * Bins the top-class confidences into {@value #ECE_BINS} equal-width bins (lo, hi].
+	 *
+	 * @return rows of {lower edge, upper edge, mean confidence, accuracy, count}; NaN means for empty bins
+	 */
 	static double[][] reliability(int[] truth, float[][] probs, int[] pred) {
 		int bins = ECE_BINS;
 		double[][] out = new double[bins][5];
@@ -221,8 +213,8 @@ public final class Metrics {
 		}
 		for (int i = 0; i < truth.length; i++) {
 			double p = probs[i][pred[i]];
-			int b = Math.min(bins - 1, (int) Math.floor(p * bins));
-			if (p > 0 && p * bins == Math.floor(p * bins)) b = Math.max(0, b - 1);
+			// Bins are (lo, hi]: bin b holds b/bins < p <= (b+1)/bins, so a confidence of exactly 1 is in the last bin.
+			int b = Math.max(0, Math.min(bins - 1, (int) Math.ceil(p * bins) - 1));
 			out[b][2] += p;
 			out[b][3] += truth[i] == pred[i] ? 1 : 0;
 			out[b][4]++;
