@@ -49,6 +49,19 @@ class ShippedModelsTest {
 		return dirs.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
 	}
 
+	/** The README's first command: classify the brain model's example stack by id. */
+	@org.junit.jupiter.api.Test
+	void readmeDemoClassifiesTheExampleStack(@org.junit.jupiter.api.io.TempDir Path out) throws Exception {
+		Path stack = Paths.get("models/brain-tumor-mri/examples/stack.tif");
+		Assumptions.assumeTrue(Files.exists(stack), "no brain-tumor-mri example stack in models/");
+		int code = org.medcnn.cli.MedCnnCli.run("classify", "--model", "brain-tumor-mri", "--models-dir", "models", "--input", stack.toString(),
+			"--output", out.toString(), "--quiet");
+		assertEquals(0, code);
+		int slices = ImageFiles.open(stack).getStackSize();
+		assertEquals(slices + 1, Files.readAllLines(out.resolve("stack.csv")).size(), "header + one row per slice");
+		assertEquals(slices, ImageFiles.open(out.resolve("stack.tif")).getOverlay().size(), "one label per slice on the overlay");
+	}
+
 	static void check(Path dir) throws Exception {
 		ModelPackage pkg = ModelPackage.open(dir); // verifies every sha256
 		assertTrue(Files.size(pkg.trunkFile()) < 25L << 20, "trunk under 25 MB");
