@@ -6,7 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fiji="${1:?usage: $0 /path/to/Fiji.app}"
 [[ -d "$fiji/jars" ]] || { echo "$fiji does not look like Fiji.app (no jars/ folder)" >&2; exit 2; }
-jar="$(ls "$here"/target/medcnn-*.jar | grep -v -e '-sources' -e '-javadoc' -e '-tests' | head -n 1)"
+jar="$(ls "$here"/target/medcnn-*.jar | grep -v -e '-sources' -e '-javadoc' -e '-tests' -e '-ij1' | head -n 1)"
 [[ -n "$jar" ]] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 1; }
 cp -v "$jar" "$fiji/jars/"
 # Fiji already ships ImageJ, SciJava, gson, JNA and commons-compress; it lacks DJL and PyTorch.

@@ -1,0 +1,18 @@
+// MedCNN: classify every slice of one image file and save the table (CSV) and the stack with its
+// overlay (TIFF). Works in Fiji (GUI or --headless) and in plain ImageJ 1.x with MedCNN_.jar.
+//   Fiji:     ImageJ-linux64 --headless --console -macro classify-stack.ijm "input=/data/ct.tif model=lung-ct output=/data/out"
+//   ImageJ 1: xvfb-run java -Dplugins.dir=/opt/ImageJ -jar ij.jar -batch classify-stack.ijm "input=... model=... output=..."
+args = getArgument();
+input = Macro.getValue(args, "input", "");
+model = Macro.getValue(args, "model", "brain-tumor-mri");
+output = Macro.getValue(args, "output", "");
+device = Macro.getValue(args, "device", "auto");
+if (input == "" || output == "") exit("usage: input=FILE model=ID|DIR output=DIR [device=auto|cpu|gpu]");
+setBatchMode(true);
+open(input);
+name = File.getNameWithoutExtension(input);
+File.makeDirectory(output);
+run("Classify Slices", "model=[" + model + "] device=" + device + " batch_size=8 add_overlay results_csv=[" + output + File.separator + name + ".csv]");
+saveAs("Tiff", output + File.separator + name + ".tif");
+close();
+print("MedCNN: classified " + input);
