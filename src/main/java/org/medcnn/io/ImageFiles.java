@@ -2,7 +2,11 @@ package org.medcnn.io;
 
 import ij.IJ;
 import ij.ImagePlus;
+import ij.ImageStack;
+import ij.Prefs;
 import ij.io.Opener;
+import ij.measure.Calibration;
+import ij.plugin.DICOM;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -57,7 +61,7 @@ public final class ImageFiles {
 		boolean wasRedirect = IJ.redirectingErrorMessages();
 		try {
 			IJ.redirectErrorMessages(true);
-			imp = new Opener().openImage(file.toAbsolutePath().toString());
+			imp = kind == Kind.DICOM ? openDicom(file) : new Opener().openImage(file.toAbsolutePath().toString());
 		} catch (RuntimeException | OutOfMemoryError e) {
 			throw new ImageReadException(file, "damaged " + kind.label + " file: " + e);
 		} finally {
@@ -67,6 +71,56 @@ public final class ImageFiles {
 			throw new ImageReadException(file, "damaged or unsupported " + kind.label + " file: ImageJ could not decode it");
 		}
 		return imp;
+	}
+
+	/** Guards ImageJ's global DICOM preferences while {@link #openDicom} changes them. */
+	private static final Object DICOM_PREFS = new Object();
+
+	/**
+	 * Opens one uncompressed DICOM file with ImageJ's reader so that the rescale slope and intercept end up
+	 * in the values, also headless.
+	 * <p>
+	 * By default ImageJ turns a slice whose rescale slope is not 1 into 32-bit through
+	 * {@code IJ.run("32-bit")}, which needs ImageJ's menus: headless, the first such call throws
+	 * HeadlessException and later ones silently drop slope and intercept. With
+	 * {@code Prefs.fixedDicomScaling} ImageJ keeps the 8/16-bit pixels and puts slope and intercept in the
+	 * calibration function instead, so this sets it (and clears the float and ignore-slope preferences)
+	 * for the duration of the read only. A 32-bit slice with a calibration function (ImageJ ignores those
+	 * for 32-bit images) gets the function applied to its pixels.
+	 *
+	 * @param file the file
+	 * @return the image, or null when ImageJ could not decode it
+	 */
+	static ImagePlus openDicom(Path file) {
+		DICOM dicom = new DICOM();
+		synchronized (DICOM_PREFS) {
+			boolean fixed = Prefs.fixedDicomScaling;
+			boolean asFloat = Prefs.openDicomsAsFloat;
+			boolean ignoreSlope = Prefs.ignoreRescaleSlope;
+			try {
+				Prefs.fixedDicomScaling = true;
+				Prefs.openDicomsAsFloat = false;
+				Prefs.ignoreRescaleSlope = false;
+				dicom.open(file.toAbsolutePath().toString());
+			} finally {
+				Prefs.fixedDicomScaling = fixed;
+				Prefs.openDicomsAsFloat = asFloat;
+				Prefs.ignoreRescaleSlope = ignoreSlope;
+			}
+		}
+		if (dicom.getWidth() < 1 || dicom.getProcessor() == null) return null;
+		Calibration cal = dicom.getCalibration();
+		if (dicom.getBitDepth() == 32 && cal.getFunction() != Calibration.NONE) {
+			ImageStack stack = dicom.getStack();
+			for (int s = 1; s <= stack.getSize(); s++) {
+				float[] px = (float[]) stack.getPixels(s);
+				for (int i = 0; i < px.length; i++) px[i] = (float) cal.getCValue((double) px[i]);
+			}
+			cal.setFunction(Calibration.NONE, null, cal.getValueUnit());
+			dicom.setCalibration(cal);
+			dicom.resetDisplayRange();
+		}
+		return dicom;
 	}
 
 	/** File kinds recognised by their first bytes. */

@@ -21,7 +21,9 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.TinyDicom;
 
 class ImageFilesTest {
 
@@ -171,6 +173,24 @@ class ImageFilesTest {
 		ImagePlus abdo = ImageFiles.open(ct8);
 		assertEquals(512, abdo.getWidth());
 		assertEquals(8, abdo.getBitDepth());
+	}
+
+	@Test
+	void dicomRescaleSlopeIsKeptHeadless() throws Exception {
+		// ImageJ makes slope != 1 slices 32-bit through IJ.run("32-bit"), which fails headless (first call:
+		// HeadlessException; later calls: slope and intercept silently dropped). Open twice to see both.
+		short[] px = new short[12];
+		for (int i = 0; i < px.length; i++) px[i] = (short) (1000 + i);
+		Path file = new TinyDicom(4, 3, px).series("1.2.3").instance(1).rescale(-10, 2).write(dir.resolve("slope2.dcm"));
+		boolean before = ij.Prefs.fixedDicomScaling;
+		for (int round = 0; round < 2; round++) {
+			ImagePlus imp = ImageFiles.open(file);
+			float[] v = new ImagePlusSlices(imp, null).get(0).pixels();
+			for (int i = 0; i < px.length; i++) assertEquals(2 * (1000 + i) - 10, v[i], "round " + round + " pixel " + i);
+		}
+		assertEquals(before, ij.Prefs.fixedDicomScaling, "ImageJ's preference is restored");
+		Path signed = new TinyDicom(2, 1, new short[] {-100, 50}).signed(true).rescale(5, 0.5).write(dir.resolve("signed.dcm"));
+		assertArrayEquals(new float[] {-45, 30}, new ImagePlusSlices(ImageFiles.open(signed), null).get(0).pixels());
 	}
 
 	@Test
