@@ -14,8 +14,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Opens image files for classification: TIFF (stacks too), PNG, JPEG and uncompressed DICOM, with
- * ImageJ 1.x's readers. Every failure is an {@link ImageReadException} naming the file and saying
+ * Opens image files for classification: TIFF (stacks too), PNG, JPEG and uncompressed DICOM with
+ * ImageJ 1.x's readers, NIfTI-1 with {@link NiftiReader}, and a folder of DICOM slices as one series
+ * with {@link DicomSeries}. Every failure is an {@link ImageReadException} naming the file and saying
  * what is wrong; compressed DICOM gets the name of its transfer syntax and a pointer to Fiji's
  * Bio-Formats.
  */
@@ -24,15 +25,22 @@ public final class ImageFiles {
 	private ImageFiles() {}
 
 	/**
-	 * Opens a file.
+	 * Opens a file, or a folder of DICOM slices.
+	 * <p>
+	 * NIfTI-1 is recognised by name ({@code .nii}, {@code .nii.gz}, {@code .hdr}, {@code .img}, also
+	 * gzipped) or by the magic {@code "n+1\0"} at byte 344. A folder is read as the largest DICOM series
+	 * in it; the warnings of {@link DicomSeries} are then in the image property
+	 * {@link DicomSeries#WARNINGS_PROPERTY}.
 	 *
-	 * @param file the file
-	 * @return the image, with its calibration (DICOM: rescale slope/intercept as the calibration function)
-	 * @throws ImageReadException naming the file when it is missing, empty, of an unsupported kind or damaged
+	 * @param file the file or folder
+	 * @return the image, with its calibration (DICOM: rescale slope and intercept as the calibration
+	 *         function, slopes other than 1 included; NIfTI: see {@link NiftiReader})
+	 * @throws ImageReadException naming the file when it is missing, empty, of an unsupported kind or
+	 *         damaged, or naming the folder when it holds no readable DICOM series
 	 */
 	public static ImagePlus open(Path file) throws ImageReadException {
 		if (!Files.exists(file)) throw new ImageReadException(file, "file not found");
-		if (Files.isDirectory(file)) throw new ImageReadException(file, "is a folder, not an image file");
+		if (Files.isDirectory(file)) return DicomSeries.open(file).image();
 		byte[] head;
 		try (InputStream in = Files.newInputStream(file)) {
 			head = in.readNBytes(512);
@@ -41,6 +49,7 @@ public final class ImageFiles {
 		}
 		if (head.length == 0) throw new ImageReadException(file, "is empty (0 bytes)");
 		Kind kind = kind(head, file);
+		if (kind == Kind.NIFTI) return NiftiReader.open(file);
 		if (kind == Kind.DICOM) {
 			String ts;
 			try {
@@ -54,7 +63,7 @@ public final class ImageFiles {
 			}
 		}
 		if (kind == Kind.UNKNOWN) {
-			throw new ImageReadException(file, "not a TIFF, PNG, JPEG or DICOM file (unrecognised content); "
+			throw new ImageReadException(file, "not a TIFF, PNG, JPEG, DICOM or NIfTI-1 file (unrecognised content); "
 				+ "for other formats open the file in Fiji (Bio-Formats) and save it as TIFF");
 		}
 		ImagePlus imp;
@@ -125,7 +134,7 @@ public final class ImageFiles {
 
 	/** File kinds recognised by their first bytes. */
 	enum Kind {
-		TIFF("TIFF"), PNG("PNG"), JPEG("JPEG"), DICOM("DICOM"), UNKNOWN("unknown");
+		TIFF("TIFF"), PNG("PNG"), JPEG("JPEG"), DICOM("DICOM"), NIFTI("NIfTI"), UNKNOWN("unknown");
 
 		final String label;
 
@@ -141,6 +150,7 @@ public final class ImageFiles {
 		if (h.length >= 8 && (h[0] & 0xff) == 0x89 && h[1] == 'P' && h[2] == 'N' && h[3] == 'G') return Kind.PNG;
 		if (h.length >= 3 && (h[0] & 0xff) == 0xFF && (h[1] & 0xff) == 0xD8 && (h[2] & 0xff) == 0xFF) return Kind.JPEG;
 		if (DicomHeaders.isDicom(h)) return Kind.DICOM;
+		if (NiftiReader.hasNiftiMagic(h) || NiftiReader.hasNiftiName(file)) return Kind.NIFTI;
 		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
 		// DICOM files without the Part 10 preamble: trust the extension, ImageJ's reader checks further.
 		if (name.endsWith(".dcm") || name.endsWith(".dicom")) return Kind.DICOM;

@@ -110,7 +110,7 @@ class ImageFilesTest {
 		Path file = dir.resolve("photo.jpg");
 		Files.write(file, "this is not a picture at all, just text\n".repeat(20).getBytes());
 		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
-		assertMessage(e, file, "not a TIFF, PNG, JPEG or DICOM");
+		assertMessage(e, file, "not a TIFF, PNG, JPEG, DICOM or NIfTI-1");
 	}
 
 	@Test
@@ -140,10 +140,57 @@ class ImageFilesTest {
 	}
 
 	@Test
-	void missingFileAndFolder() {
+	void missingFileAndFoldersWithoutDicom() throws Exception {
 		Path missing = dir.resolve("nope.tif");
 		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(missing)), missing, "not found");
-		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(dir)), dir, "folder");
+		// A folder is read as a DICOM series; without DICOM files it is still a clear error.
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(dir)), dir, "folder is empty");
+		Path pictures = Files.createDirectory(dir.resolve("pictures"));
+		assertTrue(ImageIO.write(grey(2, 2, new int[] {1, 2, 3, 4}), "png", pictures.resolve("a.png").toFile()));
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(pictures)), pictures, "no DICOM files", "a.png");
+	}
+
+	@Test
+	void folderOfDicomSlicesOpensAsOneSeries() throws Exception {
+		Path folder = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-series-bbmri");
+		ImagePlus imp = ImageFiles.open(folder);
+		assertEquals(6, imp.getStackSize());
+		assertEquals(256, imp.getWidth());
+		assertEquals(9.0, imp.getCalibration().pixelDepth, 1e-3);
+		assertNull(imp.getProperty(DicomSeries.WARNINGS_PROPERTY));
+		// A second series in the folder: the largest is read and the warning travels with the image.
+		try (var files = Files.list(folder)) {
+			for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+		}
+		Path dti = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-siemens-dti-nibabel/0.dcm");
+		Files.copy(dti, dir.resolve("dti.dcm"));
+		ImagePlus mixed = ImageFiles.open(dir);
+		assertEquals(6, mixed.getStackSize());
+		assertTrue(String.valueOf(mixed.getProperty(DicomSeries.WARNINGS_PROPERTY)).contains("2 series"));
+		Path j2k = Fixtures.sharedOrSkip("data/reader-samples/dicom/ct-osirix-cta-jpeg2000");
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(j2k)), j2k, "JPEG 2000", "Bio-Formats");
+	}
+
+	@Test
+	void niftiOpensByNameAndByMagic() throws Exception {
+		Path nii = Fixtures.sharedOrSkip("data/reader-samples/nifti/nibabel-anatomical.nii");
+		ImagePlus byName = ImageFiles.open(nii);
+		assertEquals(33, byName.getWidth());
+		assertEquals(41, byName.getHeight());
+		assertEquals(25, byName.getStackSize());
+		Path renamed = Files.copy(nii, dir.resolve("volume.bin"));
+		ImagePlus byMagic = ImageFiles.open(renamed);
+		assertEquals(25, byMagic.getStackSize());
+		assertArrayEquals((short[]) byName.getStack().getPixels(12), (short[]) byMagic.getStack().getPixels(12));
+		ImagePlus gz = ImageFiles.open(Fixtures.sharedOrSkip("data/reader-samples/nifti/nibabel-example4d.nii.gz"));
+		assertEquals(24, gz.getNSlices());
+		assertEquals(2, gz.getNFrames());
+		Path cut = dir.resolve("cut.nii");
+		Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(nii), 5000));
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(cut)), cut, "truncated NIfTI");
+		Path fake = dir.resolve("fake.nii.gz");
+		Files.writeString(fake, "not gzip, not nifti");
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(fake)), fake, "not a NIfTI-1 file");
 	}
 
 	@Test
