@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Opens image files for classification: TIFF (stacks too), PNG, JPEG and uncompressed DICOM with
- * ImageJ 1.x's readers, NIfTI-1 with {@link NiftiReader}, and a folder of DICOM slices as one series
+ * Opens image files for classification: TIFF (stacks too), PNG, JPEG, GIF, BMP and uncompressed DICOM
+ * with ImageJ 1.x's readers, NIfTI-1 with {@link NiftiReader}, and a folder of DICOM slices as one series
  * with {@link DicomSeries}. Every failure is an {@link ImageReadException} naming the file and saying
  * what is wrong; compressed DICOM gets the name of its transfer syntax and a pointer to Fiji's
  * Bio-Formats.
@@ -63,7 +63,7 @@ public final class ImageFiles {
 			}
 		}
 		if (kind == Kind.UNKNOWN) {
-			throw new ImageReadException(file, "not a TIFF, PNG, JPEG, DICOM or NIfTI-1 file (unrecognised content); "
+			throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file (unrecognised content); "
 				+ "for other formats open the file in Fiji (Bio-Formats) and save it as TIFF");
 		}
 		ImagePlus imp;
@@ -134,7 +134,7 @@ public final class ImageFiles {
 
 	/** File kinds recognised by their first bytes. */
 	enum Kind {
-		TIFF("TIFF"), PNG("PNG"), JPEG("JPEG"), DICOM("DICOM"), NIFTI("NIfTI"), UNKNOWN("unknown");
+		TIFF("TIFF"), PNG("PNG"), JPEG("JPEG"), GIF("GIF"), BMP("BMP"), DICOM("DICOM"), NIFTI("NIfTI"), UNKNOWN("unknown");
 
 		final String label;
 
@@ -149,11 +149,22 @@ public final class ImageFiles {
 		}
 		if (h.length >= 8 && (h[0] & 0xff) == 0x89 && h[1] == 'P' && h[2] == 'N' && h[3] == 'G') return Kind.PNG;
 		if (h.length >= 3 && (h[0] & 0xff) == 0xFF && (h[1] & 0xff) == 0xD8 && (h[2] & 0xff) == 0xFF) return Kind.JPEG;
+		if (h.length >= 6 && h[0] == 'G' && h[1] == 'I' && h[2] == 'F' && h[3] == '8' && (h[4] == '7' || h[4] == '9') && h[5] == 'a') {
+			return Kind.GIF;
+		}
+		if (isBmp(h)) return Kind.BMP;
 		if (DicomHeaders.isDicom(h)) return Kind.DICOM;
 		if (NiftiReader.hasNiftiMagic(h) || NiftiReader.hasNiftiName(file)) return Kind.NIFTI;
 		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
 		// DICOM files without the Part 10 preamble: trust the extension, ImageJ's reader checks further.
 		if (name.endsWith(".dcm") || name.endsWith(".dicom")) return Kind.DICOM;
 		return Kind.UNKNOWN;
+	}
+
+	/** "BM" followed, at byte 14, by the size of one of the known BMP info headers (12 to 124 bytes). */
+	private static boolean isBmp(byte[] h) {
+		if (h.length < 18 || h[0] != 'B' || h[1] != 'M') return false;
+		int dib = (h[14] & 0xff) | (h[15] & 0xff) << 8 | (h[16] & 0xff) << 16 | (h[17] & 0xff) << 24;
+		return dib == 12 || dib == 16 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124;
 	}
 }

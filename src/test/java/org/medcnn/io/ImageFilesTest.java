@@ -82,6 +82,21 @@ class ImageFilesTest {
 	}
 
 	@Test
+	void gifAndBmpOpenLosslessLikeTheDataSetScannerExpects() throws Exception {
+		// Datasets.IMAGE_ENDINGS lists .gif and .bmp, so training reads them through ImageFiles.
+		int[] v = new int[6 * 5];
+		for (int i = 0; i < v.length; i++) v[i] = (i * 37) % 256;
+		for (String format : new String[] {"gif", "bmp"}) {
+			Path file = dir.resolve("grey." + format);
+			assertTrue(ImageIO.write(grey(6, 5, v), format, file.toFile()), format);
+			ImagePlus imp = ImageFiles.open(file);
+			assertEquals(6, imp.getWidth(), format);
+			assertEquals(5, imp.getHeight(), format);
+			for (int i = 0; i < v.length; i++) assertEquals(v[i], imp.getProcessor().getPixelValue(i % 6, i / 6), format + " pixel " + i);
+		}
+	}
+
+	@Test
 	void jpegOpensWithNearlyTheWrittenValues() throws Exception {
 		// Smooth content so that lossy compression stays close.
 		int w = 32;
@@ -110,7 +125,7 @@ class ImageFilesTest {
 		Path file = dir.resolve("photo.jpg");
 		Files.write(file, "this is not a picture at all, just text\n".repeat(20).getBytes());
 		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
-		assertMessage(e, file, "not a TIFF, PNG, JPEG, DICOM or NIfTI-1");
+		assertMessage(e, file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1");
 	}
 
 	@Test
