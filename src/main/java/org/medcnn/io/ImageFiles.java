@@ -2,7 +2,11 @@ package org.medcnn.io;
 
 import ij.IJ;
 import ij.ImagePlus;
+import ij.ImageStack;
+import ij.Prefs;
 import ij.io.Opener;
+import ij.measure.Calibration;
+import ij.plugin.DICOM;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,8 +14,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Opens image files for classification: TIFF (stacks too), PNG, JPEG and uncompressed DICOM, with
- * ImageJ 1.x's readers. Every failure is an {@link ImageReadException} naming the file and saying
+ * Opens image files for classification: TIFF (stacks too), PNG, JPEG, GIF, BMP and uncompressed DICOM
+ * with ImageJ 1.x's readers, NIfTI-1 with {@link NiftiReader}, and a folder of DICOM slices as one series
+ * with {@link DicomSeries}. Every failure is an {@link ImageReadException} naming the file and saying
  * what is wrong; compressed DICOM gets the name of its transfer syntax and a pointer to Fiji's
  * Bio-Formats.
  */
@@ -20,15 +25,22 @@ public final class ImageFiles {
 	private ImageFiles() {}
 
 	/**
-	 * Opens a file.
+	 * Opens a file, or a folder of DICOM slices.
+	 * <p>
+	 * NIfTI-1 is recognised by name ({@code .nii}, {@code .nii.gz}, {@code .hdr}, {@code .img}, also
+	 * gzipped) or by the magic {@code "n+1\0"} at byte 344. A folder is read as the largest DICOM series
+	 * in it; the warnings of {@link DicomSeries} are then in the image property
+	 * {@link DicomSeries#WARNINGS_PROPERTY}.
 	 *
-	 * @param file the file
-	 * @return the image, with its calibration (DICOM: rescale slope/intercept as the calibration function)
-	 * @throws ImageReadException naming the file when it is missing, empty, of an unsupported kind or damaged
+	 * @param file the file or folder
+	 * @return the image, with its calibration (DICOM: rescale slope and intercept as the calibration
+	 *         function, slopes other than 1 included; NIfTI: see {@link NiftiReader})
+	 * @throws ImageReadException naming the file when it is missing, empty, of an unsupported kind or
+	 *         damaged, or naming the folder when it holds no readable DICOM series
 	 */
 	public static ImagePlus open(Path file) throws ImageReadException {
 		if (!Files.exists(file)) throw new ImageReadException(file, "file not found");
-		if (Files.isDirectory(file)) throw new ImageReadException(file, "is a folder, not an image file");
+		if (Files.isDirectory(file)) return DicomSeries.open(file).image();
 		byte[] head;
 		try (InputStream in = Files.newInputStream(file)) {
 			head = in.readNBytes(512);
@@ -37,6 +49,7 @@ public final class ImageFiles {
 		}
 		if (head.length == 0) throw new ImageReadException(file, "is empty (0 bytes)");
 		Kind kind = kind(head, file);
+		if (kind == Kind.NIFTI) return NiftiReader.open(file);
 		if (kind == Kind.DICOM) {
 			String ts;
 			try {
@@ -50,14 +63,14 @@ public final class ImageFiles {
 			}
 		}
 		if (kind == Kind.UNKNOWN) {
-			throw new ImageReadException(file, "not a TIFF, PNG, JPEG or DICOM file (unrecognised content); "
+			throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file (unrecognised content); "
 				+ "for other formats open the file in Fiji (Bio-Formats) and save it as TIFF");
 		}
 		ImagePlus imp;
 		boolean wasRedirect = IJ.redirectingErrorMessages();
 		try {
 			IJ.redirectErrorMessages(true);
-			imp = new Opener().openImage(file.toAbsolutePath().toString());
+			imp = kind == Kind.DICOM ? openDicom(file) : new Opener().openImage(file.toAbsolutePath().toString());
 		} catch (RuntimeException | OutOfMemoryError e) {
 			throw new ImageReadException(file, "damaged " + kind.label + " file: " + e);
 		} finally {
@@ -69,9 +82,59 @@ public final class ImageFiles {
 		return imp;
 	}
 
+	/** Guards ImageJ's global DICOM preferences while {@link #openDicom} changes them. */
+	private static final Object DICOM_PREFS = new Object();
+
+	/**
+	 * Opens one uncompressed DICOM file with ImageJ's reader so that the rescale slope and intercept end up
+	 * in the values, also headless.
+	 * <p>
+	 * By default ImageJ turns a slice whose rescale slope is not 1 into 32-bit through
+	 * {@code IJ.run("32-bit")}, which needs ImageJ's menus: headless, the first such call throws
+	 * HeadlessException and later ones silently drop slope and intercept. With
+	 * {@code Prefs.fixedDicomScaling} ImageJ keeps the 8/16-bit pixels and puts slope and intercept in the
+	 * calibration function instead, so this sets it (and clears the float and ignore-slope preferences)
+	 * for the duration of the read only. A 32-bit slice with a calibration function (ImageJ ignores those
+	 * for 32-bit images) gets the function applied to its pixels.
+	 *
+	 * @param file the file
+	 * @return the image, or null when ImageJ could not decode it
+	 */
+	static ImagePlus openDicom(Path file) {
+		DICOM dicom = new DICOM();
+		synchronized (DICOM_PREFS) {
+			boolean fixed = Prefs.fixedDicomScaling;
+			boolean asFloat = Prefs.openDicomsAsFloat;
+			boolean ignoreSlope = Prefs.ignoreRescaleSlope;
+			try {
+				Prefs.fixedDicomScaling = true;
+				Prefs.openDicomsAsFloat = false;
+				Prefs.ignoreRescaleSlope = false;
+				dicom.open(file.toAbsolutePath().toString());
+			} finally {
+				Prefs.fixedDicomScaling = fixed;
+				Prefs.openDicomsAsFloat = asFloat;
+				Prefs.ignoreRescaleSlope = ignoreSlope;
+			}
+		}
+		if (dicom.getWidth() < 1 || dicom.getProcessor() == null) return null;
+		Calibration cal = dicom.getCalibration();
+		if (dicom.getBitDepth() == 32 && cal.getFunction() != Calibration.NONE) {
+			ImageStack stack = dicom.getStack();
+			for (int s = 1; s <= stack.getSize(); s++) {
+				float[] px = (float[]) stack.getPixels(s);
+				for (int i = 0; i < px.length; i++) px[i] = (float) cal.getCValue((double) px[i]);
+			}
+			cal.setFunction(Calibration.NONE, null, cal.getValueUnit());
+			dicom.setCalibration(cal);
+			dicom.resetDisplayRange();
+		}
+		return dicom;
+	}
+
 	/** File kinds recognised by their first bytes. */
 	enum Kind {
-		TIFF("TIFF"), PNG("PNG"), JPEG("JPEG"), DICOM("DICOM"), UNKNOWN("unknown");
+		TIFF("TIFF"), PNG("PNG"), JPEG("JPEG"), GIF("GIF"), BMP("BMP"), DICOM("DICOM"), NIFTI("NIfTI"), UNKNOWN("unknown");
 
 		final String label;
 
@@ -86,10 +149,22 @@ public final class ImageFiles {
 		}
 		if (h.length >= 8 && (h[0] & 0xff) == 0x89 && h[1] == 'P' && h[2] == 'N' && h[3] == 'G') return Kind.PNG;
 		if (h.length >= 3 && (h[0] & 0xff) == 0xFF && (h[1] & 0xff) == 0xD8 && (h[2] & 0xff) == 0xFF) return Kind.JPEG;
+		if (h.length >= 6 && h[0] == 'G' && h[1] == 'I' && h[2] == 'F' && h[3] == '8' && (h[4] == '7' || h[4] == '9') && h[5] == 'a') {
+			return Kind.GIF;
+		}
+		if (isBmp(h)) return Kind.BMP;
 		if (DicomHeaders.isDicom(h)) return Kind.DICOM;
+		if (NiftiReader.hasNiftiMagic(h) || NiftiReader.hasNiftiName(file)) return Kind.NIFTI;
 		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
 		// DICOM files without the Part 10 preamble: trust the extension, ImageJ's reader checks further.
 		if (name.endsWith(".dcm") || name.endsWith(".dicom")) return Kind.DICOM;
 		return Kind.UNKNOWN;
+	}
+
+	/** "BM" followed, at byte 14, by the size of one of the known BMP info headers (12 to 124 bytes). */
+	private static boolean isBmp(byte[] h) {
+		if (h.length < 18 || h[0] != 'B' || h[1] != 'M') return false;
+		int dib = (h[14] & 0xff) | (h[15] & 0xff) << 8 | (h[16] & 0xff) << 16 | (h[17] & 0xff) << 24;
+		return dib == 12 || dib == 16 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124;
 	}
 }

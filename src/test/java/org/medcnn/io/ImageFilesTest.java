@@ -21,7 +21,9 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.TinyDicom;
 
 class ImageFilesTest {
 
@@ -80,6 +82,21 @@ class ImageFilesTest {
 	}
 
 	@Test
+	void gifAndBmpOpenLosslessLikeTheDataSetScannerExpects() throws Exception {
+		// Datasets.IMAGE_ENDINGS lists .gif and .bmp, so training reads them through ImageFiles.
+		int[] v = new int[6 * 5];
+		for (int i = 0; i < v.length; i++) v[i] = (i * 37) % 256;
+		for (String format : new String[] {"gif", "bmp"}) {
+			Path file = dir.resolve("grey." + format);
+			assertTrue(ImageIO.write(grey(6, 5, v), format, file.toFile()), format);
+			ImagePlus imp = ImageFiles.open(file);
+			assertEquals(6, imp.getWidth(), format);
+			assertEquals(5, imp.getHeight(), format);
+			for (int i = 0; i < v.length; i++) assertEquals(v[i], imp.getProcessor().getPixelValue(i % 6, i / 6), format + " pixel " + i);
+		}
+	}
+
+	@Test
 	void jpegOpensWithNearlyTheWrittenValues() throws Exception {
 		// Smooth content so that lossy compression stays close.
 		int w = 32;
@@ -108,7 +125,7 @@ class ImageFilesTest {
 		Path file = dir.resolve("photo.jpg");
 		Files.write(file, "this is not a picture at all, just text\n".repeat(20).getBytes());
 		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(file));
-		assertMessage(e, file, "not a TIFF, PNG, JPEG or DICOM");
+		assertMessage(e, file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1");
 	}
 
 	@Test
@@ -138,10 +155,57 @@ class ImageFilesTest {
 	}
 
 	@Test
-	void missingFileAndFolder() {
+	void missingFileAndFoldersWithoutDicom() throws Exception {
 		Path missing = dir.resolve("nope.tif");
 		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(missing)), missing, "not found");
-		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(dir)), dir, "folder");
+		// A folder is read as a DICOM series; without DICOM files it is still a clear error.
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(dir)), dir, "folder is empty");
+		Path pictures = Files.createDirectory(dir.resolve("pictures"));
+		assertTrue(ImageIO.write(grey(2, 2, new int[] {1, 2, 3, 4}), "png", pictures.resolve("a.png").toFile()));
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(pictures)), pictures, "no DICOM files", "a.png");
+	}
+
+	@Test
+	void folderOfDicomSlicesOpensAsOneSeries() throws Exception {
+		Path folder = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-series-bbmri");
+		ImagePlus imp = ImageFiles.open(folder);
+		assertEquals(6, imp.getStackSize());
+		assertEquals(256, imp.getWidth());
+		assertEquals(9.0, imp.getCalibration().pixelDepth, 1e-3);
+		assertNull(imp.getProperty(DicomSeries.WARNINGS_PROPERTY));
+		// A second series in the folder: the largest is read and the warning travels with the image.
+		try (var files = Files.list(folder)) {
+			for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+		}
+		Path dti = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-siemens-dti-nibabel/0.dcm");
+		Files.copy(dti, dir.resolve("dti.dcm"));
+		ImagePlus mixed = ImageFiles.open(dir);
+		assertEquals(6, mixed.getStackSize());
+		assertTrue(String.valueOf(mixed.getProperty(DicomSeries.WARNINGS_PROPERTY)).contains("2 series"));
+		Path j2k = Fixtures.sharedOrSkip("data/reader-samples/dicom/ct-osirix-cta-jpeg2000");
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(j2k)), j2k, "JPEG 2000", "Bio-Formats");
+	}
+
+	@Test
+	void niftiOpensByNameAndByMagic() throws Exception {
+		Path nii = Fixtures.sharedOrSkip("data/reader-samples/nifti/nibabel-anatomical.nii");
+		ImagePlus byName = ImageFiles.open(nii);
+		assertEquals(33, byName.getWidth());
+		assertEquals(41, byName.getHeight());
+		assertEquals(25, byName.getStackSize());
+		Path renamed = Files.copy(nii, dir.resolve("volume.bin"));
+		ImagePlus byMagic = ImageFiles.open(renamed);
+		assertEquals(25, byMagic.getStackSize());
+		assertArrayEquals((short[]) byName.getStack().getPixels(12), (short[]) byMagic.getStack().getPixels(12));
+		ImagePlus gz = ImageFiles.open(Fixtures.sharedOrSkip("data/reader-samples/nifti/nibabel-example4d.nii.gz"));
+		assertEquals(24, gz.getNSlices());
+		assertEquals(2, gz.getNFrames());
+		Path cut = dir.resolve("cut.nii");
+		Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(nii), 5000));
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(cut)), cut, "truncated NIfTI");
+		Path fake = dir.resolve("fake.nii.gz");
+		Files.writeString(fake, "not gzip, not nifti");
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(fake)), fake, "not a NIfTI-1 file");
 	}
 
 	@Test
@@ -171,6 +235,24 @@ class ImageFilesTest {
 		ImagePlus abdo = ImageFiles.open(ct8);
 		assertEquals(512, abdo.getWidth());
 		assertEquals(8, abdo.getBitDepth());
+	}
+
+	@Test
+	void dicomRescaleSlopeIsKeptHeadless() throws Exception {
+		// ImageJ makes slope != 1 slices 32-bit through IJ.run("32-bit"), which fails headless (first call:
+		// HeadlessException; later calls: slope and intercept silently dropped). Open twice to see both.
+		short[] px = new short[12];
+		for (int i = 0; i < px.length; i++) px[i] = (short) (1000 + i);
+		Path file = new TinyDicom(4, 3, px).series("1.2.3").instance(1).rescale(-10, 2).write(dir.resolve("slope2.dcm"));
+		boolean before = ij.Prefs.fixedDicomScaling;
+		for (int round = 0; round < 2; round++) {
+			ImagePlus imp = ImageFiles.open(file);
+			float[] v = new ImagePlusSlices(imp, null).get(0).pixels();
+			for (int i = 0; i < px.length; i++) assertEquals(2 * (1000 + i) - 10, v[i], "round " + round + " pixel " + i);
+		}
+		assertEquals(before, ij.Prefs.fixedDicomScaling, "ImageJ's preference is restored");
+		Path signed = new TinyDicom(2, 1, new short[] {-100, 50}).signed(true).rescale(5, 0.5).write(dir.resolve("signed.dcm"));
+		assertArrayEquals(new float[] {-45, 30}, new ImagePlusSlices(ImageFiles.open(signed), null).get(0).pixels());
 	}
 
 	@Test
