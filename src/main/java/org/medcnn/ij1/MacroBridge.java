@@ -131,6 +131,7 @@ public final class MacroBridge implements PlugIn {
 			}
 			asked.put(name, type);
 		}
+		if (asked.isEmpty()) return null; // nothing to ask (Engine Doctor): no dialog
 		gd.showDialog();
 		if (gd.wasCanceled()) return "cancelled";
 		for (Map.Entry<String, Class<?>> e : asked.entrySet()) {

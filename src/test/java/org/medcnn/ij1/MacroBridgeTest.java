@@ -66,7 +66,7 @@ class MacroBridgeTest {
 		Path out = tmp.resolve("out");
 		String args = "input=[" + input + "] model=[" + Fixtures.tinyModel() + "] output=[" + out + "] device=cpu";
 		List<String> cmd = List.of(xvfb.toString(), "-a", Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-			"-Dplugins.dir=" + tmp, "-Dai.djl.offline=true", "-Duser.home=" + tmp, "-cp", System.getProperty("java.class.path"), "ij.ImageJ",
+			"-Dplugins.dir=" + tmp, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "ij.ImageJ",
 			"-batch", Paths.get("macros/classify-stack.ijm").toAbsolutePath().toString(), args);
 		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
 		Process p = pb.start();
