@@ -94,8 +94,9 @@ public final class DjlSliceClassifier implements SliceClassifier {
 					}
 				}
 				double ms = (System.nanoTime() - t0) / 1e6 / b;
+				float[][] probs = session.toProbabilities(logits);
 				for (int i = 0; i < b; i++) {
-					float[] p = softmax(logits[i]);
+					float[] p = probs[i];
 					out.add(new Prediction(slices[i].index(), slices[i].label(), argmax(p), classes(), p, logits[i], ms));
 				}
 				progress.progress("classifying " + source.name(), start + b, n);

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
@@ -125,8 +124,8 @@ public final class Evaluator {
 
 	private static void flush(ClassifierModel.Session session, float[] buf, int n, List<Path> files, List<Integer> slices, List<Integer> truths, List<Row> rows)
 		throws TranslateException {
-		float[][] logits = session.logits(buf, n);
-		for (int i = 0; i < n; i++) rows.add(new Row(files.get(i), slices.get(i), truths.get(i), DjlSliceClassifier.softmax(logits[i])));
+		float[][] probs = session.probabilities(buf, n);
+		for (int i = 0; i < n; i++) rows.add(new Row(files.get(i), slices.get(i), truths.get(i), probs[i]));
 		files.clear();
 		slices.clear();
 		truths.clear();

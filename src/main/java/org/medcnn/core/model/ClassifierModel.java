@@ -184,6 +184,32 @@ public final class ClassifierModel implements AutoCloseable {
 			return out;
 		}
 
+		/**
+		 * Runs trunk and head and returns calibrated probabilities: softmax of the logits divided by the
+		 * card's temperature.
+		 *
+		 * @param data n preprocessed slices, each 3 x H x W, contiguous
+		 * @param n number of slices in {@code data}
+		 * @return n rows of C probabilities
+		 * @throws TranslateException if the engine fails
+		 */
+		public float[][] probabilities(float[] data, int n) throws TranslateException {
+			return toProbabilities(logits(data, n));
+		}
+
+		/**
+		 * Converts logits to calibrated probabilities with the card's temperature.
+		 *
+		 * @param logits rows of logits
+		 * @return rows of probabilities
+		 */
+		public float[][] toProbabilities(float[][] logits) {
+			double t = pkg.card().temperature();
+			float[][] out = new float[logits.length][];
+			for (int i = 0; i < logits.length; i++) out[i] = org.medcnn.core.eval.TemperatureScaling.softmax(logits[i], t);
+			return out;
+		}
+
 		@Override
 		public void close() {
 			predictor.close();

@@ -34,7 +34,7 @@ public final class ModelCard {
 	public static final String FORMAT = "medcnn-model/1";
 
 	private static final Set<String> TOP = Set.of("format", "id", "version", "name", "description", "task", "modality",
-		"classes", "input", "trunk", "head", "provenance", "metrics", "sanity", "intended_use", "limitations", "license",
+		"classes", "input", "trunk", "head", "calibration", "provenance", "metrics", "sanity", "intended_use", "limitations", "license",
 		"citation", "authors", "examples");
 	private static final Set<String> TOP_REQUIRED = Set.of("format", "id", "version", "task", "classes", "input", "trunk", "head");
 	private static final Set<String> INPUT = Set.of("width", "height", "channels", "resize", "intensity", "mean", "std", "min_slice_size");
@@ -56,6 +56,7 @@ public final class ModelCard {
 	private final FileRef head;
 	private final FileRef examples;
 	private final int trunkChannels;
+	private final double temperature;
 
 	private ModelCard(JsonObject json, Path source) throws ModelLoadException {
 		this.json = json;
@@ -80,6 +81,14 @@ public final class ModelCard {
 		String headFormat = r.string(h, "format");
 		if (!LinearHead.FORMAT.equals(headFormat)) throw r.error("head.format '" + headFormat + "' is not supported (expected '" + LinearHead.FORMAT + "')");
 		head = r.fileRef(h, "head");
+		if (json.has("calibration")) {
+			JsonObject cal = r.object(json, "calibration");
+			if (!cal.has("temperature")) throw r.error("missing required field(s) [calibration.temperature]");
+			temperature = r.number(cal, "temperature", "calibration.");
+			if (!(temperature > 0)) throw r.error("calibration.temperature must be positive, got " + temperature);
+		} else {
+			temperature = 1;
+		}
 		if (json.has("examples")) {
 			JsonObject e = r.object(json, "examples");
 			r.checkKeys(e, "examples.", EXAMPLES, Set.of("file", "sha256"));
@@ -185,6 +194,16 @@ public final class ModelCard {
 	/** @return the head file reference */
 	public FileRef head() {
 		return head;
+	}
+
+	/**
+	 * Returns the softmax temperature fitted on validation data (temperature scaling); probabilities are
+	 * {@code softmax(logits / T)}.
+	 *
+	 * @return the temperature, 1 when the card has no calibration
+	 */
+	public double temperature() {
+		return temperature;
 	}
 
 	/** @return the examples table reference, or null when the package ships none */

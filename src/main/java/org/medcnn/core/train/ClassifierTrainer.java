@@ -45,6 +45,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.eval.Metrics;
+import org.medcnn.core.eval.TemperatureScaling;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
@@ -266,22 +267,55 @@ public final class ClassifierTrainer {
 			skipped.size(), items.size(), seconds, cancelled, val == train);
 		writeCard(out, card);
 
-		// 6. evaluate the written package on the test split
+		// 6. calibrate on the validation split: temperature scaling, stored in the card and applied at inference
+		int[] valTruth = labels(val);
+		float[][] valLogits;
+		try (ClassifierModel model = ClassifierModel.load(ModelPackage.open(out), DeviceSpec.CPU)) {
+			valLogits = logits(model, val, pre, cfg.batchSize);
+		} catch (TranslateException e) {
+			throw new IOException("evaluating the trained model failed: " + e.getMessage(), e);
+		}
+		if (val != train) {
+			double temperature = TemperatureScaling.fit(valLogits, valTruth);
+			JsonObject cal = new JsonObject();
+			cal.addProperty("temperature", round(temperature));
+			cal.addProperty("method", "temperature scaling (Guo et al. 2017): T minimises the negative log-likelihood of the validation split; "
+				+ "probabilities are softmax(logits / T)");
+			cal.addProperty("validation_nll_before", round(TemperatureScaling.nll(valLogits, valTruth, 1)));
+			cal.addProperty("validation_nll_after", round(TemperatureScaling.nll(valLogits, valTruth, round(temperature))));
+			card.add("calibration", cal);
+			writeCard(out, card);
+			listener.info(String.format(Locale.ROOT, "calibration: temperature %.4f fitted on %d validation images", temperature, val.size()));
+		}
+
+		// 7. evaluate the written (calibrated) package on the test split, exactly as users will run it
 		Metrics metrics = null;
 		List<TrainingResult.ImagePrediction> preds = new ArrayList<>();
 		if (!test.isEmpty()) {
 			try (ClassifierModel model = ClassifierModel.load(ModelPackage.open(out), DeviceSpec.CPU)) {
-				float[][] probs = predict(model, test, pre, cfg.batchSize);
+				float[][] testLogits = logits(model, test, pre, cfg.batchSize);
+				float[][] probs;
+				try (ClassifierModel.Session s = model.newSession()) {
+					probs = s.toProbabilities(testLogits);
+				}
 				int[] truth = labels(test);
 				metrics = Metrics.compute(classes, truth, probs, 1000, cfg.seed);
+				float[][] raw = new float[testLogits.length][];
+				for (int i = 0; i < raw.length; i++) raw[i] = DjlSliceClassifier.softmax(testLogits[i]);
+				double eceUncalibrated = Metrics.compute(classes, truth, raw, 0, cfg.seed).ece();
 				for (int i = 0; i < test.size(); i++) {
 					Item it = test.get(i);
 					preds.add(new TrainingResult.ImagePrediction(it.sample.file(), it.slice, classes.get(it.label),
 						classes.get(DjlSliceClassifier.argmax(probs[i])), probs[i]));
 				}
-				float[][] valProbs = predict(model, val, pre, cfg.batchSize);
-				Metrics valMetrics = Metrics.compute(classes, labels(val), valProbs, 0, cfg.seed);
-				card.add("metrics", metricsJson(metrics, valMetrics, test.size()));
+				float[][] valProbs;
+				try (ClassifierModel.Session s = model.newSession()) {
+					valProbs = s.toProbabilities(valLogits);
+				}
+				Metrics valMetrics = Metrics.compute(classes, valTruth, valProbs, 0, cfg.seed);
+				JsonObject mj = metricsJson(metrics, valMetrics, test.size());
+				mj.getAsJsonObject("test").addProperty("ece_uncalibrated", round(eceUncalibrated));
+				card.add("metrics", mj);
 			} catch (TranslateException e) {
 				throw new IOException("evaluating the trained model failed: " + e.getMessage(), e);
 			}
@@ -308,7 +342,7 @@ public final class ClassifierTrainer {
 		return y;
 	}
 
-	private static float[][] predict(ClassifierModel model, List<Item> items, SlicePreprocessor pre, int batch) throws TranslateException {
+	private static float[][] logits(ClassifierModel model, List<Item> items, SlicePreprocessor pre, int batch) throws TranslateException {
 		int per = pre.spec().tensorSize();
 		float[][] out = new float[items.size()][];
 		float[] buf = new float[batch * per];
@@ -317,7 +351,7 @@ public final class ClassifierTrainer {
 				int b = Math.min(batch, items.size() - start);
 				for (int i = 0; i < b; i++) pre.normalize(items.get(start + i).unit, buf, i * per);
 				float[][] logits = s.logits(buf, b);
-				for (int i = 0; i < b; i++) out[start + i] = DjlSliceClassifier.softmax(logits[i]);
+				System.arraycopy(logits, 0, out, start, b);
 			}
 		}
 		return out;
