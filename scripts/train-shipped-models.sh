@@ -31,7 +31,7 @@ if [[ "$which" == lung || "$which" == all ]]; then
 	# on one side of the split.
 	"$here/bin/medcnn" train --data-dir "$shared/data/lung-ct-iq-othnccd" --output-dir "$here/models/lung-ct" --model-id lung-ct \
 		--modality CT --base-model "$base" --intensity percentile:0.5:99.5 --epochs 12 --trainable-blocks 12 --patience 3 --seed 42 \
-		--group-regex '^([a-z]+)/.*\((\d+)\)' --group-bin 20 \
+		--validation-fraction 0.2 --test-fraction 0.2 --group-regex '^([a-z]+)/.*\((\d+)\)' --group-bin 20 \
 		--data-description "IQ-OTH/NCCD lung cancer CT: 1097 grey JPEG slices, benign/malignant/normal, no patient ids; Alyasriy and AL-Huseiny, Mendeley Data, doi:10.17632/bhmdr45bh2" \
 		${MEDCNN_TRAIN_ARGS:-}
 fi

@@ -267,6 +267,8 @@ public final class ClassifierTrainer {
 			skipped.size(), items.size(), seconds, cancelled, val == train);
 		writeCard(out, card);
 
+		writeSplitList(out, items, classes);
+
 		// 6. calibrate on the validation split: temperature scaling, stored in the card and applied at inference
 		int[] valTruth = labels(val);
 		float[][] valLogits;
@@ -427,6 +429,7 @@ public final class ClassifierTrainer {
 		prov.addProperty("images_in_duplicate_clusters", split.duplicateItems());
 		prov.addProperty("groups_with_several_images", split.groupsMerged());
 		prov.add("split_counts", splitCounts(classes, trainCounts, valCounts, testCounts));
+		prov.addProperty("split_list", "split.csv (path relative to the data folder, slice, label, part)");
 		JsonObject hp = new JsonObject();
 		hp.addProperty("seed", cfg.seed);
 		hp.addProperty("image_size", cfg.imageSize);
@@ -595,6 +598,31 @@ public final class ClassifierTrainer {
 		e.addProperty("file", "examples/expected.csv");
 		e.addProperty("sha256", Hashes.sha256(ex.resolve("expected.csv")));
 		card.add("examples", e);
+	}
+
+	/**
+	 * Writes {@code split.csv}: every image (and slice) with its class and part, paths relative to the
+	 * deepest folder holding all of them, so the split can be checked and reused (evaluation, ensembles).
+	 */
+	private static void writeSplitList(Path out, List<Item> items, List<String> classes) throws IOException {
+		Path root = null;
+		for (Item it : items) {
+			Path parent = it.sample.file().toAbsolutePath().normalize().getParent();
+			if (root == null) {
+				root = parent;
+			} else {
+				while (root != null && !parent.startsWith(root)) root = root.getParent();
+			}
+		}
+		StringBuilder sb = new StringBuilder("path,slice,label,part\n");
+		for (Item it : items) {
+			Path f = it.sample.file().toAbsolutePath().normalize();
+			String rel = (root == null ? f : root.relativize(f)).toString().replace('\\', '/');
+			String quoted = rel.contains(",") || rel.contains("\"") ? '"' + rel.replace("\"", "\"\"") + '"' : rel;
+			sb.append(quoted).append(',').append(it.slice).append(',').append(classes.get(it.label)).append(',')
+				.append(it.part.name().toLowerCase(Locale.ROOT)).append('\n');
+		}
+		Files.writeString(out.resolve("split.csv"), sb.toString(), StandardCharsets.UTF_8);
 	}
 
 	private static String version() {
