@@ -171,6 +171,28 @@ class DjlSliceClassifierTest {
 	}
 
 	@Test
+	void concurrentRunsShareTheModelButNotAPredictor() throws Exception {
+		List<Slice> slices = new ArrayList<>();
+		for (int i = 1; i <= 12; i++) slices.add(constant(i, i * 20));
+		ClassificationRun sequential = new DjlSliceClassifier(model, 3, null).classify(source(slices), ProgressListener.NONE, Cancellation.NEVER);
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+		try {
+			List<java.util.concurrent.Future<ClassificationRun>> runs = new ArrayList<>();
+			for (int k = 0; k < 8; k++) {
+				runs.add(pool.submit(() -> new DjlSliceClassifier(model, 3, null).classify(source(slices), ProgressListener.NONE, Cancellation.NEVER)));
+			}
+			for (var f : runs) {
+				ClassificationRun r = f.get();
+				for (int i = 0; i < slices.size(); i++) {
+					assertEquals(sequential.predictions().get(i).probabilities()[1], r.predictions().get(i).probabilities()[1], 1e-6);
+				}
+			}
+		} finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
 	void softmaxAndArgmax() {
 		float[] p = DjlSliceClassifier.softmax(new float[] {1000, 1000, 0});
 		assertEquals(0.5, p[0], 1e-6);
