@@ -29,6 +29,12 @@ public final class SaliencyOverlays {
 	/** Prefix of the names of the ROIs this class adds. */
 	public static final String PREFIX = RegionColumns.ROI_PREFIX;
 
+	/**
+	 * ROI property marking MedCNN's saliency ROIs, value {@code saliency}. ImageJ's TIFF overlay keeps ROI
+	 * properties but not the names of image ROIs, so this recognises the heatmaps of a reopened file.
+	 */
+	public static final String PROPERTY = "medcnn";
+
 	/** Outline colour of the regions: visible on both the heat colours and grey images. */
 	public static final Color REGION_COLOUR = new Color(0, 255, 255);
 
@@ -120,6 +126,7 @@ public final class SaliencyOverlays {
 				heat.setOpacity(opacity);
 				heat.setZeroTransparent(true);
 				heat.setName(RegionColumns.heatmapName(run, s));
+				heat.setProperty(PROPERTY, "saliency");
 				place(heat, czt, stackIndex);
 				ov.add(heat);
 			}
@@ -127,6 +134,7 @@ public final class SaliencyOverlays {
 				Roi roi = polygon(s.regions().get(k - 1));
 				roi.setStrokeColor(REGION_COLOUR);
 				roi.setName(RegionColumns.roiName(run, s, k));
+				roi.setProperty(PROPERTY, "saliency");
 				place(roi, czt, stackIndex);
 				ov.add(roi);
 			}
@@ -172,10 +180,19 @@ public final class SaliencyOverlays {
 	 */
 	public static void remove(Overlay ov) {
 		if (ov == null) return;
-		for (int i = ov.size() - 1; i >= 0; i--) {
-			String n = ov.get(i).getName();
-			if (n != null && n.startsWith(PREFIX)) ov.remove(i);
-		}
+		for (int i = ov.size() - 1; i >= 0; i--) if (isSaliency(ov.get(i))) ov.remove(i);
+	}
+
+	/**
+	 * Tells whether a ROI is one of MedCNN's saliency ROIs: named with {@link #PREFIX} or carrying
+	 * {@link #PROPERTY}.
+	 *
+	 * @param roi the ROI
+	 * @return true for a saliency ROI
+	 */
+	public static boolean isSaliency(Roi roi) {
+		String n = roi.getName();
+		return (n != null && n.startsWith(PREFIX)) || "saliency".equals(roi.getProperty(PROPERTY));
 	}
 
 	/**
@@ -188,10 +205,7 @@ public final class SaliencyOverlays {
 	public static int count(Overlay ov, boolean heatmaps) {
 		if (ov == null) return 0;
 		int n = 0;
-		for (Roi r : ov.toArray()) {
-			String name = r.getName();
-			if (name != null && name.startsWith(PREFIX) && (r instanceof ImageRoi) == heatmaps) n++;
-		}
+		for (Roi r : ov.toArray()) if (isSaliency(r) && (r instanceof ImageRoi) == heatmaps) n++;
 		return n;
 	}
 }
