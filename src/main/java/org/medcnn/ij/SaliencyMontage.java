@@ -1,6 +1,7 @@
 package org.medcnn.ij;
 
 import ij.ImagePlus;
+import ij.gui.PolygonRoi;
 import ij.gui.Roi;
 import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
@@ -16,10 +17,14 @@ import org.medcnn.core.explain.SliceSaliency;
 
 /**
  * Renders a few slices of a run side by side: each slice in grey (its own display range), the heatmap
- * blended over it in the heat LUT, the region outlines, and a caption. Draws into pixels only, so it
+ * blended over it in the heat LUT, the region outlines, and a caption (slice, class, probability).
+ * Slices smaller than 128 pixels are enlarged. Draws into pixels only, so it
  * works headless.
  */
 public final class SaliencyMontage {
+
+	/** Tiles are enlarged by a whole factor until their smaller side is at least this many pixels. */
+	static final int MIN_TILE = 128;
 
 	private SaliencyMontage() {}
 
@@ -34,8 +39,10 @@ public final class SaliencyMontage {
 	 */
 	public static ImagePlus render(ImagePlusSlices slices, SaliencyRun run, int count, double opacity) {
 		List<Integer> picks = SanityRuns.evenlySpaced(run.slices().size(), count);
-		int w = slices.image().getWidth();
-		int h = slices.image().getHeight();
+		// Small slices are enlarged (whole factors) so that captions and outlines stay legible.
+		int f = Math.max(1, (int) Math.ceil(MIN_TILE / (double) Math.min(slices.image().getWidth(), slices.image().getHeight())));
+		int w = slices.image().getWidth() * f;
+		int h = slices.image().getHeight() * f;
 		int caption = Math.max(14, Math.min(24, w / 12));
 		int cols = Math.min(4, picks.size());
 		int rows = (picks.size() + cols - 1) / cols;
@@ -45,7 +52,7 @@ public final class SaliencyMontage {
 		LUT lut = SaliencyOverlays.heatLut();
 		for (int k = 0; k < picks.size(); k++) {
 			SliceSaliency s = run.slices().get(picks.get(k));
-			ColorProcessor tile = tile(slices, s, lut, opacity);
+			ColorProcessor tile = tile(slices, s, lut, opacity, f);
 			int ox = (k % cols) * w;
 			int oy = (k / cols) * (h + caption);
 			out.insert(tile, ox, oy + caption);
@@ -57,7 +64,7 @@ public final class SaliencyMontage {
 		return new ImagePlus(slices.image().getTitle() + " saliency montage (" + run.method() + ")", out);
 	}
 
-	private static ColorProcessor tile(ImagePlusSlices slices, SliceSaliency s, LUT lut, double opacity) {
+	private static ColorProcessor tile(ImagePlusSlices slices, SliceSaliency s, LUT lut, double opacity, int f) {
 		ImageProcessor ip = slices.image().getStack().getProcessor(slices.stackIndex(s.position())).duplicate();
 		ip.resetMinAndMax();
 		ColorProcessor cp = ip.convertToByteProcessor(true).convertToColorProcessor();
@@ -77,10 +84,19 @@ public final class SaliencyMontage {
 				px[i] = 0xff000000 | (r << 16) | (g << 8) | b;
 			}
 		}
+		if (f > 1) {
+			cp.setInterpolationMethod(ImageProcessor.BILINEAR);
+			cp = (ColorProcessor) cp.resize(cp.getWidth() * f, cp.getHeight() * f);
+		}
 		cp.setColor(SaliencyOverlays.REGION_COLOUR);
 		for (var region : s.regions()) {
-			Roi roi = SaliencyOverlays.polygon(region);
-			roi.drawPixels(cp);
+			int[] xs = region.xs().clone();
+			int[] ys = region.ys().clone();
+			for (int i = 0; i < xs.length; i++) {
+				xs[i] *= f;
+				ys[i] *= f;
+			}
+			new PolygonRoi(xs, ys, xs.length, Roi.POLYGON).drawPixels(cp);
 		}
 		return cp;
 	}

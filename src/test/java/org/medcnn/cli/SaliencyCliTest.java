@@ -99,7 +99,7 @@ class SaliencyCliTest {
 
 		ImagePlus montage = new Opener().openImage(out.resolve("ct_grad_cam_montage.png").toString());
 		assertNotNull(montage);
-		assertEquals(2 * 44, montage.getWidth(), "two tiles side by side");
+		assertEquals(2 * 44 * 5, montage.getWidth(), "two tiles side by side, enlarged 5 times (30 px -> at least 128)");
 
 		ClassifyCliTest.Result again = cli(args("saliency", in, out, "--method", "grad_cam"));
 		assertEquals(ExitCodes.OUTPUT, again.code());
