@@ -46,10 +46,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code medcnn bench-saliency}: milliseconds per slice of each saliency method next to plain
  * inference (Classify Slices' classifier at batch 1 and at the batch size) on synthetic slices of the
- * model's input size, with the peak resident memory of each. Every figure is end to end per slice:
- * preprocessing, engine calls, mapping back and regions. A benchmark, not a test: it prints figures and
- * never fails on them. With {@code --trunk FILE} it benchmarks a bare TorchScript trunk (for example
- * MobileNetV2's features at 224 x 224) under a random 4-class head.
+ * model's input size. Every figure is end to end per slice: preprocessing, engine calls, mapping back
+ * and regions. The lines are timed round-robin, {@code --repeats} times, and the minimum and median of
+ * each are printed: the minimum is the cost when nothing else competes for the cores. With {@code --memory-check}, integrated gradients
+ * runs in two child JVMs, with the batch size and with one batch of all steps, and their peak resident
+ * memory is printed. A benchmark, not a test: it prints figures and never fails on them. With
+ * {@code --trunk FILE} it benchmarks a bare TorchScript trunk (for example MobileNetV2's features at
+ * 224 x 224) under a random 4-class head.
  */
 @Command(name = "bench-saliency", mixinStandardHelpOptions = true,
 	description = "Benchmark the saliency methods (ms/slice) against plain inference.")
@@ -73,6 +76,15 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 	@Option(names = "--methods", defaultValue = "all", description = "'all' or a comma-separated list (default: ${DEFAULT-VALUE}).")
 	private String methods;
 
+	@Option(names = "--repeats", defaultValue = "5", description = "Timed runs per line, round-robin over the lines; the minimum and median are printed (default: ${DEFAULT-VALUE}).")
+	private int repeats;
+
+	@Option(names = "--memory-check", description = "Also run integrated gradients in child JVMs with --batch-size and with all steps in one batch, and print their peak memory.")
+	private boolean memoryCheck;
+
+	@Option(names = "--peak-only", hidden = true, description = "Run the methods once and print only 'peak_rss_kb N' (used by --memory-check).")
+	private boolean peakOnly;
+
 	@Mixin
 	private SaliencyOptions options;
 
@@ -88,6 +100,7 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 			list = SanityRuns.methods(methods);
 			options.request(SaliencyMethod.GRAD_CAM, 5, 3);
 			if (slices < 1) throw new IllegalArgumentException("--slices must be at least 1");
+			if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1");
 		} catch (IllegalArgumentException e) {
 			err.println("medcnn bench-saliency: " + e.getMessage());
 			return ExitCodes.USAGE;
@@ -110,35 +123,45 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 			int h = pkg.card().input().height();
 			SliceSource warm = synthetic(1, w, h, 99);
 			SliceSource source = synthetic(slices, w, h, 7);
-			out.printf(Locale.ROOT, "medcnn bench-saliency: model %s (%s), input %dx%d, %d slice(s) of %dx%d per method, cpu, %d cores, batch size %d%n",
-				pkg.card().id(), pkg.shortSha(), w, h, slices, w, h, Runtime.getRuntime().availableProcessors(), options.batchSize);
-			double inference1;
-			double inferenceB;
-			try (ClassifierModel cm = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
-				new DjlSliceClassifier(cm, 1, null).classify(warm, ProgressListener.NONE, Cancellation.NEVER);
-				resetPeak();
-				inference1 = msPerSlice(() -> new DjlSliceClassifier(cm, 1, null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
-				String peak1 = peakRss();
-				inferenceB = msPerSlice(() -> new DjlSliceClassifier(cm, options.batchSize, null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
-				out.printf(Locale.ROOT, "  %-48s %9s %10s %12s%n", "what", "ms/slice", "x infer.", "peak RSS");
-				out.printf(Locale.ROOT, "  %-48s %9.1f %10s %12s%n", "inference (Classify Slices, batch 1)", inference1, "1.00", peak1);
-				out.printf(Locale.ROOT, "  %-48s %9.1f %10.2f %12s%n", "inference (Classify Slices, batch " + options.batchSize + ")", inferenceB,
-					inferenceB / inference1, "");
+			if (peakOnly) {
+				try (ExplainModel em = ExplainModel.load(pkg, DeviceSpec.CPU)) {
+					for (SaliencyMethod m : list) new DjlSaliency(em).explain(source, options.request(m, 5, 3), ProgressListener.NONE, Cancellation.NEVER);
+				}
+				out.println("peak_rss_kb " + peakRssKb());
+				return ExitCodes.OK;
 			}
-			out.flush();
-			try (ExplainModel em = ExplainModel.load(pkg, DeviceSpec.CPU)) {
+			out.printf(Locale.ROOT, "medcnn bench-saliency: model %s (%s), input %dx%d, %d slice(s) per run, %d run(s) per line, cpu, %d cores, batch size %d%n",
+				pkg.card().id(), pkg.shortSha(), w, h, slices, repeats, Runtime.getRuntime().availableProcessors(), options.batchSize);
+			out.printf(Locale.ROOT, "  %-52s %12s %12s %9s%n", "what", "min ms/slice", "median", "x infer.");
+			try (ClassifierModel cm = ClassifierModel.load(pkg, DeviceSpec.CPU); ExplainModel em = ExplainModel.load(pkg, DeviceSpec.CPU)) {
+				List<String> labels = new ArrayList<>();
+				List<Work> work = new ArrayList<>();
+				labels.add("inference (Classify Slices, batch 1)");
+				work.add(() -> new DjlSliceClassifier(cm, 1, null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
+				labels.add("inference (Classify Slices, batch " + Math.min(options.batchSize, slices) + ")");
+				work.add(() -> new DjlSliceClassifier(cm, options.batchSize, null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
 				for (SaliencyMethod m : list) {
 					SaliencyRequest r = options.request(m, 5, 3);
-					DjlSaliency sal = new DjlSaliency(em);
-					sal.explain(warm, r, ProgressListener.NONE, Cancellation.NEVER);
-					resetPeak();
-					double ms = msPerSlice(() -> sal.explain(source, r, ProgressListener.NONE, Cancellation.NEVER));
-					out.printf(Locale.ROOT, "  %-48s %9.1f %10.2f %12s%n", r.describe(), ms, ms / inference1, peakRss());
-					out.flush();
+					labels.add(r.describe());
+					work.add(() -> new DjlSaliency(em).explain(source, r, ProgressListener.NONE, Cancellation.NEVER));
 				}
+				// Warm up every line, then time the lines round-robin, so that a burst of load from other
+				// processes hits all lines alike and the minimum of each is taken in a quiet moment.
+				new DjlSliceClassifier(cm, 1, null).classify(warm, ProgressListener.NONE, Cancellation.NEVER);
+				for (Work w0 : work) w0.run();
+				double[][] t = new double[work.size()][repeats];
+				for (int rep = 0; rep < repeats; rep++) {
+					for (int i = 0; i < work.size(); i++) {
+						long t0 = System.nanoTime();
+						work.get(i).run();
+						t[i][rep] = (System.nanoTime() - t0) / 1e6 / slices;
+					}
+				}
+				double inference1 = minMedian(t[0])[0];
+				for (int i = 0; i < work.size(); i++) line(out, labels.get(i), minMedian(t[i]), inference1);
 			}
-			out.println("  (x infer.: time per slice over plain inference at batch 1; peak RSS: the process's resident peak during that line,"
-				+ " where Linux can reset it)");
+			out.println("  (x infer.: minimum time per slice over the minimum of plain inference at batch 1)");
+			if (memoryCheck) memoryCheck(out, err);
 			return ExitCodes.OK;
 		} finally {
 			if (tmp != null) deleteTree(tmp);
@@ -150,10 +173,42 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 		void run() throws Exception;
 	}
 
-	private double msPerSlice(Work w) throws Exception {
-		long t0 = System.nanoTime();
-		w.run();
-		return (System.nanoTime() - t0) / 1e6 / slices;
+	/** @return {minimum, median} of the times */
+	private static double[] minMedian(double[] times) {
+		double[] t = times.clone();
+		java.util.Arrays.sort(t);
+		return new double[] {t[0], t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2};
+	}
+
+	private static void line(PrintWriter out, String what, double[] t, double inference) {
+		out.printf(Locale.ROOT, "  %-52s %12.1f %12.1f %9.2f%n", what, t[0], t[1], t[0] / inference);
+	}
+
+	/** Integrated gradients in child JVMs: with the batch size, and with all steps in one batch. */
+	private void memoryCheck(PrintWriter out, PrintWriter err) {
+		int steps = options.steps;
+		for (int b : new int[] {Math.min(options.batchSize, steps), steps}) {
+			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
+				"-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench-saliency", "--peak-only",
+				"--methods", "integrated_gradients", "--steps", Integer.toString(steps), "--batch-size", Integer.toString(b), "--slices", "1"));
+			if (trunk != null) cmd.addAll(List.of("--trunk", trunk.toString(), "--size", Integer.toString(size)));
+			else cmd.addAll(List.of("--model", model == null ? "brain-tumor-mri" : model));
+			for (Path d : modelsDirs) cmd.addAll(List.of("--models-dir", d.toString()));
+			try {
+				Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+				String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+				if (p.waitFor() != 0) throw new IOException(text.strip());
+				String peak = text.lines().filter(l -> l.startsWith("peak_rss_kb ")).map(l -> l.substring(12).trim()).findFirst().orElse("unknown");
+				out.printf(Locale.ROOT, "  integrated_gradients, %d steps in batches of %d, own JVM: peak resident %s kB%n", steps, b, peak);
+				out.flush();
+			} catch (IOException | RuntimeException e) {
+				err.println("  memory check skipped: " + e.getMessage());
+				return;
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
 	}
 
 	/** Smooth random 16-bit-like slices (sums of Gaussian blobs), the model's input size. */
@@ -254,19 +309,10 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 		}
 	}
 
-	/** Resets the kernel's resident-memory peak (Linux 4.0+: write 5 to /proc/self/clear_refs). */
-	private static void resetPeak() {
-		try {
-			Files.writeString(Paths.get("/proc/self/clear_refs"), "5");
-		} catch (IOException | RuntimeException e) {
-			// not Linux, or not allowed: the peak then covers the whole run
-		}
-	}
-
-	private static String peakRss() {
+	private static String peakRssKb() {
 		try {
 			for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-				if (line.startsWith("VmHWM:")) return line.substring(6).trim();
+				if (line.startsWith("VmHWM:")) return line.substring(6).replace("kB", "").trim();
 			}
 		} catch (IOException e) {
 			// not Linux

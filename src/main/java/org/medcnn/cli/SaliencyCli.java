@@ -140,9 +140,9 @@ public final class SaliencyCli implements Callable<Integer> {
 		SaliencyRun run;
 		try (ExplainModel loaded = ExplainModel.load(pkg, deviceSpec)) {
 			try {
-				request.targetIndex(loaded.classes());
+				DjlSaliency.check(request, loaded);
 			} catch (IllegalArgumentException e) {
-				err.println("medcnn saliency: --target: " + e.getMessage());
+				err.println("medcnn saliency: " + e.getMessage());
 				return ExitCodes.USAGE;
 			}
 			run = new DjlSaliency(loaded).explain(slices, request, (msg, done, total) -> { }, Cancellation.NEVER);

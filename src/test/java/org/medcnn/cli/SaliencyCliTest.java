@@ -116,7 +116,10 @@ class SaliencyCliTest {
 		assertTrue(r.err().contains("method must be one of"), r.err());
 		r = cli(args("saliency", in, out, "--target", "tumour"));
 		assertEquals(ExitCodes.USAGE, r.code());
-		assertTrue(r.err().contains("--target") && r.err().contains("[dark, bright]"), r.err());
+		assertTrue(r.err().contains("target 'tumour'") && r.err().contains("[dark, bright]"), r.err());
+		r = cli(args("saliency", in, out, "--method", "occlusion", "--patch", "40"));
+		assertEquals(ExitCodes.USAGE, r.code());
+		assertTrue(r.err().contains("patch 40"), r.err());
 		r = cli(args("saliency", dir.resolve("missing.tif"), out));
 		assertEquals(ExitCodes.BAD_INPUT, r.code());
 		r = cli(List.of("saliency", "--model", "/nonexistent/m", "--input", in.toString(), "--output", out.toString()));
@@ -141,7 +144,7 @@ class SaliencyCliTest {
 	@Test
 	void benchSaliencyRuns() {
 		ClassifyCliTest.Result r = ClassifyCliTest.cli("bench-saliency", "--model", Fixtures.tinyModel().toString(), "--slices", "1", "--methods",
-			"grad_cam,gradient", "--batch-size", "2");
+			"grad_cam,gradient", "--batch-size", "2", "--repeats", "1");
 		assertEquals(0, r.code(), r.err());
 		assertTrue(r.out().contains("inference (Classify Slices, batch 1)") && r.out().contains("grad_cam") && r.out().contains("gradient"), r.out());
 	}

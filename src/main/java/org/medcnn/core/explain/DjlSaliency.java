@@ -62,7 +62,7 @@ public final class DjlSaliency {
 		List<String> classes = model.classes();
 		int fixed = request.targetIndex(classes);
 		InputSpec spec = model.input();
-		checkFits(request, spec);
+		check(request, model);
 		SlicePreprocessor pre = new SlicePreprocessor(spec);
 		SaliencyMethod m = request.method();
 		int chunk = m == SaliencyMethod.GRADIENT || m == SaliencyMethod.GRAD_CAM || m == SaliencyMethod.GRAD_CAM_PP ? request.batchSize() : 1;
@@ -149,6 +149,19 @@ public final class DjlSaliency {
 			case INTEGRATED_GRADIENTS -> integratedGradients(m, req, inputs, targets, c, false);
 			case OCCLUSION -> occlusion(m, req, inputs, targets, c);
 		};
+	}
+
+	/**
+	 * Checks that a request fits a model: the target is one of its classes and the occlusion patch fits
+	 * its input.
+	 *
+	 * @param req the request
+	 * @param model the model
+	 * @throws IllegalArgumentException naming the parameter that does not fit
+	 */
+	public static void check(SaliencyRequest req, ExplainModel model) {
+		req.targetIndex(model.classes());
+		checkFits(req, model.input());
 	}
 
 	private static void checkFits(SaliencyRequest req, InputSpec spec) {
@@ -302,8 +315,8 @@ public final class DjlSaliency {
 				}
 			}
 			double sigma = req.noise() * (hi - lo);
-			// Seeded per input index, so a slice's map does not depend on how slices are batched.
-			SplittableRandom rnd = new SplittableRandom(req.seed() * 1_000_003L + i);
+			// The same seeded noise sequence for every slice: a slice's map depends neither on its position nor on the batching.
+			SplittableRandom rnd = new SplittableRandom(req.seed());
 			double[] acc = new double[plane];
 			for (int s = 0; s < req.samples(); s += req.batchSize()) {
 				c.check("smoothgrad");

@@ -98,6 +98,26 @@ class SanityCheckTest {
 	}
 
 	@Test
+	void gradCamPassesOnTheShippedBrainModelWhenItIsPresent() throws Exception {
+		// Runs only where models/brain-tumor-mri is installed; the tiny-model test above always runs.
+		java.nio.file.Path dir = java.nio.file.Paths.get("models", "brain-tumor-mri");
+		org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(dir.resolve("model.json")), "skipped: no models/brain-tumor-mri");
+		ModelPackage pkg = ModelPackage.open(dir);
+		List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("examples/expected.csv"));
+		SlicePreprocessor pre = new SlicePreprocessor(pkg.card().input());
+		List<ModelInput> in = new ArrayList<>();
+		for (String line : lines.subList(1, Math.min(lines.size(), 4))) {
+			String file = line.split(",")[0];
+			var slices = new org.medcnn.ij.ImagePlusSlices(org.medcnn.io.ImageFiles.open(dir.resolve("examples").resolve(file)), file);
+			in.add(ModelInput.of(pre, slices.get(0)));
+		}
+		SanityReport report = SanityCheck.builder().optAucSteps(4).optRepeats(2).build().run(pkg, DeviceSpec.CPU, in, -1,
+			List.of(EDGES, DjlSaliency.explainer(SaliencyRequest.builder().setMethod(SaliencyMethod.GRAD_CAM).build())), ProgressListener.NONE, Cancellation.NEVER);
+		assertFalse(report.passes("edge_detector"));
+		assertTrue(report.passes("grad_cam"), report.rows().toString());
+	}
+
+	@Test
 	void deletionOfTheSalientPixelsHurtsMoreThanDeletionOfTheOthers() throws Exception {
 		// Tiny net: "bright" grows with the mean brightness. Deleting the brightest pixels first must
 		// lower the bright probability faster than deleting the darkest first.
