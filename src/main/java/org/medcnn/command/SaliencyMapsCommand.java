@@ -1,0 +1,191 @@
+package org.medcnn.command;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import java.awt.GraphicsEnvironment;
+import java.io.File;
+import java.io.IOException;
+import java.util.concurrent.CancellationException;
+import org.medcnn.core.explain.DjlSaliency;
+import org.medcnn.core.explain.ExplainModel;
+import org.medcnn.core.explain.SaliencyException;
+import org.medcnn.core.explain.SaliencyRequest;
+import org.medcnn.core.explain.SaliencyRun;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
+import org.medcnn.ij.ImagePlusSlices;
+import org.medcnn.ij.SaliencyOverlays;
+import org.medcnn.ij.SaliencyTables;
+import org.medcnn.io.SaliencyOutputs;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/**
+ * {@code Plugins > MedCNN > Saliency Maps}: explains every slice of the current image with a saliency
+ * method. Returns a 32-bit heatmap stack (the input's dimensions and calibration, heat LUT) and a table
+ * with one row per region; draws on the input's overlay, per slice, the heatmap as a semi-transparent
+ * image ROI and the most salient regions as outlines. Hyperstacks: every Z and T of the current channel.
+ * <p>
+ * Macro: {@code run("Saliency Maps", "model=brain-tumor-mri method=grad_cam target=predicted top_percent=5 max_regions=3 overlay_opacity=0.4");}
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Saliency Maps", headless = true,
+	description = "Saliency maps of a MedCNN model for every slice of the current image: heatmap stack, overlay and regions table.")
+public class SaliencyMapsCommand extends ContextCommand {
+
+	@Parameter
+	private ModelService models;
+
+	@Parameter
+	private LogService log;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(label = "Image", persist = false)
+	private ImagePlus image;
+
+	@Parameter(label = "Model", persist = false,
+		description = "A model id (e.g. brain-tumor-mri, lung-ct) from the models folder, or the path of a model package folder.")
+	private String model = "brain-tumor-mri";
+
+	@Parameter(label = "Models folder", required = false, style = "directory", persist = false,
+		description = "Extra folder to search for model ids first (optional).")
+	private File models_dir;
+
+	@Parameter(label = "Device", persist = false, description = "auto (GPU if available), cpu, gpu or gpu:N.")
+	private String device = "auto";
+
+	@Parameter(label = "Method", persist = false, choices = {"grad_cam", "grad_cam_pp", "gradient", "smoothgrad", "integrated_gradients", "occlusion"},
+		description = "Grad-CAM and Grad-CAM++ use the trunk's feature map (about one inference); the gradient methods differentiate the input; occlusion slides a patch.")
+	private String method = "grad_cam";
+
+	@Parameter(label = "Target class", persist = false, description = "'predicted' (the class the model predicts for each slice) or a class name of the model.")
+	private String target = SaliencyRequest.PREDICTED;
+
+	@Parameter(label = "Top percent", min = "0.01", max = "100", persist = false, description = "Regions are made of this share of each slice's most salient pixels.")
+	private double top_percent = 5;
+
+	@Parameter(label = "Max regions per slice", min = "0", max = "1000", persist = false, description = "The largest connected regions kept per slice (0: none).")
+	private int max_regions = 3;
+
+	@Parameter(label = "Overlay opacity", min = "0", max = "1", stepSize = "0.05", style = "slider", persist = false,
+		description = "Opacity of the heatmap on the image's overlay (0: outlines only).")
+	private double overlay_opacity = 0.4;
+
+	@Parameter(label = "Add overlay", persist = false, description = "Draw heatmaps and region outlines on the image's overlay (replaces earlier MedCNN saliency ROIs only).")
+	private boolean add_overlay = true;
+
+	@Parameter(label = "SmoothGrad samples", min = "1", max = "1024", persist = false)
+	private int samples = 25;
+
+	@Parameter(label = "SmoothGrad noise", min = "0", max = "1", persist = false, description = "Noise standard deviation as a fraction of each slice's intensity span.")
+	private double noise = 0.15;
+
+	@Parameter(label = "Integrated gradients steps", min = "1", max = "1024", persist = false)
+	private int steps = 32;
+
+	@Parameter(label = "Baseline", persist = false, choices = {"black", "blurred"}, description = "Where integrated gradients start, and what occlusion fills a patch with.")
+	private String baseline = "black";
+
+	@Parameter(label = "Occlusion patch", min = "0", max = "4096", persist = false, description = "Patch side in model-input pixels (0: 1/7 of the input side).")
+	private int patch = 0;
+
+	@Parameter(label = "Occlusion stride", min = "0", max = "4096", persist = false, description = "Stride in model-input pixels (0: half the patch).")
+	private int stride = 0;
+
+	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false,
+		description = "Slices per engine call (gradient, Grad-CAM), or noisy copies, path steps or occluded copies per call; bounds memory.")
+	private int batch_size = 8;
+
+	@Parameter(label = "Seed", persist = false, description = "Seed of SmoothGrad's noise.")
+	private long seed = 42;
+
+	@Parameter(label = "Save regions as CSV", required = false, style = "save", persist = false,
+		description = "Optional CSV file for the regions table (for headless runs); an existing file is never overwritten.")
+	private File results_csv;
+
+	@Parameter(label = "Heatmap", type = ItemIO.OUTPUT)
+	private ImagePlus heatmap;
+
+	@Parameter(label = "Regions", type = ItemIO.OUTPUT)
+	private ResultsTable results;
+
+	@Override
+	public void run() {
+		// 1. validate
+		if (image == null) {
+			fail("no image is open.");
+			return;
+		}
+		DeviceSpec deviceSpec;
+		SaliencyRequest request;
+		try {
+			deviceSpec = DeviceSpec.parse(device);
+			request = SaliencyParameters.request(method, target, samples, noise, steps, baseline, patch, stride, batch_size, seed, top_percent, max_regions);
+			if (!(overlay_opacity >= 0 && overlay_opacity <= 1)) throw new IllegalArgumentException("overlay_opacity must be between 0 and 1, got " + overlay_opacity);
+		} catch (IllegalArgumentException e) {
+			fail(e.getMessage());
+			return;
+		}
+		if (results_csv != null && results_csv.exists()) {
+			fail("results_csv " + results_csv + " already exists; not overwritten (choose another file or delete it)");
+			return;
+		}
+		// 2. build and 3. call the core
+		ImagePlusSlices slices = new ImagePlusSlices(image, null);
+		SaliencyRun run;
+		try {
+			ModelPackage pkg = models.provider(models_dir).repository().open(model);
+			try (ExplainModel loaded = ExplainModel.load(pkg, deviceSpec)) {
+				run = new DjlSaliency(loaded).explain(slices, request, this::status, this::isCanceled);
+			}
+		} catch (ModelLoadException | SaliencyException | IllegalArgumentException e) {
+			log.error("Saliency Maps: " + e.getMessage());
+			fail(e.getMessage());
+			return;
+		} catch (CancellationException e) {
+			cancel("Saliency Maps: cancelled");
+			return;
+		}
+		for (String w : run.warnings()) log.warn("Saliency Maps: " + w);
+		// 4. convert and assign the outputs
+		heatmap = SaliencyOverlays.heatmapStack(slices, run);
+		results = SaliencyTables.regions(run, image.getCalibration());
+		if (add_overlay) SaliencyOverlays.add(slices, run, overlay_opacity);
+		if (results_csv != null) {
+			try {
+				SaliencyOutputs.writeRegions(run, SaliencyTables.scale(image.getCalibration()), results_csv.toPath(), false);
+			} catch (IOException e) {
+				log.error("Saliency Maps: " + e.getMessage());
+				fail(e.getMessage());
+				return;
+			}
+		}
+		if (!GraphicsEnvironment.isHeadless()) results.show(SaliencyTables.REGIONS_TITLE);
+		if (status != null) status.clearStatus();
+	}
+
+	private void fail(String message) {
+		cancel("Saliency Maps: " + message);
+	}
+
+	private void status(String message, long done, long total) {
+		if (status != null) status.showStatus((int) done, (int) total, message);
+	}
+
+	/** @return the heatmap stack after {@link #run()}, or null */
+	public ImagePlus getHeatmap() {
+		return heatmap;
+	}
+
+	/** @return the regions table after {@link #run()}, or null */
+	public ResultsTable getResults() {
+		return results;
+	}
+}

@@ -1,0 +1,171 @@
+package org.medcnn.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.ImageRoi;
+import ij.gui.Roi;
+import ij.measure.Calibration;
+import ij.measure.ResultsTable;
+import ij.plugin.frame.RoiManager;
+import ij.process.ByteProcessor;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.core.explain.RegionColumns;
+import org.medcnn.core.explain.SanityReport;
+import org.medcnn.ij.SaliencyOverlays;
+import org.medcnn.testing.Fixtures;
+import org.scijava.Context;
+import org.scijava.app.StatusService;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+import org.scijava.log.LogService;
+import org.scijava.prefs.PrefService;
+
+/** Saliency Maps and Saliency Sanity Check run the way Fiji and macros run them: through CommandService. */
+class SaliencyCommandsTest {
+
+	private static Context ctx;
+	private static CommandService commands;
+
+	@BeforeAll
+	static void context() {
+		ctx = new Context(CommandService.class, ModelService.class, StatusService.class, LogService.class, PrefService.class);
+		commands = ctx.service(CommandService.class);
+		ctx.service(PrefService.class).clear(SaliencyMapsCommand.class);
+		ctx.service(PrefService.class).clear(SaliencySanityCheckCommand.class);
+	}
+
+	@AfterAll
+	static void dispose() {
+		ctx.dispose();
+	}
+
+	/** 48 x 32 slices (non-square): a bright disc, at a place that moves with the slice, on a grey ramp. */
+	static ImagePlus discs(int n) {
+		ImageStack st = new ImageStack(48, 32);
+		for (int i = 0; i < n; i++) {
+			ByteProcessor ip = new ByteProcessor(48, 32);
+			for (int y = 0; y < 32; y++) for (int x = 0; x < 48; x++) ip.set(x, y, 120 + x);
+			ip.setValue(255);
+			ip.fillOval(6 + 10 * i, 8, 10, 10);
+			st.addSlice("s" + (i + 1), ip);
+		}
+		ImagePlus imp = new ImagePlus("discs", st);
+		Calibration cal = imp.getCalibration();
+		cal.pixelWidth = 0.8;
+		cal.pixelHeight = 0.8;
+		cal.pixelDepth = 3;
+		cal.setUnit("mm");
+		return imp;
+	}
+
+	private CommandModule maps(Object... inputs) throws Exception {
+		return commands.run(SaliencyMapsCommand.class, true, inputs).get();
+	}
+
+	@Test
+	void saliencyMapsGivesHeatmapOverlayAndTable(@TempDir Path tmp) throws Exception {
+		ImagePlus imp = discs(3);
+		File csv = tmp.resolve("regions.csv").toFile();
+		CommandModule m = maps("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "method", "grad_cam", "target", "bright", "top_percent",
+			10.0, "max_regions", 2, "overlay_opacity", 0.3, "results_csv", csv);
+		assertFalse(m.isCanceled(), m.getCancelReason());
+		ImagePlus heat = (ImagePlus) m.getOutput("heatmap");
+		assertNotNull(heat);
+		assertEquals(48, heat.getWidth());
+		assertEquals(32, heat.getHeight());
+		assertEquals(3, heat.getStackSize());
+		assertEquals(0.8, heat.getCalibration().pixelWidth, 0);
+		assertEquals(3, heat.getCalibration().pixelDepth, 0);
+		assertEquals("mm", heat.getCalibration().getUnit());
+		ResultsTable rt = (ResultsTable) m.getOutput("results");
+		assertEquals(RegionColumns.header(), List.of(rt.getHeadings()).stream().filter(h -> !h.isBlank()).toList());
+		assertEquals(SaliencyOverlays.count(imp.getOverlay(), false), rt.size());
+		assertEquals(3, SaliencyOverlays.count(imp.getOverlay(), true));
+		for (Roi r : imp.getOverlay().toArray()) {
+			assertEquals(Integer.parseInt(r.getName().split(":")[1]), r.getPosition(), r.getName());
+			if (r instanceof ImageRoi ir) assertEquals(0.3, ir.getOpacity(), 1e-6);
+		}
+		for (int row = 0; row < rt.size(); row++) {
+			assertEquals("bright", rt.getStringValue("class", row));
+			assertEquals("grad_cam", rt.getStringValue("method", row));
+			assertEquals("mm", rt.getStringValue("unit", row));
+			assertEquals(rt.getValue("area_px", row) * 0.64, rt.getValue("area", row), 1e-9);
+		}
+		// The largest region of each slice covers its disc (the brightest place, hence the largest "bright" evidence).
+		for (int s = 1; s <= 3; s++) {
+			boolean found = false;
+			for (Roi r : imp.getOverlay().toArray()) {
+				if (r instanceof ImageRoi || !r.getName().startsWith(RegionColumns.ROI_PREFIX + s + ":1:")) continue;
+				found = r.contains(6 + 10 * (s - 1) + 5, 13);
+			}
+			assertTrue(found, "slice " + s);
+		}
+		List<String> lines = Files.readAllLines(csv.toPath());
+		assertEquals(rt.size() + 1, lines.size());
+		assertEquals(String.join(",", RegionColumns.header()), lines.get(0));
+		assertNull(RoiManager.getInstance());
+	}
+
+	@Test
+	void badParametersCancelNamingThem() throws Exception {
+		String model = Fixtures.tinyModel().toString();
+		CommandModule m = maps("image", discs(1), "model", model, "device", "cpu", "method", "lime");
+		assertTrue(m.isCanceled());
+		assertTrue(m.getCancelReason().contains("method must be one of") && m.getCancelReason().contains("grad_cam"), m.getCancelReason());
+		m = maps("image", discs(1), "model", model, "device", "cpu", "target", "tumour");
+		assertTrue(m.isCanceled());
+		assertTrue(m.getCancelReason().contains("[dark, bright]"), m.getCancelReason());
+		m = maps("image", discs(1), "model", model, "device", "cpu", "top_percent", 0.0);
+		assertTrue(m.isCanceled());
+		assertTrue(m.getCancelReason().contains("top_percent"), m.getCancelReason());
+		m = maps("image", discs(1), "model", model, "device", "cpu", "method", "occlusion", "patch", 64);
+		assertTrue(m.isCanceled());
+		assertTrue(m.getCancelReason().contains("patch 64"), m.getCancelReason());
+		ImagePlus imp = discs(1);
+		m = maps("image", imp, "model", "/nonexistent/model", "device", "cpu");
+		assertTrue(m.isCanceled());
+		assertTrue(m.getCancelReason().contains("/nonexistent/model"), m.getCancelReason());
+		assertNull(imp.getOverlay(), "nothing drawn on a cancelled run");
+	}
+
+	@Test
+	void parametersAreNotPersisted() throws Exception {
+		CommandModule first = maps("image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu", "method", "gradient", "top_percent", 2.0);
+		assertFalse(first.isCanceled(), first.getCancelReason());
+		CommandModule second = maps("image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu");
+		assertFalse(second.isCanceled(), second.getCancelReason());
+		assertEquals("grad_cam", second.getInput("method"));
+		assertEquals(5.0, second.getInput("top_percent"));
+		assertNull(ctx.service(PrefService.class).get(SaliencyMapsCommand.class, "method", null));
+	}
+
+	@Test
+	void sanityCheckGivesOneRowPerMethodAndStage() throws Exception {
+		CommandModule m = commands.run(SaliencySanityCheckCommand.class, true, "image", discs(4), "model", Fixtures.tinyModel().toString(), "device", "cpu",
+			"methods", "grad_cam, occlusion", "max_slices", 3, "auc_steps", 4, "patch", 8, "stride", 4).get();
+		assertFalse(m.isCanceled(), m.getCancelReason());
+		ResultsTable rt = (ResultsTable) m.getOutput("results");
+		assertEquals(SanityReport.columns(), List.of(rt.getHeadings()).stream().filter(h -> !h.isBlank()).toList());
+		assertEquals(2 * 2, rt.size(), "2 methods x (head, head + conv)");
+		assertEquals("grad_cam", rt.getStringValue("method", 0));
+		assertEquals("head", rt.getStringValue("randomised", 0));
+		assertEquals("occlusion", rt.getStringValue("method", 3));
+		CommandModule bad = commands.run(SaliencySanityCheckCommand.class, true, "image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu",
+			"methods", "grad_cam,edges").get();
+		assertTrue(bad.isCanceled());
+		assertTrue(bad.getCancelReason().contains("edges"), bad.getCancelReason());
+	}
+}
