@@ -8,6 +8,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${MEDCNN_SHARED:-$here/../shared}"
 base="$shared/models/imagenet-mobilenet-v2/features.pt"
 which="${1:-all}"
+# Let idle OpenMP threads sleep instead of spinning: on a shared 2-core machine spinning threads of
+# another process slow training several-fold.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -20,7 +23,7 @@ if [[ "$which" == brain || "$which" == all ]]; then
 		(cd "$data" && find Training Testing -name '*.jpg' | LC_ALL=C sort | awk -F/ -v d="$data" '{printf "\"%s/%s\",%s\n", d, $0, $2}')
 	} > "$tmp/brain.csv"
 	"$here/bin/medcnn" train --data-csv "$tmp/brain.csv" --output-dir "$here/models/brain-tumor-mri" --model-id brain-tumor-mri \
-		--modality MRI --base-model "$base" --intensity percentile:0.5:99.5 --epochs 12 --trainable-blocks 12 --patience 3 --seed 42 \
+		--modality MRI --base-model "$base" --intensity percentile:0.5:99.5 --epochs 6 --trainable-blocks 12 --patience 3 --seed 42 \
 		--data-description "Sartaj Brain Tumor Classification (MRI), Training and Testing folders pooled: 3264 grey JPEGs (downscaled to at most 256 px), glioma/meningioma/notumor/pituitary; Bhuvaji et al. 2020, doi:10.34740/KAGGLE/DSV/1183165" \
 		${MEDCNN_TRAIN_ARGS:-}
 fi
@@ -30,7 +33,7 @@ if [[ "$which" == lung || "$which" == all ]]; then
 	# class and by runs of 20 consecutive numbers (plus near-duplicate merging), and each group stays
 	# on one side of the split.
 	"$here/bin/medcnn" train --data-dir "$shared/data/lung-ct-iq-othnccd" --output-dir "$here/models/lung-ct" --model-id lung-ct \
-		--modality CT --base-model "$base" --intensity percentile:0.5:99.5 --epochs 12 --trainable-blocks 12 --patience 3 --seed 42 \
+		--modality CT --base-model "$base" --intensity percentile:0.5:99.5 --epochs 6 --trainable-blocks 12 --patience 3 --seed 42 \
 		--validation-fraction 0.2 --test-fraction 0.2 --group-regex '^([a-z]+)/.*\((\d+)\)' --group-bin 20 \
 		--data-description "IQ-OTH/NCCD lung cancer CT: 1097 grey JPEG slices, benign/malignant/normal, no patient ids; Alyasriy and AL-Huseiny, Mendeley Data, doi:10.17632/bhmdr45bh2" \
 		${MEDCNN_TRAIN_ARGS:-}

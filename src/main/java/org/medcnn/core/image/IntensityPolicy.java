@@ -152,7 +152,8 @@ public sealed interface IntensityPolicy {
 			a = Double.parseDouble(parts[1]);
 			b = Double.parseDouble(parts[2]);
 		} catch (NumberFormatException e) {
-			throw new IllegalArgumentException("intensity '" + text + "': numbers expected after the policy name");
+			throw new IllegalArgumentException("intensity '" + text + "': numbers expected after the policy name; "
+				+ "use percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX");
 		}
 		switch (parts[0].toLowerCase(java.util.Locale.ROOT)) {
 			case "percentile":

@@ -97,7 +97,7 @@ class TrainingConfigTest {
 		assertTrue(message(minimal().optLearningRate(Double.NaN)).startsWith("learning_rate"));
 		String regex = message(minimal().optGroups("([a-z]+", 0));
 		assertTrue(regex.startsWith("group_regex") && regex.contains("not a valid regular expression"), regex);
-		assertTrue(message(minimal().optGroups("x", -1)).contains("group bin"));
+		assertTrue(message(minimal().optGroups("x", -1)).contains("group_bin"));
 		assertTrue(message(minimal().optModelId("Bad Id")).contains("model id 'Bad Id'"));
 		assertTrue(message(minimal().optModelId("-lead")).contains("model id"));
 		assertTrue(message(minimal().optFractions(0.6, 0.1)).startsWith("validation_fraction"));
