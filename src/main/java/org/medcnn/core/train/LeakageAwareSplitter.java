@@ -163,6 +163,7 @@ public final class LeakageAwareSplitter {
 			long wantVal = Math.round(validationFraction * totals[c]);
 			int test = 0;
 			int val = 0;
+			int train = 0;
 			for (List<Integer> comp : list) {
 				Part p;
 				if (test < wantTest) {
@@ -173,11 +174,40 @@ public final class LeakageAwareSplitter {
 					val += comp.size();
 				} else {
 					p = Part.TRAIN;
+					train += comp.size();
 				}
 				for (int i : comp) parts[i] = p;
 			}
+			if (train == 0 && list.size() >= 2) proportional(list, wantTest, wantVal, totals[c], parts);
 		}
 		return new Result(parts, identical, dupClusters, dupItems, groups, sorted.size());
+	}
+
+	/**
+	 * Reassigns one class whose components are too large for the greedy rule (it left no training
+	 * images, e.g. when near-duplicates and groups merge a small class into a few big units): the largest
+	 * components first, each to the part furthest below its share.
+	 */
+	private static void proportional(List<List<Integer>> comps, long wantTest, long wantVal, int total, Part[] parts) {
+		List<List<Integer>> bySize = new ArrayList<>(comps);
+		bySize.sort((a, b) -> Integer.compare(b.size(), a.size())); // stable: shuffled order among equal sizes
+		Part[] order = {Part.TRAIN, Part.VALIDATION, Part.TEST};
+		double[] want = {Math.max(1, total - wantTest - wantVal), wantVal, wantTest};
+		int[] have = new int[3];
+		for (List<Integer> comp : bySize) {
+			int best = 0;
+			double bestDeficit = Double.NEGATIVE_INFINITY;
+			for (int k = 0; k < 3; k++) {
+				if (want[k] <= 0) continue;
+				double deficit = (want[k] - have[k]) / want[k];
+				if (deficit > bestDeficit) {
+					bestDeficit = deficit;
+					best = k;
+				}
+			}
+			have[best] += comp.size();
+			for (int i : comp) parts[i] = order[best];
+		}
 	}
 
 	/** Disjoint sets with path halving. */

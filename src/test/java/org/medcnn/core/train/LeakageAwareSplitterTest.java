@@ -266,4 +266,24 @@ class LeakageAwareSplitterTest {
 	static String message(Runnable r) {
 		return assertThrows(IllegalArgumentException.class, r::run).getMessage();
 	}
+
+	/** A small class merged into a few big groups still gets training images (the greedy rule alone would give none). */
+	@Test
+	void bigComponentsOfASmallClassStillLeaveTrainingImages() {
+		for (long seed = 0; seed < 20; seed++) {
+			Items items = new Items();
+			for (int g = 0; g < 5; g++) for (int k = 0; k < 24; k++) items.unique(0, "benign-" + g);
+			for (int k = 0; k < 200; k++) items.unique(1, null);
+			LeakageAwareSplitter.Result r = new LeakageAwareSplitter(0.2, 0.2, THRESHOLD, seed).split(items.list, 2);
+			int[] train = r.counts(items.list, LeakageAwareSplitter.Part.TRAIN, 2);
+			int[] val = r.counts(items.list, LeakageAwareSplitter.Part.VALIDATION, 2);
+			int[] test = r.counts(items.list, LeakageAwareSplitter.Part.TEST, 2);
+			assertTrue(train[0] >= 24 && val[0] >= 24 && test[0] >= 24, "seed " + seed + ": " + train[0] + "/" + val[0] + "/" + test[0]);
+			for (int g = 0; g < 5; g++) {
+				java.util.Set<LeakageAwareSplitter.Part> sides = new java.util.HashSet<>();
+				for (int k = 0; k < 24; k++) sides.add(r.parts()[g * 24 + k]);
+				assertEquals(1, sides.size(), "group " + g + " stays on one side");
+			}
+		}
+	}
 }
