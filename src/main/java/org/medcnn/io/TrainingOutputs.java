@@ -41,16 +41,32 @@ public final class TrainingOutputs {
 		AtomicFiles.write(dir.resolve("training_history.csv"), true, tmp -> Files.writeString(tmp, h.toString(), StandardCharsets.UTF_8));
 		if (result.test() == null) return;
 		List<String> classes = result.test().classes();
-		StringBuilder p = new StringBuilder("file,slice,truth,predicted");
+		StringBuilder p = new StringBuilder("path,slice,truth,predicted");
 		for (String c : classes) p.append(",p_").append(c);
 		p.append('\n');
+		Path root = commonFolder(result.testPredictions().stream().map(TrainingResult.ImagePrediction::file).toList());
 		for (TrainingResult.ImagePrediction ip : result.testPredictions()) {
-			p.append(PredictionCsv.quote(ip.file().toString())).append(',').append(ip.slice()).append(',').append(ip.truth()).append(',').append(ip.predicted());
+			Path f = ip.file().toAbsolutePath().normalize();
+			p.append(PredictionCsv.quote((root == null ? f : root.relativize(f)).toString().replace('\\', '/'))).append(',').append(ip.slice()).append(',').append(ip.truth()).append(',').append(ip.predicted());
 			for (float v : ip.probabilities()) p.append(String.format(Locale.ROOT, ",%.6f", v));
 			p.append('\n');
 		}
 		AtomicFiles.write(dir.resolve("test_predictions.csv"), true, tmp -> Files.writeString(tmp, p.toString(), StandardCharsets.UTF_8));
 		exampleStack(dir.resolve("examples"));
+	}
+
+	/** The deepest folder holding all files (so written paths do not depend on where the data lives), or null. */
+	static Path commonFolder(List<Path> files) {
+		Path root = null;
+		for (Path file : files) {
+			Path parent = file.toAbsolutePath().normalize().getParent();
+			if (root == null) {
+				root = parent;
+			} else {
+				while (root != null && !parent.startsWith(root)) root = root.getParent();
+			}
+		}
+		return root;
 	}
 
 	/** Stacks the example images that share the most common size, in expected.csv order. */
