@@ -10,9 +10,11 @@ import java.io.File;
 import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medcnn.command.BatchClassifyFolderCommand;
 import org.medcnn.command.ClassifySlicesCommand;
 import org.medcnn.command.EngineDoctorCommand;
 import org.medcnn.command.EvaluateClassifierCommand;
+import org.medcnn.command.MergeBatchResultsCommand;
 import org.medcnn.command.ModelService;
 import org.medcnn.command.TrainClassifierCommand;
 import org.scijava.Context;
@@ -42,7 +44,9 @@ public final class MacroBridge implements PlugIn {
 		"Classify Slices", ClassifySlicesCommand.class,
 		"Train Classifier", TrainClassifierCommand.class,
 		"Evaluate Classifier", EvaluateClassifierCommand.class,
-		"Engine Doctor", EngineDoctorCommand.class);
+		"Engine Doctor", EngineDoctorCommand.class,
+		"Batch Classify Folder", BatchClassifyFolderCommand.class,
+		"Merge Batch Results", MergeBatchResultsCommand.class);
 
 	@Override
 	public void run(String arg) {

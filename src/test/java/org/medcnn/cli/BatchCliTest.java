@@ -5,16 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.medcnn.testing.TinyImages.csv;
+import static org.medcnn.testing.TinyImages.png;
+import static org.medcnn.testing.TinyImages.stack;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import ij.ImagePlus;
-import ij.ImageStack;
-import ij.io.FileSaver;
 import ij.io.Opener;
-import ij.process.ByteProcessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,30 +42,6 @@ class BatchCliTest {
 
 	static final List<String> HEADER = ResultColumns.header(List.of("dark", "bright"));
 
-	/** Writes an 8-bit 32x32 TIFF stack with one slice per value (200: bright, 10: dark). */
-	static Path stack(Path file, int... values) throws IOException {
-		Files.createDirectories(file.getParent());
-		ImageStack st = new ImageStack(32, 32);
-		for (int i = 0; i < values.length; i++) {
-			ByteProcessor ip = new ByteProcessor(32, 32);
-			ip.setValue(values[i]);
-			ip.fill();
-			st.addSlice("z" + (i + 1), ip);
-		}
-		ImagePlus imp = new ImagePlus(file.getFileName().toString(), st);
-		assertTrue(values.length > 1 ? new FileSaver(imp).saveAsTiffStack(file.toString()) : new FileSaver(imp).saveAsTiff(file.toString()));
-		return file;
-	}
-
-	/** Writes a grey PNG of one value. */
-	static Path png(Path file, int w, int h, int value) throws IOException {
-		Files.createDirectories(file.getParent());
-		java.awt.image.BufferedImage bi = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) bi.getRaster().setSample(x, y, 0, value);
-		assertTrue(javax.imageio.ImageIO.write(bi, "png", file.toFile()));
-		return file;
-	}
-
 	static Result batch(Path in, Path out, String... extra) {
 		List<String> a = new ArrayList<>(List.of("batch", "--input-dir", in.toString(), "--output-dir", out.toString(), "--model",
 			Fixtures.tinyModel().toString(), "--device", "cpu"));
@@ -77,12 +53,6 @@ class BatchCliTest {
 		List<String> a = new ArrayList<>(List.of("merge", "--output-dir", out.toString()));
 		a.addAll(List.of(extra));
 		return ClassifyCliTest.cli(a.toArray(String[]::new));
-	}
-
-	static List<List<String>> csv(Path file) throws IOException {
-		List<List<String>> rows = new ArrayList<>();
-		for (String line : Files.readAllLines(file)) rows.add(List.of(line.split(",", -1)));
-		return rows;
 	}
 
 	static JsonObject json(Path file) throws IOException {
