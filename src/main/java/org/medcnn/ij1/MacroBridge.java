@@ -60,6 +60,9 @@ public final class MacroBridge implements PlugIn {
 			IJ.log("MedCNN " + arg + ": " + error);
 			if (Macro.getOptions() != null || IJ.isMacro()) {
 				Macro.abort();
+				// Macro.abort() stops only macros running in a "...Macro$" thread; in -batch mode (the main thread) it
+				// returns and the macro would go on as if the command had worked.
+				ij.macro.Interpreter.abort();
 			} else {
 				IJ.error("MedCNN " + arg, error);
 			}
