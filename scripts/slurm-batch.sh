@@ -69,12 +69,14 @@ shard)
 	count="${SLURM_ARRAY_TASK_COUNT:?}"
 	tag="shard-$index-of-$count"
 	echo "medcnn: $tag of $in on $(hostname) with $fiji"
+	manifest="$out/manifest-$tag.json"
+	before=$(stat -c %y "$manifest" 2>/dev/null || echo none)
 	"$fiji" --headless --console -macro "$macro" \
 		"input=[$in] output=[$out] model=[$model] shard_index=$index shard_count=$count resume $*" || true
-	# Fiji's exit status does not tell whether the macro's command ran: the manifest does.
-	manifest="$out/manifest-$tag.json"
-	if ! grep -q '"state": "finished"' "$manifest" 2>/dev/null; then
-		echo "medcnn: $tag did not finish ($manifest missing or not finished)" >&2
+	# Fiji's exit status does not tell whether the macro's command ran: a manifest rewritten by this run does.
+	after=$(stat -c %y "$manifest" 2>/dev/null || echo none)
+	if [[ "$after" == none || "$after" == "$before" ]] || ! grep -q '"state": "finished"' "$manifest"; then
+		echo "medcnn: $tag did not finish ($manifest not written, or not finished, by this run; see above)" >&2
 		exit 1
 	fi
 	problems=$(tail -n +2 "$out/errors-$tag.csv" | grep -c . || true)
@@ -88,9 +90,10 @@ merge)
 	[[ $# -ge 1 ]] || usage
 	out="$1"
 	shift
-	started=$(date +%s)
+	before=$(stat -c %y "$out/results.csv" 2>/dev/null || echo none)
 	"$fiji" --headless --console -macro "$macro" "output=[$out] merge $*" || true
-	if [[ ! -f "$out/results.csv" || $(stat -c %Y "$out/results.csv") -lt $started ]]; then
+	after=$(stat -c %y "$out/results.csv" 2>/dev/null || echo none)
+	if [[ "$after" == none || "$after" == "$before" ]]; then
 		echo "medcnn: merge failed; see the log (missing or unfinished shards are named there)" >&2
 		exit 1
 	fi
