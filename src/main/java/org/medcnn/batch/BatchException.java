@@ -18,6 +18,7 @@ public class BatchException extends Exception {
 		OUTPUT
 	}
 
+	/** What kind of failure this is. */
 	private final Kind kind;
 
 	/**
