@@ -352,18 +352,18 @@ public final class BatchRunner {
 					if (kept != null) return kept;
 					complete = false; // its CSV does not match its record: redo it
 				} else if (!spec.overwrite()) {
-					return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING, tif
-						+ ": outputs exist from a run with the same model and parameters; not replaced (use --resume to keep them or --overwrite to redo them)");
+					return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING, input.path() + ": outputs (" + tif
+						+ ") exist from a run with the same model and parameters; not replaced (use --resume to keep them or --overwrite to redo them)");
 				}
 			}
 			if (spec.overwrite()) return null;
 			if (!complete && spec.resume()) return null; // left by an interrupted run
 			if (complete) {
 				return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING,
-					tif + ": outputs exist from " + differs + "; not replaced (use --overwrite to redo them)");
+					input.path() + ": outputs (" + tif + ") exist from " + differs + "; not replaced (use --overwrite to redo them)");
 			}
 			return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING,
-				tif + ": outputs exist; not replaced (use --resume to finish an interrupted run or --overwrite to redo them)");
+				input.path() + ": outputs (" + tif + ") exist; not replaced (use --resume to finish an interrupted run or --overwrite to redo them)");
 		}
 
 		private String difference(FileRecord r, Input input) {

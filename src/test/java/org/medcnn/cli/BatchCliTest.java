@@ -321,7 +321,8 @@ class BatchCliTest {
 		byte[] oldCsv = Files.readAllBytes(out.resolve("files/b.png.csv"));
 		Result changed = batch(in, out, "--resume");
 		assertEquals(ExitCodes.PARTIAL, changed.code(), changed.err());
-		assertTrue(changed.err().contains("skipped") && changed.err().contains("changed since") && changed.err().contains("--overwrite"), changed.err());
+		assertTrue(changed.err().contains("skipped " + in.resolve("b.png")) && changed.err().contains("changed since") && changed.err().contains("--overwrite"),
+			changed.err());
 		assertArrayEquals(oldCsv, Files.readAllBytes(out.resolve("files/b.png.csv")));
 		assertEquals(4, csv(out.resolve("results-shard-0-of-1.csv")).size(), "the shard CSV holds current results only");
 		assertEquals(2, csv(out.resolve("errors-shard-0-of-1.csv")).size(), "the skipped file is listed with the reason");
