@@ -3,10 +3,10 @@
 //   Fiji:     ImageJ-linux64 --headless --console -macro classify-stack.ijm "input=/data/ct.tif model=lung-ct output=/data/out"
 //   ImageJ 1: xvfb-run java -Dplugins.dir=/opt/ImageJ -jar ij.jar -batch classify-stack.ijm "input=... model=... output=..."
 args = getArgument();
-input = Macro.getValue(args, "input", "");
-model = Macro.getValue(args, "model", "brain-tumor-mri");
-output = Macro.getValue(args, "output", "");
-device = Macro.getValue(args, "device", "auto");
+input = call("ij.Macro.getValue", args, "input", "");
+model = call("ij.Macro.getValue", args, "model", "brain-tumor-mri");
+output = call("ij.Macro.getValue", args, "output", "");
+device = call("ij.Macro.getValue", args, "device", "auto");
 if (input == "" || output == "") exit("usage: input=FILE model=ID|DIR output=DIR [device=auto|cpu|gpu]");
 setBatchMode(true);
 open(input);

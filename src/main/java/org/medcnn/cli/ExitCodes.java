@@ -19,6 +19,8 @@ public final class ExitCodes {
 	public static final int OUTPUT = 5;
 	/** The engine failed during inference. */
 	public static final int INFERENCE = 6;
+	/** Batch and merge: some inputs failed or were skipped (outputs exist), or shards were left out; the rest is done. */
+	public static final int PARTIAL = 7;
 
 	private ExitCodes() {}
 }

@@ -6,16 +6,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code medcnn} command line: {@code classify}, {@code saliency}, {@code sanity}, {@code train}, {@code evaluate},
- * {@code doctor}, {@code bench} and {@code bench-saliency}.
+ * The {@code medcnn} command line: {@code classify}, {@code batch}, {@code merge}, {@code saliency}, {@code sanity},
+ * {@code train}, {@code evaluate}, {@code doctor}, {@code bench} and {@code bench-saliency}.
  */
 @Command(name = "medcnn", mixinStandardHelpOptions = true, versionProvider = MedCnnCli.Version.class,
 	description = "Classify every slice of medical image stacks with a CNN, offline.",
-	subcommands = {ClassifyCli.class, SaliencyCli.class, SanityCli.class, TrainCli.class, EvaluateCli.class, DoctorCli.class, BenchCli.class,
-		SaliencyBenchCli.class},
+	subcommands = {ClassifyCli.class, BatchCli.class, MergeCli.class, SaliencyCli.class, SanityCli.class, TrainCli.class, EvaluateCli.class,
+		DoctorCli.class, BenchCli.class, SaliencyBenchCli.class},
 	exitCodeListHeading = "%nExit codes:%n",
 	exitCodeList = {"0:done", "1:internal error", "2:bad usage or parameter", "3:bad input file", "4:model could not be loaded",
-		"5:output exists or cannot be written", "6:inference failed"})
+		"5:output exists or cannot be written", "6:inference failed",
+		"7:batch or merge: some inputs failed or were skipped, the rest is done"})
 public final class MedCnnCli implements Runnable {
 
 	@CommandLine.Spec

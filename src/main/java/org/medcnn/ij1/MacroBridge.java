@@ -10,9 +10,11 @@ import java.io.File;
 import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medcnn.command.BatchClassifyFolderCommand;
 import org.medcnn.command.ClassifySlicesCommand;
 import org.medcnn.command.EngineDoctorCommand;
 import org.medcnn.command.EvaluateClassifierCommand;
+import org.medcnn.command.MergeBatchResultsCommand;
 import org.medcnn.command.ModelService;
 import org.medcnn.command.TrainClassifierCommand;
 import org.scijava.Context;
@@ -42,7 +44,9 @@ public final class MacroBridge implements PlugIn {
 		"Classify Slices", ClassifySlicesCommand.class,
 		"Train Classifier", TrainClassifierCommand.class,
 		"Evaluate Classifier", EvaluateClassifierCommand.class,
-		"Engine Doctor", EngineDoctorCommand.class);
+		"Engine Doctor", EngineDoctorCommand.class,
+		"Batch Classify Folder", BatchClassifyFolderCommand.class,
+		"Merge Batch Results", MergeBatchResultsCommand.class);
 
 	@Override
 	public void run(String arg) {
@@ -56,6 +60,9 @@ public final class MacroBridge implements PlugIn {
 			IJ.log("MedCNN " + arg + ": " + error);
 			if (Macro.getOptions() != null || IJ.isMacro()) {
 				Macro.abort();
+				// Macro.abort() stops only macros running in a "...Macro$" thread; in -batch mode (the main thread) it
+				// returns and the macro would go on as if the command had worked.
+				ij.macro.Interpreter.abort();
 			} else {
 				IJ.error("MedCNN " + arg, error);
 			}

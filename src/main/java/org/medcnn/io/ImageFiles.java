@@ -4,7 +4,9 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.Prefs;
+import ij.io.FileInfo;
 import ij.io.Opener;
+import ij.io.TiffDecoder;
 import ij.measure.Calibration;
 import ij.plugin.DICOM;
 import java.io.IOException;
@@ -62,6 +64,7 @@ public final class ImageFiles {
 					+ " cannot be decoded outside Fiji; open it in Fiji (Bio-Formats) or convert it to uncompressed DICOM or TIFF");
 			}
 		}
+		if (kind == Kind.TIFF) checkTiffComplete(file);
 		if (kind == Kind.UNKNOWN) {
 			throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file (unrecognised content); "
 				+ "for other formats open the file in Fiji (Bio-Formats) and save it as TIFF");
@@ -80,6 +83,50 @@ public final class ImageFiles {
 			throw new ImageReadException(file, "damaged or unsupported " + kind.label + " file: ImageJ could not decode it");
 		}
 		return imp;
+	}
+
+	/**
+	 * Refuses a TIFF file that ends before its image data does. ImageJ reads such a file without
+	 * complaint and returns fewer slices (or slices padded with zeros), which would silently classify
+	 * part of a stack. Damage that the TIFF decoder itself trips over is left to the reader.
+	 *
+	 * @param file the TIFF file
+	 * @throws ImageReadException naming the file when its strips (or, for an ImageJ stack, its
+	 *         contiguous planes) reach beyond its end
+	 */
+	static void checkTiffComplete(Path file) throws ImageReadException {
+		FileInfo[] info;
+		long length;
+		try {
+			Path abs = file.toAbsolutePath();
+			info = new TiffDecoder(abs.getParent().toString() + java.io.File.separator, abs.getFileName().toString()).getTiffInfo();
+			length = Files.size(file);
+		} catch (IOException | RuntimeException e) {
+			return; // the reader reports it as damaged, with its own reason
+		}
+		if (info == null) return;
+		long needed = 0;
+		for (FileInfo fi : info) needed = Math.max(needed, dataEnd(fi));
+		if (needed > length) {
+			throw new ImageReadException(file, "truncated TIFF file: it has " + length + " bytes but its image data runs to byte " + needed
+				+ " (cut short, e.g. by an interrupted copy or download)");
+		}
+	}
+
+	/** Where one IFD's image data ends: its last strip, or for an ImageJ stack (one IFD, n contiguous planes) its last plane. */
+	private static long dataEnd(FileInfo fi) {
+		long end = 0;
+		if (fi.stripOffsets != null && fi.stripLengths != null && fi.stripOffsets.length == fi.stripLengths.length) {
+			for (int i = 0; i < fi.stripOffsets.length; i++) {
+				end = Math.max(end, (fi.stripOffsets[i] & 0xffffffffL) + (fi.stripLengths[i] & 0xffffffffL));
+			}
+		}
+		boolean wholeBytes = fi.fileType != FileInfo.BITMAP && fi.fileType != FileInfo.GRAY12_UNSIGNED && fi.fileType != FileInfo.GRAY24_UNSIGNED;
+		if (fi.nImages > 1 && fi.compression == FileInfo.COMPRESSION_NONE && wholeBytes) {
+			long plane = (long) fi.width * fi.height * fi.getBytesPerPixel();
+			end = Math.max(end, fi.getOffset() + fi.nImages * plane + (long) (fi.nImages - 1) * fi.gapBetweenImages);
+		}
+		return end;
 	}
 
 	/** Guards ImageJ's global DICOM preferences while {@link #openDicom} changes them. */

@@ -48,12 +48,40 @@ class MacroBridgeTest {
 		}
 	}
 
+	/**
+	 * Runs a macro in plain ImageJ 1.x ({@code -batch}) under Xvfb with the bridge jar in {@code dir/plugins}.
+	 * A macro error opens a modal dialog that nobody closes, so ImageJ (and Xvfb) are killed after
+	 * 5 minutes and the test fails with what ImageJ printed.
+	 *
+	 * @param xvfb the xvfb-run program
+	 * @param dir the ImageJ folder (plugins.dir); plugins/MedCNN_.jar is written when missing
+	 * @param macro the macro file
+	 * @param args the macro's argument (getArgument())
+	 * @return what ImageJ printed
+	 * @throws Exception if ImageJ cannot be started or does not finish in time
+	 */
+	static String runMacro(Path xvfb, Path dir, Path macro, String args) throws Exception {
+		Path plugins = Files.createDirectories(dir.resolve("plugins"));
+		if (!Files.exists(plugins.resolve("MedCNN_.jar"))) writeBridgeJar(plugins);
+		List<String> cmd = List.of(xvfb.toString(), "-a", Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+			"-Dplugins.dir=" + dir, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "ij.ImageJ",
+			"-batch", macro.toAbsolutePath().toString(), args);
+		Path logFile = Files.createTempFile(dir, "imagej-", ".log");
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+		boolean finished = p.waitFor(5, TimeUnit.MINUTES);
+		if (!finished) {
+			p.descendants().forEach(ProcessHandle::destroyForcibly);
+			p.destroyForcibly();
+		}
+		String log = Files.readString(logFile, StandardCharsets.UTF_8);
+		assertTrue(finished, "ImageJ did not finish within 5 minutes (a macro error shows a dialog); it printed:\n" + log);
+		return log;
+	}
+
 	@Test
 	void classifyMacroRunsInPlainImageJ(@TempDir Path tmp) throws Exception {
 		Path xvfb = xvfbRun();
 		Assumptions.assumeTrue(xvfb != null, "skipped: xvfb-run is not installed (apt-get install xvfb); .ci/run installs it");
-		Path plugins = Files.createDirectories(tmp.resolve("plugins"));
-		writeBridgeJar(plugins);
 		ImageStack st = new ImageStack(32, 32);
 		for (int i = 1; i <= 3; i++) {
 			ByteProcessor ip = new ByteProcessor(32, 32);
@@ -65,13 +93,7 @@ class MacroBridgeTest {
 		IJ.saveAsTiff(new ImagePlus("in", st), input.toString());
 		Path out = tmp.resolve("out");
 		String args = "input=[" + input + "] model=[" + Fixtures.tinyModel() + "] output=[" + out + "] device=cpu";
-		List<String> cmd = List.of(xvfb.toString(), "-a", Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-			"-Dplugins.dir=" + tmp, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "ij.ImageJ",
-			"-batch", Paths.get("macros/classify-stack.ijm").toAbsolutePath().toString(), args);
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-		Process p = pb.start();
-		String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertTrue(p.waitFor(5, TimeUnit.MINUTES), "ImageJ finished");
+		String log = runMacro(xvfb, tmp, Paths.get("macros/classify-stack.ijm"), args);
 		Path csv = out.resolve("in put.csv");
 		assertTrue(Files.exists(csv), "macro wrote the CSV; ImageJ said:\n" + log);
 		List<String> lines = Files.readAllLines(csv);

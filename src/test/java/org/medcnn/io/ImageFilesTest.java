@@ -323,4 +323,50 @@ class ImageFilesTest {
 		ImagePlus imp = ImageFiles.open(file);
 		assertArrayEquals(px, (byte[]) imp.getProcessor().getPixels());
 	}
+
+	@Test
+	void truncatedTiffIsRefusedInsteadOfReadingFewerSlices() throws Exception {
+		ImageStack st = new ImageStack(64, 64);
+		for (int s = 0; s < 4; s++) {
+			ShortProcessor ip = new ShortProcessor(64, 64);
+			ip.setValue(1000 * (s + 1));
+			ip.fill();
+			st.addSlice("s" + s, ip);
+		}
+		Path whole = dir.resolve("whole.tif");
+		assertTrue(new FileSaver(new ImagePlus("whole", st)).saveAsTiffStack(whole.toString()));
+		assertEquals(4, ImageFiles.open(whole).getStackSize(), "the complete file opens");
+		byte[] bytes = Files.readAllBytes(whole);
+		Path half = Files.write(dir.resolve("half.tif"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(half));
+		assertMessage(e, half, "truncated TIFF");
+		// One slice, cut inside its pixels.
+		Path single = dir.resolve("single.tif");
+		assertTrue(new FileSaver(new ImagePlus("single", st.getProcessor(1))).saveAsTiff(single.toString()));
+		byte[] one = Files.readAllBytes(single);
+		Path cut = Files.write(dir.resolve("cut.tif"), java.util.Arrays.copyOf(one, one.length - 3000));
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(cut)), cut, "truncated TIFF");
+	}
+
+	@Test
+	void compressedTiffStripsAreCheckedToo() throws Exception {
+		BufferedImage bi = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+		Random rnd = new Random(7);
+		for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) bi.getRaster().setSample(x, y, 0, rnd.nextInt(256));
+		Path lzw = dir.resolve("lzw.tif");
+		javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("tiff").next();
+		javax.imageio.ImageWriteParam param = w.getDefaultWriteParam();
+		param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+		param.setCompressionType("LZW");
+		try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(lzw.toFile())) {
+			w.setOutput(out);
+			w.write(null, new javax.imageio.IIOImage(bi, null, null), param);
+		}
+		w.dispose();
+		assertEquals(64, ImageFiles.open(lzw).getWidth(), "the complete LZW file opens");
+		byte[] bytes = Files.readAllBytes(lzw);
+		// ImageIO writes the IFD first and the strips after it, so a cut removes strip data.
+		Path cut = Files.write(dir.resolve("lzw-cut.tif"), java.util.Arrays.copyOf(bytes, bytes.length - 500));
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(cut)), cut, "truncated TIFF");
+	}
 }

@@ -1,0 +1,47 @@
+// MedCNN: classify every image file (and DICOM series folder) of a folder, or one shard of it. Writes per
+// input files/<name>.tif (the stack with its overlay), .csv and .json, and per shard
+// results-shard-<i>-of-<n>.csv, errors-shard-<i>-of-<n>.csv and manifest-shard-<i>-of-<n>.json.
+// With "merge" it joins the shards into results.csv and errors.csv instead.
+// Works in Fiji (GUI or --headless) and in plain ImageJ 1.x with MedCNN_.jar.
+//   Fiji:     ImageJ-linux64 --headless --console -macro batch-folder.ijm "input=/data/in output=/data/out model=lung-ct shard_index=0 shard_count=4 resume"
+//   Merge:    ImageJ-linux64 --headless --console -macro batch-folder.ijm "output=/data/out merge"
+//   ImageJ 1: xvfb-run java -Dplugins.dir=/opt/ImageJ -jar ij.jar -batch batch-folder.ijm "input=... output=... model=..."
+// Keys: input, output, model (brain-tumor-mri), models_dir, device (auto), batch_size (8), shard_index (0),
+// shard_count (1), pattern (empty: all image files); flags, as a bare word or =true/false: recursive,
+// resume, overwrite; for merge: merge, allow_partial, overwrite, shard_count (0: from the manifests).
+args = getArgument();
+output = call("ij.Macro.getValue", args, "output", "");
+if (output == "") exit("usage: input=DIR output=DIR model=ID|DIR [shard_index=I shard_count=N recursive resume overwrite ...]  or  output=DIR merge");
+if (flag(args, "merge")) {
+	options = "output_dir=[" + output + "] shard_count=" + call("ij.Macro.getValue", args, "shard_count", "0");
+	if (flag(args, "allow_partial")) options = options + " allow_partial";
+	if (flag(args, "overwrite")) options = options + " overwrite";
+	run("Merge Batch Results", options);
+	print("MedCNN: merged the shards in " + output);
+} else {
+	input = call("ij.Macro.getValue", args, "input", "");
+	if (input == "") exit("usage: input=DIR output=DIR model=ID|DIR [shard_index=I shard_count=N recursive resume overwrite ...]");
+	shardIndex = call("ij.Macro.getValue", args, "shard_index", "0");
+	shardCount = call("ij.Macro.getValue", args, "shard_count", "1");
+	options = "input_dir=[" + input + "] output_dir=[" + output + "] model=[" + call("ij.Macro.getValue", args, "model", "brain-tumor-mri") + "]"
+		+ " device=" + call("ij.Macro.getValue", args, "device", "auto") + " batch_size=" + call("ij.Macro.getValue", args, "batch_size", "8")
+		+ " shard_index=" + shardIndex + " shard_count=" + shardCount + " pattern=[" + call("ij.Macro.getValue", args, "pattern", "") + "]";
+	modelsDir = call("ij.Macro.getValue", args, "models_dir", "");
+	if (modelsDir != "") options = options + " models_dir=[" + modelsDir + "]";
+	// Checkboxes are bare words in macro options: present means on.
+	if (flag(args, "recursive")) options = options + " recursive";
+	if (flag(args, "resume")) options = options + " resume";
+	if (flag(args, "overwrite")) options = options + " overwrite";
+	run("Batch Classify Folder", options);
+	print("MedCNN: batch shard " + shardIndex + " of " + shardCount + " finished; outputs in " + output);
+}
+
+// A flag given as a bare word ("resume") or as key=true/false.
+function flag(args, key) {
+	v = call("ij.Macro.getValue", args, key, "");
+	if (v == "true" || v == "1" || v == "yes") return true;
+	if (v == "false" || v == "0" || v == "no") return false;
+	// (a macro's return gives the value of indexOf, not of the comparison)
+	if (indexOf(" " + args + " ", " " + key + " ") >= 0) return true;
+	return false;
+}

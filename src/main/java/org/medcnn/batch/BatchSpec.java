@@ -1,0 +1,297 @@
+package org.medcnn.batch;
+
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.medcnn.core.model.DeviceSpec;
+
+/**
+ * What a batch run does: which folder, which shard of it, which model, and what to do with outputs that
+ * already exist. Immutable; built and validated by {@link Builder}.
+ */
+public final class BatchSpec {
+
+	private final Path inputDir;
+	private final Path outputDir;
+	private final String model;
+	private final boolean recursive;
+	private final String pattern;
+	private final int shardIndex;
+	private final int shardCount;
+	private final boolean resume;
+	private final boolean overwrite;
+	private final DeviceSpec device;
+	private final int batchSize;
+
+	private BatchSpec(Builder b) {
+		this.inputDir = b.inputDir;
+		this.outputDir = b.outputDir;
+		this.model = b.model;
+		this.recursive = b.recursive;
+		this.pattern = b.pattern;
+		this.shardIndex = b.shardIndex;
+		this.shardCount = b.shardCount;
+		this.resume = b.resume;
+		this.overwrite = b.overwrite;
+		this.device = b.device;
+		this.batchSize = b.batchSize;
+	}
+
+	/**
+	 * Starts a builder.
+	 *
+	 * @return a builder with the defaults: not recursive, all image files, shard 0 of 1, no resume, no
+	 *         overwrite, device auto, batch size 8
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/** @return the folder whose inputs are classified */
+	public Path inputDir() {
+		return inputDir;
+	}
+
+	/** @return the folder of the outputs */
+	public Path outputDir() {
+		return outputDir;
+	}
+
+	/** @return the model id or package folder */
+	public String model() {
+		return model;
+	}
+
+	/** @return whether sub-folders are searched at every level */
+	public boolean recursive() {
+		return recursive;
+	}
+
+	/** @return the glob on file names, or null for all image files */
+	public String pattern() {
+		return pattern;
+	}
+
+	/** @return this shard's index, 0 to {@link #shardCount()} - 1 */
+	public int shardIndex() {
+		return shardIndex;
+	}
+
+	/** @return the number of shards the input list is split into */
+	public int shardCount() {
+		return shardCount;
+	}
+
+	/** @return whether finished outputs of an earlier run with the same model and parameters are kept */
+	public boolean resume() {
+		return resume;
+	}
+
+	/** @return whether existing outputs may be replaced */
+	public boolean overwrite() {
+		return overwrite;
+	}
+
+	/** @return the requested device */
+	public DeviceSpec device() {
+		return device;
+	}
+
+	/** @return slices per engine call */
+	public int batchSize() {
+		return batchSize;
+	}
+
+	/**
+	 * Returns the parameters as the manifest records them, with the field names of the SciJava command.
+	 *
+	 * @return name to value, in a fixed order
+	 */
+	public Map<String, Object> parameters() {
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("input_dir", inputDir.toAbsolutePath().normalize().toString());
+		m.put("output_dir", outputDir.toAbsolutePath().normalize().toString());
+		m.put("model", model);
+		m.put("recursive", recursive);
+		m.put("pattern", pattern == null ? "" : pattern);
+		m.put("shard_index", shardIndex);
+		m.put("shard_count", shardCount);
+		m.put("resume", resume);
+		m.put("overwrite", overwrite);
+		m.put("device", device.toString());
+		m.put("batch_size", batchSize);
+		return m;
+	}
+
+	/** Builds a {@link BatchSpec}: {@code set*} methods are required, {@code opt*} optional. */
+	public static final class Builder {
+		private Path inputDir;
+		private Path outputDir;
+		private String model;
+		private boolean recursive;
+		private String pattern;
+		private int shardIndex;
+		private int shardCount = 1;
+		private boolean resume;
+		private boolean overwrite;
+		private DeviceSpec device = DeviceSpec.AUTO;
+		private int batchSize = 8;
+
+		private Builder() {}
+
+		/**
+		 * Sets the input folder.
+		 *
+		 * @param dir the folder
+		 * @return this
+		 */
+		public Builder setInputDir(Path dir) {
+			this.inputDir = dir;
+			return this;
+		}
+
+		/**
+		 * Sets the output folder (created if needed).
+		 *
+		 * @param dir the folder
+		 * @return this
+		 */
+		public Builder setOutputDir(Path dir) {
+			this.outputDir = dir;
+			return this;
+		}
+
+		/**
+		 * Sets the model.
+		 *
+		 * @param idOrPath a model id or package folder
+		 * @return this
+		 */
+		public Builder setModel(String idOrPath) {
+			this.model = idOrPath;
+			return this;
+		}
+
+		/**
+		 * Sets whether sub-folders are searched at every level (default: only the folder itself and its
+		 * DICOM series sub-folders).
+		 *
+		 * @param recursive true to search all levels
+		 * @return this
+		 */
+		public Builder optRecursive(boolean recursive) {
+			this.recursive = recursive;
+			return this;
+		}
+
+		/**
+		 * Sets a glob on file names (e.g. {@code *.nii.gz}); null or blank means all image files.
+		 *
+		 * @param glob the glob
+		 * @return this
+		 */
+		public Builder optPattern(String glob) {
+			this.pattern = glob == null || glob.isBlank() ? null : glob.trim();
+			return this;
+		}
+
+		/**
+		 * Sets the shard: input {@code i} of the sorted list belongs to shard {@code i mod count}.
+		 *
+		 * @param index this shard, 0 to count - 1
+		 * @param count the number of shards
+		 * @return this
+		 */
+		public Builder optShard(int index, int count) {
+			this.shardIndex = index;
+			this.shardCount = count;
+			return this;
+		}
+
+		/**
+		 * Sets whether finished outputs of an earlier run (same model, device and batch size, unchanged
+		 * input) are kept instead of being reported as existing.
+		 *
+		 * @param resume true to resume
+		 * @return this
+		 */
+		public Builder optResume(boolean resume) {
+			this.resume = resume;
+			return this;
+		}
+
+		/**
+		 * Sets whether existing outputs may be replaced.
+		 *
+		 * @param overwrite true to replace
+		 * @return this
+		 */
+		public Builder optOverwrite(boolean overwrite) {
+			this.overwrite = overwrite;
+			return this;
+		}
+
+		/**
+		 * Sets the device.
+		 *
+		 * @param device the device
+		 * @return this
+		 */
+		public Builder optDevice(DeviceSpec device) {
+			this.device = device;
+			return this;
+		}
+
+		/**
+		 * Sets the slices per engine call.
+		 *
+		 * @param batchSize 1 to 1024
+		 * @return this
+		 */
+		public Builder optBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+			return this;
+		}
+
+		/**
+		 * Validates and builds.
+		 *
+		 * @return the spec
+		 * @throws IllegalArgumentException naming the parameter that is missing or out of range
+		 */
+		public BatchSpec build() {
+			validate();
+			return new BatchSpec(this);
+		}
+
+		/**
+		 * Checks the values.
+		 *
+		 * @throws IllegalArgumentException naming the parameter that is missing or out of range
+		 */
+		public void validate() {
+			if (inputDir == null) throw new IllegalArgumentException("input_dir is required");
+			if (outputDir == null) throw new IllegalArgumentException("output_dir is required");
+			if (model == null || model.isBlank()) throw new IllegalArgumentException("model is required");
+			Objects.requireNonNull(device, "device");
+			if (shardCount < 1) throw new IllegalArgumentException("shard_count must be at least 1, got " + shardCount);
+			if (shardIndex < 0 || shardIndex >= shardCount) {
+				throw new IllegalArgumentException("shard_index must be between 0 and shard_count - 1 = " + (shardCount - 1) + ", got " + shardIndex);
+			}
+			if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("batch_size must be between 1 and 1024, got " + batchSize);
+			if (pattern != null) {
+				try {
+					FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+				} catch (RuntimeException e) {
+					throw new IllegalArgumentException("pattern '" + pattern + "' is not a valid glob: " + e.getMessage());
+				}
+			}
+			if (inputDir.toAbsolutePath().normalize().equals(outputDir.toAbsolutePath().normalize())) {
+				throw new IllegalArgumentException("output_dir must differ from input_dir (" + inputDir
+					+ "): outputs would be listed as inputs by the next run; use a sub-folder or another folder");
+			}
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package org.medcnn.batch;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.medcnn.io.AtomicFiles;
+
+/**
+ * The record of one finished input, {@code files/<name>.json}: written after its TIFF and CSV, so that
+ * its presence means both are complete; {@code resume} compares it with the current run.
+ *
+ * @param source the input's source
+ * @param input the input path, absolute
+ * @param inputFingerprint size and modification time of the input (see {@link BatchRunner})
+ * @param modelId the model id
+ * @param modelSha256 the model's SHA-256
+ * @param parameterHash the hash of the parameters that shape a row
+ * @param parameters those parameters
+ * @param slices rows written
+ * @param millis time spent in milliseconds
+ * @param device the device used
+ * @param warnings warnings
+ * @param finished when it was written (ISO-8601)
+ */
+record FileRecord(String source, String input, String inputFingerprint, String modelId, String modelSha256, String parameterHash,
+	JsonObject parameters, int slices, double millis, String device, List<String> warnings, String finished) {
+
+	static final String FORMAT = "medcnn-batch-file/1";
+
+	private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+	/**
+	 * Writes the record atomically.
+	 *
+	 * @param file the file
+	 * @param tif the TIFF's file name
+	 * @param csv the CSV's file name
+	 * @throws IOException if it cannot be written
+	 */
+	void write(Path file, String tif, String csv) throws IOException {
+		JsonObject o = new JsonObject();
+		o.addProperty("format", FORMAT);
+		o.addProperty("status", "done");
+		o.addProperty("source", source);
+		o.addProperty("input", input);
+		o.addProperty("input_fingerprint", inputFingerprint);
+		JsonObject m = new JsonObject();
+		m.addProperty("id", modelId);
+		m.addProperty("sha256", modelSha256);
+		o.add("model", m);
+		o.addProperty("parameter_hash", parameterHash);
+		o.add("parameters", parameters);
+		o.addProperty("slices", slices);
+		o.addProperty("ms", Math.round(millis * 1000) / 1000.0);
+		o.addProperty("device", device);
+		JsonArray w = new JsonArray();
+		warnings.forEach(w::add);
+		o.add("warnings", w);
+		JsonObject out = new JsonObject();
+		out.addProperty("tif", tif);
+		out.addProperty("csv", csv);
+		o.add("outputs", out);
+		o.addProperty("finished", finished);
+		String text = GSON.toJson(o) + "\n";
+		AtomicFiles.write(file, true, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
+	}
+
+	/**
+	 * Reads a record.
+	 *
+	 * @param file the file
+	 * @return the record, or null when the file is missing, unreadable, not a record or not of a finished input
+	 */
+	static FileRecord read(Path file) {
+		if (!Files.isRegularFile(file)) return null;
+		try {
+			JsonObject o = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+			if (!FORMAT.equals(o.get("format").getAsString()) || !"done".equals(o.get("status").getAsString())) return null;
+			JsonObject m = o.getAsJsonObject("model");
+			List<String> warnings = new ArrayList<>();
+			if (o.has("warnings")) o.getAsJsonArray("warnings").forEach(e -> warnings.add(e.getAsString()));
+			return new FileRecord(o.get("source").getAsString(), o.get("input").getAsString(), o.get("input_fingerprint").getAsString(),
+				m.get("id").getAsString(), m.get("sha256").getAsString(), o.get("parameter_hash").getAsString(), o.getAsJsonObject("parameters"),
+				o.get("slices").getAsInt(), o.get("ms").getAsDouble(), o.get("device").getAsString(), warnings, o.get("finished").getAsString());
+		} catch (IOException | RuntimeException e) {
+			return null;
+		}
+	}
+}
