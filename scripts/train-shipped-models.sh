@@ -33,8 +33,8 @@ if [[ "$which" == lung || "$which" == all ]]; then
 	# class and by runs of 20 consecutive numbers (plus near-duplicate merging), and each group stays
 	# on one side of the split.
 	"$here/bin/medcnn" train --data-dir "$shared/data/lung-ct-iq-othnccd" --output-dir "$here/models/lung-ct" --model-id lung-ct \
-		--modality CT --base-model "$base" --intensity percentile:0.5:99.5 --epochs 8 --trainable-blocks 12 --patience 3 --seed 42 \
-		--finetune-lr-factor 0.03 --validation-fraction 0.2 --test-fraction 0.2 --group-regex '^([a-z]+)/.*\((\d+)\)' --group-bin 20 \
+		--modality CT --base-model "$base" --intensity percentile:0.5:99.5 --epochs 8 --trainable-blocks 3 --patience 3 --seed 42 \
+		--finetune-lr-factor 0.1 --validation-fraction 0.2 --test-fraction 0.2 --group-regex '^([a-z]+)/.*\((\d+)\)' --group-bin 20 \
 		--data-description "IQ-OTH/NCCD lung cancer CT: 1097 grey JPEG slices, benign/malignant/normal, no patient ids; Alyasriy and AL-Huseiny, Mendeley Data, doi:10.17632/bhmdr45bh2" \
 		${MEDCNN_TRAIN_ARGS:-}
 fi
