@@ -69,37 +69,46 @@ public final class TrainingOutputs {
 		return root;
 	}
 
-	/** Stacks the example images that share the most common size, in expected.csv order. */
-	static void exampleStack(Path examples) throws IOException {
+	/**
+	 * Stacks every example image, in expected.csv order, as 8-bit grey at the most common example size
+	 * (examples of other sizes are resized, bilinear), each slice labelled with its file name. The stack
+	 * is for trying the model; the tests check the examples themselves.
+	 *
+	 * @param examples the package's examples folder
+	 * @throws IOException if the stack cannot be written
+	 */
+	public static void exampleStack(Path examples) throws IOException {
 		Path expected = examples.resolve("expected.csv");
 		if (!Files.exists(expected)) return;
 		List<String> lines = Files.readAllLines(expected, StandardCharsets.UTF_8);
-		List<ImagePlus> images = new ArrayList<>();
+		List<ImageProcessor> slices = new ArrayList<>();
 		List<String> names = new ArrayList<>();
 		Map<String, Integer> sizes = new HashMap<>();
 		for (String line : lines.subList(1, lines.size())) {
 			String name = line.split(",")[0];
 			try {
 				ImagePlus imp = ImageFiles.open(examples.resolve(name));
-				images.add(imp);
+				slices.add(imp.getProcessor().convertToByteProcessor());
 				names.add(name);
-				sizes.merge(imp.getWidth() + "x" + imp.getHeight() + "x" + imp.getBitDepth(), 1, Integer::sum);
+				sizes.merge(imp.getWidth() + "x" + imp.getHeight(), 1, Integer::sum);
 			} catch (ImageReadException e) {
 				// Unreadable examples cannot be stacked; the tests of the package report them.
 			}
 		}
 		String mode = sizes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
 		if (mode == null) return;
-		ImageStack stack = null;
-		for (int i = 0; i < images.size(); i++) {
-			ImagePlus imp = images.get(i);
-			if (!(imp.getWidth() + "x" + imp.getHeight() + "x" + imp.getBitDepth()).equals(mode)) continue;
-			if (stack == null) stack = new ImageStack(imp.getWidth(), imp.getHeight());
-			ImageProcessor ip = imp.getProcessor();
+		int w = Integer.parseInt(mode.substring(0, mode.indexOf('x')));
+		int h = Integer.parseInt(mode.substring(mode.indexOf('x') + 1));
+		ImageStack stack = new ImageStack(w, h);
+		for (int i = 0; i < slices.size(); i++) {
+			ImageProcessor ip = slices.get(i);
+			if (ip.getWidth() != w || ip.getHeight() != h) {
+				ip.setInterpolationMethod(ImageProcessor.BILINEAR);
+				ip = ip.resize(w, h, true);
+			}
 			stack.addSlice(names.get(i), ip);
 		}
-		ImagePlus st = new ImagePlus("examples", stack);
-		TiffOutput.save(st, examples.resolve("stack.tif"), true);
+		TiffOutput.save(new ImagePlus("examples", stack), examples.resolve("stack.tif"), true);
 	}
 
 	/**

@@ -118,10 +118,10 @@ public sealed interface IntensityPolicy {
 
 		@Override
 		public float[] apply(float[] values) {
-			float[] sorted = values.clone();
-			Arrays.sort(sorted);
-			double lo = percentile(sorted, low);
-			double hi = percentile(sorted, high);
+			// Selection instead of a full sort: the same order statistics, in linear time.
+			float[] work = values.clone();
+			double lo = selectPercentile(work, low);
+			double hi = selectPercentile(work, high);
 			if (!(hi > lo)) {
 				// A constant slice carries no contrast: map it to 0 rather than divide by zero.
 				return new float[values.length];
@@ -180,6 +180,64 @@ public sealed interface IntensityPolicy {
 		int hi = Math.min(lo + 1, sorted.length - 1);
 		double frac = rank - lo;
 		return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
+	}
+
+	/**
+	 * Returns the p-th percentile like {@link #percentile(float[], double)}, but reorders {@code work}
+	 * by selection instead of sorting it (expected linear time).
+	 *
+	 * @param work the values, reordered in place
+	 * @param p percentile in [0, 100]
+	 * @return the percentile
+	 */
+	static double selectPercentile(float[] work, double p) {
+		double rank = p / 100.0 * (work.length - 1);
+		int lo = (int) Math.floor(rank);
+		float a = select(work, lo);
+		if (lo + 1 >= work.length || rank == lo) return a;
+		// After selecting rank lo, every value right of it is >= it: the next order statistic is their minimum.
+		float b = Float.POSITIVE_INFINITY;
+		for (int i = lo + 1; i < work.length; i++) if (work[i] < b) b = work[i];
+		return a + (rank - lo) * (b - a);
+	}
+
+	/** Quickselect (Hoare partition, median of three): puts the k-th smallest at index k and returns it. */
+	private static float select(float[] v, int k) {
+		int left = 0;
+		int right = v.length - 1;
+		while (right > left) {
+			int mid = (left + right) >>> 1;
+			// Values are finite here (slices are checked for NaN and infinity first), so plain comparisons are exact.
+			if (v[mid] < v[left]) swap(v, mid, left);
+			if (v[right] < v[left]) swap(v, right, left);
+			if (v[right] < v[mid]) swap(v, right, mid);
+			float pivot = v[mid];
+			int i = left;
+			int j = right;
+			while (i <= j) {
+				while (v[i] < pivot) i++;
+				while (v[j] > pivot) j--;
+				if (i <= j) {
+					swap(v, i, j);
+					i++;
+					j--;
+				}
+			}
+			if (k <= j) {
+				right = j;
+			} else if (k >= i) {
+				left = i;
+			} else {
+				return v[k];
+			}
+		}
+		return v[k];
+	}
+
+	private static void swap(float[] v, int i, int j) {
+		float t = v[i];
+		v[i] = v[j];
+		v[j] = t;
 	}
 
 	private static float[] linear(float[] values, double lo, double hi) {
