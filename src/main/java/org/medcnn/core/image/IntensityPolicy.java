@@ -118,10 +118,14 @@ public sealed interface IntensityPolicy {
 
 		@Override
 		public float[] apply(float[] values) {
-			// Selection instead of a full sort: the same order statistics, in linear time.
-			float[] work = values.clone();
-			double lo = selectPercentile(work, low);
-			double hi = selectPercentile(work, high);
+			double[] lohi = integerPercentiles(values, low, high);
+			if (lohi == null) {
+				// Selection instead of a full sort: the same order statistics, in linear time.
+				float[] work = values.clone();
+				lohi = new double[] {selectPercentile(work, low), selectPercentile(work, high)};
+			}
+			double lo = lohi[0];
+			double hi = lohi[1];
 			if (!(hi > lo)) {
 				// A constant slice carries no contrast: map it to 0 rather than divide by zero.
 				return new float[values.length];
@@ -180,6 +184,50 @@ public sealed interface IntensityPolicy {
 		int hi = Math.min(lo + 1, sorted.length - 1);
 		double frac = rank - lo;
 		return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
+	}
+
+	/**
+	 * Exact percentiles of integer-valued data (raw 8/16-bit pixels, Hounsfield units) from a histogram,
+	 * the same order statistics as sorting, in one pass plus the value range.
+	 *
+	 * @param values the values
+	 * @param low lower percentile
+	 * @param high upper percentile
+	 * @return {low value, high value}, or null when the values are not all integers in a range below 2^20
+	 */
+	static double[] integerPercentiles(float[] values, double low, double high) {
+		if (values.length == 0) return null;
+		float min = Float.POSITIVE_INFINITY;
+		float max = Float.NEGATIVE_INFINITY;
+		for (float v : values) {
+			if (v != (float) Math.rint(v)) return null;
+			if (v < min) min = v;
+			if (v > max) max = v;
+		}
+		if ((double) max - min >= 1 << 20) return null;
+		int[] counts = new int[(int) (max - min) + 1];
+		for (float v : values) counts[(int) (v - min)]++;
+		return new double[] {fromHistogram(counts, min, values.length, low), fromHistogram(counts, min, values.length, high)};
+	}
+
+	/** The interpolated percentile from a histogram of integer values starting at {@code min}. */
+	private static double fromHistogram(int[] counts, float min, int n, double p) {
+		double rank = p / 100.0 * (n - 1);
+		int lo = (int) Math.floor(rank);
+		double a = orderStatistic(counts, min, lo);
+		if (lo + 1 >= n || rank == lo) return a;
+		double b = orderStatistic(counts, min, lo + 1);
+		return a + (rank - lo) * (b - a);
+	}
+
+	/** The k-th smallest value (0-based) of the histogram. */
+	private static double orderStatistic(int[] counts, float min, int k) {
+		long seen = 0;
+		for (int i = 0; i < counts.length; i++) {
+			seen += counts[i];
+			if (seen > k) return min + i;
+		}
+		return min + counts.length - 1;
 	}
 
 	/**
