@@ -367,36 +367,7 @@ public final class ExplainModel implements AutoCloseable {
 	}
 
 	private Map<String, List<Parameter>> blockParameters() {
-		List<String> names = new ArrayList<>();
-		List<Parameter> all = new ArrayList<>();
-		for (var e : block.getParameters()) {
-			names.add(e.getKey());
-			all.add(e.getValue());
-		}
-		int common = commonSegments(names);
-		Map<String, List<Parameter>> blocks = new LinkedHashMap<>();
-		for (int i = 0; i < names.size(); i++) {
-			String[] seg = names.get(i).split("\\.");
-			// The block is a module: never the parameter's own name (conv.weight and conv.bias are block conv).
-			int keep = Math.min(common + 1, seg.length - 1);
-			String top = keep > 0 ? String.join(".", Arrays.copyOf(seg, keep)) : names.get(i);
-			blocks.computeIfAbsent(top, k -> new ArrayList<>()).add(all.get(i));
-		}
-		return blocks;
-	}
-
-	/** Counts the leading name segments shared by all names (never all segments of a name). */
-	static int commonSegments(List<String> names) {
-		if (names.isEmpty()) return 0;
-		String[] first = names.get(0).split("\\.");
-		int k = first.length - 1;
-		for (String n : names) {
-			String[] s = n.split("\\.");
-			int j = 0;
-			while (j < k && j < s.length - 1 && s[j].equals(first[j])) j++;
-			k = j;
-		}
-		return k;
+		return org.medcnn.core.model.TrunkBlocks.group(block);
 	}
 
 	/**

@@ -699,19 +699,7 @@ public final class ClassifierTrainer {
 		 * parameter names share (for torchvision's {@code features.14.conv.0.0.weight}: {@code 14}).
 		 */
 		List<Parameter> unfreezeLast(int n) {
-			List<String> names = new ArrayList<>();
-			List<Parameter> all = new ArrayList<>();
-			for (var e : block.getParameters()) {
-				names.add(e.getKey());
-				all.add(e.getValue());
-			}
-			int common = commonSegments(names);
-			Map<String, List<Parameter>> blocks = new LinkedHashMap<>();
-			for (int i = 0; i < names.size(); i++) {
-				String[] seg = names.get(i).split("\\.");
-				String top = seg.length > common ? String.join(".", Arrays.copyOf(seg, common + 1)) : names.get(i);
-				blocks.computeIfAbsent(top, k -> new ArrayList<>()).add(all.get(i));
-			}
+			Map<String, List<Parameter>> blocks = org.medcnn.core.model.TrunkBlocks.group(block);
 			List<String> order = new ArrayList<>(blocks.keySet());
 			List<Parameter> trainable = new ArrayList<>();
 			for (int i = 0; i < order.size(); i++) {
@@ -722,20 +710,6 @@ public final class ClassifierTrainer {
 				}
 			}
 			return trainable;
-		}
-
-		/** Counts the leading name segments shared by all names (never all segments of a name). */
-		static int commonSegments(List<String> names) {
-			if (names.isEmpty()) return 0;
-			String[] first = names.get(0).split("\\.");
-			int k = first.length - 1;
-			for (String n : names) {
-				String[] s = n.split("\\.");
-				int j = 0;
-				while (j < k && j < s.length - 1 && s[j].equals(first[j])) j++;
-				k = j;
-			}
-			return k;
 		}
 
 		byte[] save() {

@@ -66,8 +66,8 @@ class ExplainModelTest {
 		try (ExplainModel m = ExplainModel.load(ModelPackage.open(Fixtures.tinyModel()), DeviceSpec.CPU)) {
 			assertEquals(List.of("conv"), m.blocks());
 		}
-		assertEquals(1, ExplainModel.commonSegments(List.of("features.0.weight", "features.1.bias", "features.14.conv.0.weight")));
-		assertEquals(1, ExplainModel.commonSegments(List.of("conv.weight", "conv.bias")));
+		assertEquals(1, org.medcnn.core.model.TrunkBlocks.commonSegments(List.of("features.0.weight", "features.1.bias", "features.14.conv.0.weight")));
+		assertEquals(1, org.medcnn.core.model.TrunkBlocks.commonSegments(List.of("conv.weight", "conv.bias")));
 	}
 
 	@Test
