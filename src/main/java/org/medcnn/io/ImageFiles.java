@@ -73,8 +73,19 @@ public final class ImageFiles {
 		boolean wasRedirect = IJ.redirectingErrorMessages();
 		try {
 			IJ.redirectErrorMessages(true);
-			imp = kind == Kind.DICOM ? openDicom(file) : new Opener().openImage(file.toAbsolutePath().toString());
-		} catch (RuntimeException | OutOfMemoryError e) {
+			if (kind == Kind.DICOM) {
+				imp = openDicom(file);
+			} else if (kind == Kind.TIFF && largeForHeap(file)) {
+				// A stack that would take a large part of the heap is read slice by slice, as a virtual stack:
+				// classification streams slices in batches anyway, so the whole stack never has to be in memory.
+				imp = IJ.openVirtual(file.toAbsolutePath().toString());
+			} else {
+				imp = new Opener().openImage(file.toAbsolutePath().toString());
+			}
+		} catch (OutOfMemoryError e) {
+			throw new ImageReadException(file, "too large for the Java heap (" + (Runtime.getRuntime().maxMemory() >> 20)
+				+ " MiB at most); give Java more memory (-Xmx, or Edit > Options > Memory in Fiji)");
+		} catch (RuntimeException e) {
 			throw new ImageReadException(file, "damaged " + kind.label + " file: " + e);
 		} finally {
 			IJ.redirectErrorMessages(wasRedirect);
@@ -83,6 +94,15 @@ public final class ImageFiles {
 			throw new ImageReadException(file, "damaged or unsupported " + kind.label + " file: ImageJ could not decode it");
 		}
 		return imp;
+	}
+
+	/** Whether a file holds more than a quarter of the maximum Java heap (then it is opened as a virtual stack). */
+	static boolean largeForHeap(Path file) {
+		try {
+			return Files.size(file) > Runtime.getRuntime().maxMemory() / 4;
+		} catch (IOException e) {
+			return false;
+		}
 	}
 
 	/**
