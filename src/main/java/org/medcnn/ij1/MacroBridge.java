@@ -46,7 +46,9 @@ public final class MacroBridge implements PlugIn {
 		"Evaluate Classifier", EvaluateClassifierCommand.class,
 		"Engine Doctor", EngineDoctorCommand.class,
 		"Batch Classify Folder", BatchClassifyFolderCommand.class,
-		"Merge Batch Results", MergeBatchResultsCommand.class);
+		"Merge Batch Results", MergeBatchResultsCommand.class,
+		"Saliency Maps", org.medcnn.command.SaliencyMapsCommand.class,
+		"Saliency Sanity Check", org.medcnn.command.SaliencySanityCheckCommand.class);
 
 	@Override
 	public void run(String arg) {

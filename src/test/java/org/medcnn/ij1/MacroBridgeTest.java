@@ -105,6 +105,37 @@ class MacroBridgeTest {
 	}
 
 	@Test
+	void saliencyMacroRunsInPlainImageJ(@TempDir Path tmp) throws Exception {
+		Path xvfb = xvfbRun();
+		Assumptions.assumeTrue(xvfb != null, "skipped: xvfb-run is not installed (apt-get install xvfb); .ci/run installs it");
+		ImageStack st = new ImageStack(32, 32);
+		for (int i = 1; i <= 2; i++) {
+			ByteProcessor ip = new ByteProcessor(32, 32);
+			ip.setValue(i == 2 ? 30 : 180);
+			ip.fill();
+			ip.setValue(250);
+			ip.fillOval(4 + 10 * i, 8, 9, 9);
+			st.addSlice("s" + i, ip);
+		}
+		Path input = tmp.resolve("sal.tif");
+		IJ.saveAsTiff(new ImagePlus("sal", st), input.toString());
+		Path out = tmp.resolve("out");
+		String args = "input=[" + input + "] model=[" + Fixtures.tinyModel() + "] output=[" + out + "] method=grad_cam device=cpu";
+		String log = runMacro(xvfb, tmp, Paths.get("macros/saliency.ijm"), args);
+		Path heat = out.resolve("sal_grad_cam_heatmap.tif");
+		assertTrue(Files.exists(heat), "macro wrote the heatmap; ImageJ said:\n" + log);
+		ImagePlus h = IJ.openImage(heat.toString());
+		assertEquals(32, h.getWidth());
+		assertEquals(2, h.getStackSize(), "one map per slice");
+		assertEquals(32, h.getBitDepth());
+		ImagePlus o = IJ.openImage(out.resolve("sal_grad_cam_overlay.tif").toString());
+		assertTrue(o.getOverlay() != null && o.getOverlay().size() >= 2, "heatmaps and regions on the input's overlay");
+		List<String> regions = Files.readAllLines(out.resolve("sal_regions.csv"));
+		assertTrue(regions.size() >= 2 && regions.get(1).startsWith("sal.tif,1,"), "header + the regions of the bright slice: " + regions);
+		assertTrue(log.contains("MedCNN: saliency of"), log);
+	}
+
+	@Test
 	void everyMenuEntryMapsToACommand() throws IOException {
 		for (String line : Files.readAllLines(Paths.get("src/main/ij1/plugins.config"))) {
 			if (line.isBlank() || line.startsWith("#")) continue;
