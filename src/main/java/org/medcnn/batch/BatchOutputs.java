@@ -90,6 +90,35 @@ public final class BatchOutputs {
 	 * @param outputName the input's output name
 	 * @return {@code files/<name>.csv}
 	 */
+	/**
+	 * Returns the saliency heatmap stack of an input (written when saliency is on).
+	 *
+	 * @param outputDir the batch output folder
+	 * @param outputName the input's output name
+	 * @return {@code files/<name>_heatmap.tif}
+	 */
+	public static Path heatmap(Path outputDir, String outputName) {
+		return outputDir.resolve(FILES_DIR).resolve(outputName + "_heatmap.tif");
+	}
+
+	/**
+	 * Returns the saliency regions CSV of an input (written when saliency is on).
+	 *
+	 * @param outputDir the batch output folder
+	 * @param outputName the input's output name
+	 * @return {@code files/<name>_regions.csv}
+	 */
+	public static Path regionsCsv(Path outputDir, String outputName) {
+		return outputDir.resolve(FILES_DIR).resolve(outputName + "_regions.csv");
+	}
+
+	/**
+	 * Returns the per-input rows CSV.
+	 *
+	 * @param outputDir the batch output folder
+	 * @param outputName the input's output name
+	 * @return the path
+	 */
 	public static Path rowsCsv(Path outputDir, String outputName) {
 		return outputDir.resolve(FILES_DIR).resolve(outputName + ".csv");
 	}

@@ -157,7 +157,7 @@ public final class BatchRunner {
 		p.addProperty("model_sha256", modelSha256);
 		p.addProperty("device", spec.device().toString());
 		p.addProperty("batch_size", spec.batchSize());
-		p.addProperty("saliency", "none");
+		p.addProperty("saliency", spec.saliency() == null ? "none" : spec.saliency().id());
 		return p;
 	}
 
@@ -235,6 +235,9 @@ public final class BatchRunner {
 		private int processed;
 		private long processingStart;
 
+		private org.medcnn.core.explain.ExplainModel explain;
+		private org.medcnn.core.explain.SaliencyRequest saliencyRequest;
+
 		Run(List<Input> all, List<Input> mine, ClassifierModel model) {
 			this.all = all;
 			this.mine = mine;
@@ -260,6 +263,15 @@ public final class BatchRunner {
 			for (FileOutcome o : outcomes) if (o != null) listener.finished(o, progress(todo.size()));
 			checkpoint("running");
 			DjlSliceClassifier classifier = new DjlSliceClassifier(model, spec.batchSize(), () -> provider.cpuCopy(model));
+			if (spec.saliency() != null) {
+				try {
+					explain = org.medcnn.core.explain.ExplainModel.load(model.pkg(), spec.device());
+					saliencyRequest = org.medcnn.core.explain.SaliencyRequest.builder().setMethod(spec.saliency()).optBatchSize(spec.batchSize()).build();
+					org.medcnn.core.explain.DjlSaliency.check(saliencyRequest, explain);
+				} catch (org.medcnn.core.model.ModelLoadException | IllegalArgumentException e) {
+					throw new IllegalStateException("saliency " + spec.saliency().id() + ": " + e.getMessage(), e);
+				}
+			}
 			boolean cancelled = false;
 			processingStart = System.nanoTime();
 			int left = todo.size();
@@ -280,6 +292,7 @@ public final class BatchRunner {
 				maybeCheckpoint();
 			}
 			checkpoint(cancelled ? "cancelled" : "finished");
+			if (explain != null) explain.close();
 			List<FileOutcome> list = new ArrayList<>();
 			for (int k = 0; k < mine.size(); k++) list.add(outcomes[k] != null ? outcomes[k] : pending(mine.get(k)));
 			return new BatchSummary(spec.shardIndex(), spec.shardCount(), all.size(), list, cancelled, (System.nanoTime() - t0) / 1e9,
@@ -400,6 +413,8 @@ public final class BatchRunner {
 			Path tif = BatchOutputs.tiff(out, input.outputName());
 			Path csv = BatchOutputs.rowsCsv(out, input.outputName());
 			Path rec = BatchOutputs.record(out, input.outputName());
+			Path heat = BatchOutputs.heatmap(out, input.outputName());
+			Path regions = BatchOutputs.regionsCsv(out, input.outputName());
 			boolean writing = false;
 			ImagePlus imp = null;
 			try {
@@ -411,9 +426,18 @@ public final class BatchRunner {
 				ClassificationRun run = classifier.classify(slices, ProgressListener.NONE, cancellation);
 				warnings.addAll(run.warnings());
 				PredictionOverlays.add(slices, run);
+				org.medcnn.core.explain.SaliencyRun saliency = null;
+				if (explain != null) {
+					saliency = new org.medcnn.core.explain.DjlSaliency(explain).explain(slices, saliencyRequest, ProgressListener.NONE, cancellation);
+					org.medcnn.ij.SaliencyOverlays.add(slices, saliency, 0.4);
+				}
 				writing = true;
 				// An old record must not vouch for the new files while they are written.
 				Files.deleteIfExists(rec);
+				if (saliency != null) {
+					TiffOutput.save(org.medcnn.ij.SaliencyOverlays.heatmapStack(slices, saliency), heat, true);
+					org.medcnn.io.SaliencyOutputs.writeRegions(saliency, org.medcnn.ij.SaliencyTables.scale(imp.getCalibration()), regions, true);
+				}
 				TiffOutput.save(imp, tif, true);
 				PredictionCsv.write(run, csv, true);
 				double ms = (System.nanoTime() - t) / 1e6;
@@ -427,15 +451,15 @@ public final class BatchRunner {
 				return new FileOutcome(input.source(), input.path(), Status.DONE, r.size(), ms, null, warnings, finished);
 			} catch (ImageReadException e) {
 				return failed(input, e.getMessage(), t, false, tif, csv);
-			} catch (ClassificationException | IllegalArgumentException e) {
-				return failed(input, named(input, e.getMessage()), t, writing, tif, csv);
+			} catch (ClassificationException | IllegalArgumentException | org.medcnn.core.explain.SaliencyException e) {
+				return failed(input, named(input, e.getMessage()), t, writing, tif, csv, heat, regions);
 			} catch (IOException e) {
-				return failed(input, named(input, (writing ? "outputs could not be written: " : "cannot be read: ") + e), t, writing, tif, csv);
+				return failed(input, named(input, (writing ? "outputs could not be written: " : "cannot be read: ") + e), t, writing, tif, csv, heat, regions);
 			} catch (CancellationException e) {
-				if (writing) deleteQuietly(tif, csv);
+				if (writing) deleteQuietly(tif, csv, heat, regions);
 				throw e;
 			} catch (RuntimeException | OutOfMemoryError e) {
-				return failed(input, named(input, "unexpected error: " + e), t, writing, tif, csv);
+				return failed(input, named(input, "unexpected error: " + e), t, writing, tif, csv, heat, regions);
 			} finally {
 				if (imp != null) imp.flush();
 			}

@@ -24,6 +24,7 @@ public final class BatchSpec {
 	private final boolean overwrite;
 	private final DeviceSpec device;
 	private final int batchSize;
+	private final org.medcnn.core.explain.SaliencyMethod saliency;
 
 	private BatchSpec(Builder b) {
 		this.inputDir = b.inputDir;
@@ -37,6 +38,7 @@ public final class BatchSpec {
 		this.overwrite = b.overwrite;
 		this.device = b.device;
 		this.batchSize = b.batchSize;
+		this.saliency = b.saliency;
 	}
 
 	/**
@@ -100,6 +102,12 @@ public final class BatchSpec {
 	}
 
 	/** @return slices per engine call */
+	/** @return the saliency method run on every input, or null for none */
+	public org.medcnn.core.explain.SaliencyMethod saliency() {
+		return saliency;
+	}
+
+	/** @return slices per engine call */
 	public int batchSize() {
 		return batchSize;
 	}
@@ -127,6 +135,7 @@ public final class BatchSpec {
 
 	/** Builds a {@link BatchSpec}: {@code set*} methods are required, {@code opt*} optional. */
 	public static final class Builder {
+		private org.medcnn.core.explain.SaliencyMethod saliency;
 		private Path inputDir;
 		private Path outputDir;
 		private String model;
@@ -252,6 +261,20 @@ public final class BatchSpec {
 		 */
 		public Builder optBatchSize(int batchSize) {
 			this.batchSize = batchSize;
+			return this;
+		}
+
+		/**
+		 * Sets the saliency method run on every input ({@code none}, the default, or a method name such as
+		 * {@code grad_cam}); its heatmaps and regions are written next to each input's outputs.
+		 *
+		 * @param method the method name
+		 * @return this builder
+		 * @throws IllegalArgumentException naming the accepted methods
+		 */
+		public Builder optSaliency(String method) {
+			this.saliency = method == null || method.isBlank() || method.trim().equalsIgnoreCase("none") ? null
+				: org.medcnn.core.explain.SaliencyMethod.parse(method);
 			return this;
 		}
 

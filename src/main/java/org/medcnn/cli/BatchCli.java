@@ -76,6 +76,11 @@ public final class BatchCli implements Callable<Integer> {
 	@Option(names = "--batch-size", defaultValue = "8", description = "Slices per engine call (default: ${DEFAULT-VALUE}).")
 	private int batchSize;
 
+	@Option(names = "--saliency", defaultValue = "none",
+		description = "none, or a saliency method (grad_cam, grad_cam_pp, gradient, smoothgrad, integrated_gradients, occlusion): "
+			+ "writes files/<name>_heatmap.tif and _regions.csv, and the regions on the TIFF's overlay (default: ${DEFAULT-VALUE}).")
+	private String saliency;
+
 	@Option(names = "--quiet", description = "No progress lines; only failures and the summary.")
 	private boolean quiet;
 
@@ -87,7 +92,7 @@ public final class BatchCli implements Callable<Integer> {
 		try {
 			batch = BatchSpec.builder().setInputDir(inputDir).setOutputDir(outputDir).setModel(model).optRecursive(recursive).optPattern(pattern)
 				.optShard(shardIndex, shardCount).optResume(resume).optOverwrite(overwrite).optDevice(DeviceSpec.parse(device)).optBatchSize(batchSize)
-				.build();
+				.optSaliency(saliency).build();
 		} catch (IllegalArgumentException e) {
 			err.println("medcnn batch: " + e.getMessage());
 			return ExitCodes.USAGE;

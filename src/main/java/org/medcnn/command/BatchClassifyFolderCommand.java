@@ -88,6 +88,10 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false, description = "Slices per engine call.")
 	private int batch_size = 8;
 
+	@Parameter(label = "Saliency", persist = false,
+		description = "none, or a saliency method (grad_cam, grad_cam_pp, gradient, smoothgrad, integrated_gradients, occlusion) run on every input.")
+	private String saliency = "none";
+
 	@Parameter(label = "Batch summary", type = ItemIO.OUTPUT)
 	private ResultsTable summary;
 
@@ -99,7 +103,7 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 			if (input_dir == null || output_dir == null) throw new IllegalArgumentException("input_dir and output_dir are required");
 			spec = BatchSpec.builder().setInputDir(input_dir.toPath()).setOutputDir(output_dir.toPath()).setModel(model).optRecursive(recursive)
 				.optPattern(pattern).optShard(shard_index, shard_count).optResume(resume).optOverwrite(overwrite).optDevice(DeviceSpec.parse(device))
-				.optBatchSize(batch_size).build();
+				.optBatchSize(batch_size).optSaliency(saliency).build();
 		} catch (IllegalArgumentException e) {
 			cancel("Batch Classify Folder: " + e.getMessage());
 			return;

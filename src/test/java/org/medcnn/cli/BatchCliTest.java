@@ -161,6 +161,23 @@ class BatchCliTest {
 	}
 
 	@Test
+	void saliencyWritesHeatmapsAndRegionsPerInput() throws Exception {
+		Path in = dir.resolve("in");
+		stack(in.resolve("a.tif"), 200, 10, 200);
+		Path out = dir.resolve("out");
+		Result r = batch(in, out, "--saliency", "grad_cam", "--quiet");
+		assertEquals(0, r.code(), r.err());
+		ij.ImagePlus heat = ij.IJ.openImage(out.resolve("files/a.tif_heatmap.tif").toString());
+		assertEquals(3, heat.getStackSize(), "one map per slice");
+		assertEquals(32, heat.getBitDepth());
+		assertTrue(Files.readAllLines(out.resolve("files/a.tif_regions.csv")).size() >= 2, "regions of the bright slices");
+		assertTrue(json(out.resolve("manifest-shard-0-of-1.json")).toString().contains("grad_cam"), "the manifest records the saliency setting");
+		Result bad = batch(in, dir.resolve("out2"), "--saliency", "magic");
+		assertEquals(2, bad.code());
+		assertTrue(bad.err().contains("grad_cam"), bad.err());
+	}
+
+	@Test
 	void recursivePatternAndSeriesFolders() throws Exception {
 		Path in = smallFolder();
 		Path series = Files.createDirectories(in.resolve("patient7"));
