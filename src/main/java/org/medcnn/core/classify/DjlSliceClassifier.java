@@ -3,6 +3,10 @@ package org.medcnn.core.classify;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SliceSource;
@@ -55,19 +59,26 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		List<String> warnings = new ArrayList<>();
 		if (model.fallbackWarning() != null) warnings.add(model.fallbackWarning());
 		List<Prediction> out = new ArrayList<>(n);
-		float[] buffer = new float[Math.min(batchSize, n) * per];
 		ClassifierModel current = model;
 		ClassifierModel.Session session = current.newSession();
+		// One worker reads and preprocesses the next batch while the engine runs the current one, so at
+		// most two batches are in memory at a time.
+		ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+			Thread t = new Thread(r, "medcnn-preprocess");
+			t.setDaemon(true);
+			return t;
+		});
 		try {
 			progress.progress("classifying " + source.name(), 0, n);
+			Future<Prepared> next = reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n)));
 			for (int start = 0; start < n; start += batchSize) {
 				cancellation.check("classification of " + source.name());
 				int b = Math.min(batchSize, n - start);
-				Slice[] slices = new Slice[b];
-				for (int i = 0; i < b; i++) {
-					slices[i] = source.get(start + i);
-					pre.preprocess(slices[i], buffer, i * per);
-				}
+				Prepared batch = await(next);
+				int following = start + batchSize;
+				next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following))) : null;
+				Slice[] slices = batch.slices();
+				float[] buffer = batch.data();
 				long t0 = System.nanoTime();
 				float[][] logits;
 				try {
@@ -102,9 +113,38 @@ public final class DjlSliceClassifier implements SliceClassifier {
 				progress.progress("classifying " + source.name(), start + b, n);
 			}
 		} finally {
+			reader.shutdownNow();
 			session.close();
 		}
 		return new ClassificationRun(source.name(), out, model.pkg().card().id(), model.pkg().shortSha(), current.deviceName(), warnings);
+	}
+
+	/** A read and preprocessed batch. */
+	private record Prepared(Slice[] slices, float[] data) {}
+
+	private static Prepared prepare(SliceSource source, SlicePreprocessor pre, int start, int b) {
+		int per = pre.spec().tensorSize();
+		Slice[] slices = new Slice[b];
+		float[] data = new float[b * per];
+		for (int i = 0; i < b; i++) {
+			slices[i] = source.get(start + i);
+			pre.preprocess(slices[i], data, i * per);
+		}
+		return new Prepared(slices, data);
+	}
+
+	/** Waits for a prepared batch; a bad slice's IllegalArgumentException reaches the caller unchanged. */
+	private static Prepared await(Future<Prepared> f) {
+		try {
+			return f.get();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new java.util.concurrent.CancellationException("interrupted");
+		} catch (ExecutionException e) {
+			if (e.getCause() instanceof RuntimeException re) throw re;
+			if (e.getCause() instanceof Error err) throw err;
+			throw new IllegalStateException(e.getCause());
+		}
 	}
 
 	/**
