@@ -1,7 +1,6 @@
 package org.medcnn.testing;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import org.medcnn.core.model.Hashes;
+import org.medcnn.core.image.InputSpec;
+import org.medcnn.core.image.IntensityPolicy;
 import org.medcnn.core.model.LinearHead;
+import org.medcnn.core.model.ModelCards;
 
 /** Writes small model packages around a committed test trunk, with a head and an input contract chosen by the test. */
 public final class TestPackages {
@@ -45,43 +46,9 @@ public final class TestPackages {
 			try (OutputStream os = Files.newOutputStream(pkg.resolve("head.bin"))) {
 				head.write(os);
 			}
-			JsonObject c = new JsonObject();
-			c.addProperty("format", "medcnn-model/1");
-			c.addProperty("id", id);
-			c.addProperty("version", "1.0.0");
-			c.addProperty("task", "slice-classification");
-			JsonArray cls = new JsonArray();
-			classes.forEach(cls::add);
-			c.add("classes", cls);
-			JsonObject in = new JsonObject();
-			in.addProperty("width", width);
-			in.addProperty("height", height);
-			in.addProperty("channels", 3);
-			in.addProperty("resize", resize);
-			JsonObject intensity = new JsonObject();
-			intensity.addProperty("policy", "range");
-			intensity.addProperty("min", 0);
-			intensity.addProperty("max", rangeMax);
-			in.add("intensity", intensity);
-			JsonArray mean = new JsonArray();
-			JsonArray std = new JsonArray();
-			for (int i = 0; i < 3; i++) {
-				mean.add(0);
-				std.add(1);
-			}
-			in.add("mean", mean);
-			in.add("std", std);
-			in.addProperty("min_slice_size", 4);
-			c.add("input", in);
-			JsonObject t = new JsonObject();
-			t.addProperty("file", "trunk.pt");
-			t.addProperty("sha256", Hashes.sha256(pkg.resolve("trunk.pt")));
-			c.add("trunk", t);
-			JsonObject h = new JsonObject();
-			h.addProperty("file", "head.bin");
-			h.addProperty("sha256", Hashes.sha256(pkg.resolve("head.bin")));
-			h.addProperty("format", LinearHead.FORMAT);
-			c.add("head", h);
+			InputSpec spec = InputSpec.builder().setSize(width, height).setIntensity(new IntensityPolicy.Range(0, rangeMax))
+				.optResize(InputSpec.Resize.parse(resize)).optMinSliceSize(4).build();
+			JsonObject c = ModelCards.required(pkg, id, "1.0.0", classes, spec);
 			Files.writeString(pkg.resolve("model.json"), new Gson().toJson(c), StandardCharsets.UTF_8);
 			return pkg;
 		} catch (IOException e) {

@@ -55,6 +55,7 @@ import org.medcnn.core.model.EnginePolicy;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCard;
+import org.medcnn.core.model.ModelCards;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.model.ModelRepository;
@@ -382,35 +383,9 @@ public final class ClassifierTrainer {
 	private JsonObject card(List<String> classes, InputSpec spec, Base base, LeakageAwareSplitter.Result split, int[] trainCounts, int[] valCounts,
 		int[] testCounts, double[] weights, int headEpochs, int fineEpochs, String bestPhase, double bestVal, int skipped, int images, double seconds,
 		boolean cancelled, boolean noValidation) throws IOException {
-		JsonObject c = new JsonObject();
-		c.addProperty("format", ModelCard.FORMAT);
-		c.addProperty("id", cfg.modelId);
-		c.addProperty("version", "1.0.0");
+		JsonObject c = ModelCards.required(cfg.outputDir, cfg.modelId, "1.0.0", classes, spec);
 		c.addProperty("name", cfg.modelId);
-		c.addProperty("task", "slice-classification");
 		if (!cfg.modality.isEmpty()) c.addProperty("modality", cfg.modality);
-		JsonArray cls = new JsonArray();
-		classes.forEach(cls::add);
-		c.add("classes", cls);
-		JsonObject in = new JsonObject();
-		in.addProperty("width", spec.width());
-		in.addProperty("height", spec.height());
-		in.addProperty("channels", 3);
-		in.addProperty("resize", spec.resize().name().toLowerCase(Locale.ROOT));
-		in.add("intensity", intensityJson(spec));
-		in.add("mean", floats(spec.mean()));
-		in.add("std", floats(spec.std()));
-		in.addProperty("min_slice_size", spec.minSliceSize());
-		c.add("input", in);
-		JsonObject trunk = new JsonObject();
-		trunk.addProperty("file", "trunk.pt");
-		trunk.addProperty("sha256", Hashes.sha256(cfg.outputDir.resolve("trunk.pt")));
-		c.add("trunk", trunk);
-		JsonObject head = new JsonObject();
-		head.addProperty("file", "head.bin");
-		head.addProperty("sha256", Hashes.sha256(cfg.outputDir.resolve("head.bin")));
-		head.addProperty("format", LinearHead.FORMAT);
-		c.add("head", head);
 
 		JsonObject prov = new JsonObject();
 		prov.addProperty("trained_with", "MedCNN " + version() + " (core.train.ClassifierTrainer)");
@@ -476,25 +451,6 @@ public final class ClassifierTrainer {
 		return c;
 	}
 
-	private JsonObject intensityJson(InputSpec spec) {
-		JsonObject o = new JsonObject();
-		var policy = spec.intensity();
-		if (policy instanceof org.medcnn.core.image.IntensityPolicy.Range r) {
-			o.addProperty("policy", "range");
-			o.addProperty("min", r.min());
-			o.addProperty("max", r.max());
-		} else if (policy instanceof org.medcnn.core.image.IntensityPolicy.Window w) {
-			o.addProperty("policy", "window");
-			o.addProperty("center", w.center());
-			o.addProperty("width", w.width());
-		} else if (policy instanceof org.medcnn.core.image.IntensityPolicy.Percentile p) {
-			o.addProperty("policy", "percentile");
-			o.addProperty("low", p.low());
-			o.addProperty("high", p.high());
-		}
-		return o;
-	}
-
 	private static JsonObject splitCounts(List<String> classes, int[] train, int[] val, int[] test) {
 		JsonObject o = new JsonObject();
 		String[] names = {"train", "validation", "test"};
@@ -555,12 +511,6 @@ public final class ClassifierTrainer {
 	private static JsonArray doubles(double[] v) {
 		JsonArray a = new JsonArray();
 		for (double d : v) a.add(round(d));
-		return a;
-	}
-
-	private static JsonArray floats(float[] v) {
-		JsonArray a = new JsonArray();
-		for (float d : v) a.add(d);
 		return a;
 	}
 
