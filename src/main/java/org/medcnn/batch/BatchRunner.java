@@ -29,6 +29,7 @@ import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.classify.Prediction;
 import org.medcnn.core.classify.ResultColumns;
 import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.progress.Cancellation;
@@ -130,18 +131,28 @@ public final class BatchRunner {
 			throw new BatchException(Kind.OUTPUT, out + " already holds the outputs of shard " + spec.shardIndex() + " of " + spec.shardCount()
 				+ " (" + manifest.getFileName() + "); not replaced: use --resume to continue that run or --overwrite to redo it");
 		}
-		ClassifierModel model;
+		Ensemble models;
 		try {
-			model = provider.load(spec.model(), spec.device());
-		} catch (ModelLoadException e) {
+			models = provider.loadAll(spec.model(), spec.device());
+		} catch (ModelLoadException | IllegalArgumentException e) {
 			throw new BatchException(Kind.MODEL, e.getMessage(), e);
 		}
-		return new Run(all, BatchInputs.shard(all, spec.shardIndex(), spec.shardCount()), model).execute();
+		if (spec.saliency() != null && models.models().size() > 1) {
+			throw new BatchException(Kind.MODEL, "saliency " + spec.saliency().id() + " explains one model package; " + spec.model()
+				+ " names several (an ensemble package works: its members' mean logit is explained)");
+		}
+		DjlSliceClassifier classifier;
+		try {
+			classifier = new DjlSliceClassifier(models, spec.batchSize(), spec.uncertainty(), provider::cpuCopy);
+		} catch (IllegalArgumentException e) {
+			throw new BatchException(Kind.MODEL, e.getMessage(), e);
+		}
+		return new Run(all, BatchInputs.shard(all, spec.shardIndex(), spec.shardCount()), models, classifier).execute();
 	}
 
 	/**
 	 * Returns the hash of the parameters that shape a result row: the batch format, the model's SHA-256,
-	 * the requested device, the batch size and the saliency setting (none).
+	 * the requested device, the batch size, the saliency setting and the uncertainty settings.
 	 *
 	 * @param spec the spec
 	 * @param modelSha256 the model's SHA-256
@@ -158,6 +169,13 @@ public final class BatchRunner {
 		p.addProperty("device", spec.device().toString());
 		p.addProperty("batch_size", spec.batchSize());
 		p.addProperty("saliency", spec.saliency() == null ? "none" : spec.saliency().id());
+		if (spec.uncertainty().enabled()) {
+			// Absent without uncertainty, so that the records of earlier runs stay valid.
+			p.addProperty("uncertainty", spec.uncertainty().mode().key());
+			p.addProperty("uncertainty_passes", spec.uncertainty().passes());
+			p.addProperty("uncertainty_seed", spec.uncertainty().seed());
+			p.addProperty("uncertainty_threshold", Double.isNaN(spec.uncertainty().threshold()) ? -1 : spec.uncertainty().threshold());
+		}
 		return p;
 	}
 
@@ -221,6 +239,8 @@ public final class BatchRunner {
 		private final List<Input> all;
 		private final List<Input> mine;
 		private final ClassifierModel model;
+		private final Ensemble models;
+		private final DjlSliceClassifier classifier;
 		private final FileOutcome[] outcomes;
 		private final List<List<List<String>>> rows;
 		private final List<String> header;
@@ -238,15 +258,17 @@ public final class BatchRunner {
 		private org.medcnn.core.explain.ExplainModel explain;
 		private org.medcnn.core.explain.SaliencyRequest saliencyRequest;
 
-		Run(List<Input> all, List<Input> mine, ClassifierModel model) {
+		Run(List<Input> all, List<Input> mine, Ensemble models, DjlSliceClassifier classifier) {
 			this.all = all;
 			this.mine = mine;
-			this.model = model;
+			this.models = models;
+			this.model = models.models().get(0);
+			this.classifier = classifier;
 			this.outcomes = new FileOutcome[mine.size()];
 			this.rows = new ArrayList<>();
 			for (int i = 0; i < mine.size(); i++) rows.add(null);
-			this.header = ResultColumns.header(model.pkg().card().classes());
-			this.modelSha = model.pkg().sha256();
+			this.header = ResultColumns.header(model.pkg().card().classes(), spec.uncertainty().enabled());
+			this.modelSha = models.sha256();
 			this.paramHash = parameterHash(spec, modelSha);
 			this.resultParams = resultParameters(spec, modelSha);
 		}
@@ -262,7 +284,6 @@ public final class BatchRunner {
 			listener.started(mine.size(), all.size(), resumed);
 			for (FileOutcome o : outcomes) if (o != null) listener.finished(o, progress(todo.size()));
 			checkpoint("running");
-			DjlSliceClassifier classifier = new DjlSliceClassifier(model, spec.batchSize(), () -> provider.cpuCopy(model));
 			if (spec.saliency() != null) {
 				try {
 					explain = org.medcnn.core.explain.ExplainModel.load(model.pkg(), spec.device());
@@ -296,7 +317,7 @@ public final class BatchRunner {
 			List<FileOutcome> list = new ArrayList<>();
 			for (int k = 0; k < mine.size(); k++) list.add(outcomes[k] != null ? outcomes[k] : pending(mine.get(k)));
 			return new BatchSummary(spec.shardIndex(), spec.shardCount(), all.size(), list, cancelled, (System.nanoTime() - t0) / 1e9,
-				model.pkg().card().id(), modelSha, model.deviceName(), resultsCsv(), errorsCsv(), manifest());
+				models.id(), modelSha, models.deviceName(), resultsCsv(), errorsCsv(), manifest());
 		}
 
 		private BatchProgress progress(int left) {
@@ -442,7 +463,7 @@ public final class BatchRunner {
 				PredictionCsv.write(run, csv, true);
 				double ms = (System.nanoTime() - t) / 1e6;
 				String finished = Instant.now().toString();
-				new FileRecord(input.source(), input.path().toAbsolutePath().normalize().toString(), fingerprint, model.pkg().card().id(), modelSha,
+				new FileRecord(input.source(), input.path().toAbsolutePath().normalize().toString(), fingerprint, models.id(), modelSha,
 					paramHash, resultParams, run.predictions().size(), ms, run.device(), warnings, finished)
 					.write(rec, tif.getFileName().toString(), csv.getFileName().toString());
 				List<List<String>> r = new ArrayList<>();
@@ -533,11 +554,23 @@ public final class BatchRunner {
 			}
 			m.add("host", host);
 			JsonObject mo = new JsonObject();
-			mo.addProperty("id", model.pkg().card().id());
+			mo.addProperty("id", models.id());
 			mo.addProperty("version", model.pkg().card().version());
 			mo.addProperty("sha256", modelSha);
 			mo.addProperty("dir", model.pkg().dir().toString());
-			mo.addProperty("device", model.deviceName());
+			mo.addProperty("device", models.deviceName());
+			if (models.models().size() > 1) {
+				com.google.gson.JsonArray members = new com.google.gson.JsonArray();
+				for (ClassifierModel member : models.models()) {
+					JsonObject o = new JsonObject();
+					o.addProperty("id", member.pkg().card().id());
+					o.addProperty("version", member.pkg().card().version());
+					o.addProperty("sha256", member.pkg().sha256());
+					o.addProperty("dir", member.pkg().dir().toString());
+					members.add(o);
+				}
+				mo.add("members", members);
+			}
 			m.add("model", mo);
 			m.add("parameters", GSON.toJsonTree(spec.parameters()));
 			m.add("result_parameters", resultParams);

@@ -25,6 +25,7 @@ public final class BatchSpec {
 	private final DeviceSpec device;
 	private final int batchSize;
 	private final org.medcnn.core.explain.SaliencyMethod saliency;
+	private final org.medcnn.core.uncertainty.UncertaintyOptions uncertainty;
 
 	private BatchSpec(Builder b) {
 		this.inputDir = b.inputDir;
@@ -39,6 +40,7 @@ public final class BatchSpec {
 		this.device = b.device;
 		this.batchSize = b.batchSize;
 		this.saliency = b.saliency;
+		this.uncertainty = b.uncertainty;
 	}
 
 	/**
@@ -101,10 +103,14 @@ public final class BatchSpec {
 		return device;
 	}
 
-	/** @return slices per engine call */
 	/** @return the saliency method run on every input, or null for none */
 	public org.medcnn.core.explain.SaliencyMethod saliency() {
 		return saliency;
+	}
+
+	/** @return the uncertainty mode and its settings */
+	public org.medcnn.core.uncertainty.UncertaintyOptions uncertainty() {
+		return uncertainty;
 	}
 
 	/** @return slices per engine call */
@@ -130,12 +136,18 @@ public final class BatchSpec {
 		m.put("overwrite", overwrite);
 		m.put("device", device.toString());
 		m.put("batch_size", batchSize);
+		m.put("saliency", saliency == null ? "none" : saliency.id());
+		m.put("uncertainty", uncertainty.mode().key());
+		m.put("uncertainty_passes", uncertainty.passes());
+		m.put("uncertainty_seed", uncertainty.seed());
+		m.put("uncertainty_threshold", Double.isNaN(uncertainty.threshold()) ? -1 : uncertainty.threshold());
 		return m;
 	}
 
 	/** Builds a {@link BatchSpec}: {@code set*} methods are required, {@code opt*} optional. */
 	public static final class Builder {
 		private org.medcnn.core.explain.SaliencyMethod saliency;
+		private org.medcnn.core.uncertainty.UncertaintyOptions uncertainty = org.medcnn.core.uncertainty.UncertaintyOptions.NONE;
 		private Path inputDir;
 		private Path outputDir;
 		private String model;
@@ -275,6 +287,17 @@ public final class BatchSpec {
 		public Builder optSaliency(String method) {
 			this.saliency = method == null || method.isBlank() || method.trim().equalsIgnoreCase("none") ? null
 				: org.medcnn.core.explain.SaliencyMethod.parse(method);
+			return this;
+		}
+
+		/**
+		 * Sets the uncertainty mode (default none).
+		 *
+		 * @param options the mode and its settings
+		 * @return this builder
+		 */
+		public Builder optUncertainty(org.medcnn.core.uncertainty.UncertaintyOptions options) {
+			this.uncertainty = Objects.requireNonNull(options, "uncertainty");
 			return this;
 		}
 

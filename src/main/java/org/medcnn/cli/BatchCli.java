@@ -81,6 +81,9 @@ public final class BatchCli implements Callable<Integer> {
 			+ "writes files/<name>_heatmap.tif and _regions.csv, and the regions on the TIFF's overlay (default: ${DEFAULT-VALUE}).")
 	private String saliency;
 
+	@CommandLine.Mixin
+	private UncertaintyCliOptions uncertaintyOptions = new UncertaintyCliOptions();
+
 	@Option(names = "--quiet", description = "No progress lines; only failures and the summary.")
 	private boolean quiet;
 
@@ -92,7 +95,7 @@ public final class BatchCli implements Callable<Integer> {
 		try {
 			batch = BatchSpec.builder().setInputDir(inputDir).setOutputDir(outputDir).setModel(model).optRecursive(recursive).optPattern(pattern)
 				.optShard(shardIndex, shardCount).optResume(resume).optOverwrite(overwrite).optDevice(DeviceSpec.parse(device)).optBatchSize(batchSize)
-				.optSaliency(saliency).build();
+				.optSaliency(saliency).optUncertainty(uncertaintyOptions.options()).build();
 		} catch (IllegalArgumentException e) {
 			err.println("medcnn batch: " + e.getMessage());
 			return ExitCodes.USAGE;

@@ -12,12 +12,13 @@ import java.util.concurrent.Callable;
 import org.medcnn.core.classify.ClassificationException;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
+import org.medcnn.core.uncertainty.UncertaintyOptions;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.ij.PredictionOverlays;
 import org.medcnn.io.ImageFiles;
@@ -39,7 +40,7 @@ public final class ClassifyCli implements Callable<Integer> {
 	@CommandLine.Spec
 	private CommandLine.Model.CommandSpec spec;
 
-	@Option(names = "--model", required = true, paramLabel = "ID|DIR", description = "Model id (e.g. brain-tumor-mri) or model package folder.")
+	@Option(names = "--model", required = true, paramLabel = "ID|DIR", description = "Model id (e.g. brain-tumor-mri) or model package folder; several separated by commas form an ensemble.")
 	private String model;
 
 	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Image file to classify.")
@@ -63,13 +64,18 @@ public final class ClassifyCli implements Callable<Integer> {
 	@Option(names = "--quiet", description = "Print nothing but errors.")
 	private boolean quiet;
 
+	@CommandLine.Mixin
+	private UncertaintyCliOptions uncertaintyOptions = new UncertaintyCliOptions();
+
 	@Override
 	public Integer call() {
 		PrintWriter out = spec.commandLine().getOut();
 		PrintWriter err = spec.commandLine().getErr();
 		DeviceSpec deviceSpec;
+		UncertaintyOptions uncertainty;
 		try {
 			deviceSpec = DeviceSpec.parse(device);
+			uncertainty = uncertaintyOptions.options();
 			if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("--batch-size must be between 1 and 1024, got " + batchSize);
 		} catch (IllegalArgumentException e) {
 			err.println("medcnn classify: " + e.getMessage());
@@ -100,18 +106,27 @@ public final class ClassifyCli implements Callable<Integer> {
 			return ExitCodes.BAD_INPUT;
 		}
 		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
-			ClassifierModel loaded;
+			Ensemble loaded;
 			try {
-				loaded = provider.load(model, deviceSpec);
+				loaded = provider.loadAll(model, deviceSpec);
 			} catch (ModelLoadException e) {
 				err.println("medcnn classify: " + e.getMessage());
 				return ExitCodes.MODEL;
+			} catch (IllegalArgumentException e) {
+				err.println("medcnn classify: " + e.getMessage());
+				return ExitCodes.USAGE;
+			}
+			DjlSliceClassifier classifier;
+			try {
+				classifier = new DjlSliceClassifier(loaded, batchSize, uncertainty, provider::cpuCopy);
+			} catch (IllegalArgumentException e) {
+				err.println("medcnn classify: " + e.getMessage());
+				return ExitCodes.USAGE;
 			}
 			ImagePlusSlices slices = new ImagePlusSlices(imp, input.getFileName().toString());
 			ClassificationRun run;
 			try {
-				run = new DjlSliceClassifier(loaded, batchSize, () -> provider.cpuCopy(loaded))
-					.classify(slices, (msg, done, total) -> { }, Cancellation.NEVER);
+				run = classifier.classify(slices, (msg, done, total) -> { }, Cancellation.NEVER);
 			} catch (IllegalArgumentException e) {
 				err.println("medcnn classify: " + input + ": " + e.getMessage());
 				return ExitCodes.BAD_INPUT;
@@ -141,8 +156,15 @@ public final class ClassifyCli implements Callable<Integer> {
 
 	private static void summary(ClassificationRun run, PrintWriter out) {
 		java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-		for (var p : run.predictions()) counts.merge(p.predicted(), 1, Integer::sum);
+		int flagged = 0;
+		for (var p : run.predictions()) {
+			counts.merge(p.predicted(), 1, Integer::sum);
+			if (p.uncertainty() != null && p.uncertainty().uncertain() == 1) flagged++;
+		}
 		out.println("predicted: " + counts);
+		if (run.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
+			out.println("uncertainty " + run.uncertainty().key() + ": " + flagged + " of " + run.predictions().size() + " slice(s) flagged uncertain");
+		}
 	}
 
 	/**

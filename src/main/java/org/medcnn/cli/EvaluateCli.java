@@ -8,12 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.medcnn.core.eval.Evaluator;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
+import org.medcnn.core.uncertainty.UncertaintyOptions;
 import org.medcnn.core.train.Datasets;
 import org.medcnn.core.train.Sample;
 import org.medcnn.io.EvaluationOutputs;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Option;
  * {@code medcnn evaluate}: metrics of a model on a labelled image folder or CSV list.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-	description = "Evaluate a model on labelled images: per-class metrics, confusion matrix, predictions, reliability diagram data.")
+	description = "Evaluate a model (or several, comma-separated) on labelled images: per-class metrics, confusion matrix, predictions, reliability and risk-coverage data.")
 public final class EvaluateCli implements Callable<Integer> {
 
 	@CommandLine.Spec
@@ -39,8 +40,17 @@ public final class EvaluateCli implements Callable<Integer> {
 	@Option(names = "--data-dir", paramLabel = "DIR", description = "Image folder with one sub-folder per class.")
 	private Path dataDir;
 
-	@Option(names = "--data-csv", paramLabel = "CSV", description = "Instead of --data-dir: a test list with columns path,label[,group].")
+	@Option(names = "--data-csv", paramLabel = "CSV", description = "Instead of --data-dir: a test list with columns path,label[,group] (or a model's split.csv with --part).")
 	private Path dataCsv;
+
+	@Option(names = "--part", paramLabel = "PART", description = "Only the rows of --data-csv whose part column is PART, e.g. test for the held-out split of a split.csv.")
+	private String part;
+
+	@Option(names = "--data-root", paramLabel = "DIR", description = "Folder the relative paths of --data-csv start from (default: the CSV's folder).")
+	private Path dataRoot;
+
+	@CommandLine.Mixin
+	private UncertaintyCliOptions uncertaintyOptions = new UncertaintyCliOptions();
 
 	@Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for metrics.csv, confusion.csv, predictions.csv, reliability.csv.")
 	private Path output;
@@ -65,31 +75,34 @@ public final class EvaluateCli implements Callable<Integer> {
 		PrintWriter out = spec.commandLine().getOut();
 		PrintWriter err = spec.commandLine().getErr();
 		DeviceSpec dev;
+		UncertaintyOptions uncertainty;
 		try {
 			dev = DeviceSpec.parse(device);
+			uncertainty = uncertaintyOptions.options();
 			if ((dataDir == null) == (dataCsv == null)) throw new IllegalArgumentException("give exactly one of --data-dir and --data-csv");
+			if (dataCsv == null && (part != null || dataRoot != null)) throw new IllegalArgumentException("--part and --data-root go with --data-csv");
 		} catch (IllegalArgumentException e) {
 			err.println("medcnn evaluate: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		List<Sample> samples;
 		try {
-			samples = dataCsv != null ? Datasets.readCsv(dataCsv) : Datasets.scanFolder(dataDir);
+			samples = dataCsv != null ? Datasets.readCsv(dataCsv, dataRoot, part) : Datasets.scanFolder(dataDir);
 		} catch (IOException | IllegalArgumentException e) {
 			err.println("medcnn evaluate: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		}
 		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
-			ClassifierModel loaded;
+			Ensemble loaded;
 			try {
-				loaded = provider.load(model, dev);
-			} catch (ModelLoadException e) {
+				loaded = provider.loadAll(model, dev);
+			} catch (ModelLoadException | IllegalArgumentException e) {
 				err.println("medcnn evaluate: " + e.getMessage());
 				return ExitCodes.MODEL;
 			}
 			Evaluator.Evaluation ev;
 			try {
-				ev = new Evaluator(loaded, new ImageSampleReader(), batchSize).evaluate(samples, 1000, seed, (m, d, t) -> { }, Cancellation.NEVER);
+				ev = new Evaluator(loaded, new ImageSampleReader(), batchSize, uncertainty).evaluate(samples, 1000, seed, (m, d, t) -> { }, Cancellation.NEVER);
 			} catch (IllegalArgumentException e) {
 				err.println("medcnn evaluate: " + e.getMessage());
 				return ExitCodes.BAD_INPUT;
@@ -107,9 +120,15 @@ public final class EvaluateCli implements Callable<Integer> {
 				err.println("medcnn evaluate: skipped " + ev.skipped().size() + " unreadable image(s):");
 				ev.skipped().stream().limit(20).forEach(s -> err.println("  " + s));
 			}
-			out.printf("model %s (%s) on %s%n", loaded.pkg().card().id(), loaded.pkg().shortSha(), dataCsv != null ? dataCsv : dataDir);
+			out.printf("model %s (%s) on %s%s%n", loaded.id(), loaded.shortSha(), dataCsv != null ? dataCsv : dataDir, part == null ? "" : " (part " + part + ")");
 			out.print(TrainingOutputs.summary(ev.metrics()));
-			out.println("wrote " + output.resolve("metrics.csv") + ", confusion.csv, predictions.csv, reliability.csv");
+			out.printf(java.util.Locale.ROOT, "  ECE %.4f calibrated, %.4f with temperature 1; risk-coverage AURC %.4f (ranked by %s), accuracy of the most confident 80 %%: %.4f%n",
+				ev.metrics().ece(), ev.eceUncalibrated(), ev.riskCoverage().aurc(), ev.riskCoverage().score(), ev.riskCoverage().accuracyAt(0.8));
+			if (uncertainty.enabled()) {
+				out.printf(java.util.Locale.ROOT, "  uncertainty %s: flag threshold %s nats, %.1f %% unflagged, accuracy of the unflagged %.4f%n", uncertainty.mode().key(),
+					Double.isNaN(ev.flagThreshold()) ? "unknown" : String.format(java.util.Locale.ROOT, "%.4f", ev.flagThreshold()), 100 * ev.flagCoverage(), ev.flagAccuracy());
+			}
+			out.println("wrote " + output.resolve("metrics.csv") + ", confusion.csv, predictions.csv, reliability.csv, risk_coverage.csv");
 			return ExitCodes.OK;
 		}
 	}

@@ -92,6 +92,20 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 		description = "none, or a saliency method (grad_cam, grad_cam_pp, gradient, smoothgrad, integrated_gradients, occlusion) run on every input.")
 	private String saliency = "none";
 
+	@Parameter(label = "Uncertainty", choices = {"none", "tta", "mc_dropout", "ensemble"}, persist = false,
+		description = "none, tta, mc_dropout or ensemble (several models, comma-separated, or an ensemble package): adds uncertainty columns.")
+	private String uncertainty = "none";
+
+	@Parameter(label = "Uncertainty passes", min = "2", max = "256", persist = false, description = "Passes per slice for tta and mc_dropout.")
+	private int uncertainty_passes = org.medcnn.core.uncertainty.UncertaintyOptions.DEFAULT_PASSES;
+
+	@Parameter(label = "Uncertainty seed", persist = false, description = "Seed of the augmentations and dropout masks.")
+	private long uncertainty_seed = 0;
+
+	@Parameter(label = "Uncertainty threshold (nats)", persist = false,
+		description = "Entropy above which a slice is flagged uncertain; negative: the threshold the model card states.")
+	private double uncertainty_threshold = -1;
+
 	@Parameter(label = "Batch summary", type = ItemIO.OUTPUT)
 	private ResultsTable summary;
 
@@ -103,7 +117,8 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 			if (input_dir == null || output_dir == null) throw new IllegalArgumentException("input_dir and output_dir are required");
 			spec = BatchSpec.builder().setInputDir(input_dir.toPath()).setOutputDir(output_dir.toPath()).setModel(model).optRecursive(recursive)
 				.optPattern(pattern).optShard(shard_index, shard_count).optResume(resume).optOverwrite(overwrite).optDevice(DeviceSpec.parse(device))
-				.optBatchSize(batch_size).optSaliency(saliency).build();
+				.optBatchSize(batch_size).optSaliency(saliency)
+				.optUncertainty(UncertaintyParameters.options(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold)).build();
 		} catch (IllegalArgumentException e) {
 			cancel("Batch Classify Folder: " + e.getMessage());
 			return;

@@ -9,10 +9,11 @@ import java.util.concurrent.CancellationException;
 import org.medcnn.core.classify.ClassificationException;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
+import org.medcnn.core.uncertainty.UncertaintyOptions;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.ij.PredictionOverlays;
 import org.medcnn.ij.ResultsTables;
@@ -29,7 +30,7 @@ import org.scijava.plugin.Plugin;
  * {@code Plugins > MedCNN > Classify Slices}: classifies every slice of the current image and returns
  * a table with one row per slice; optionally draws the predictions on the image's overlay.
  * <p>
- * Macro: {@code run("Classify Slices", "model=brain-tumor-mri device=auto batch_size=8 add_overlay=true results_csv=/out/x.csv");}
+ * Macro: {@code run("Classify Slices", "model=brain-tumor-mri device=auto batch_size=8 add_overlay=true uncertainty=mc_dropout results_csv=/out/x.csv");}
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Classify Slices", headless = true,
 	description = "Classify every slice of the current image with a MedCNN model. Hyperstacks: every Z and T of the current channel.")
@@ -48,7 +49,7 @@ public class ClassifySlicesCommand extends ContextCommand {
 	private ImagePlus image;
 
 	@Parameter(label = "Model", persist = false,
-		description = "A model id (e.g. brain-tumor-mri, lung-ct) from the models folder, or the path of a model package folder.")
+		description = "A model id (e.g. brain-tumor-mri, lung-ct) from the models folder, or the path of a model package folder; several separated by commas form an ensemble.")
 	private String model = "brain-tumor-mri";
 
 	@Parameter(label = "Models folder", required = false, style = "directory", persist = false,
@@ -65,6 +66,21 @@ public class ClassifySlicesCommand extends ContextCommand {
 		description = "Draw the predicted class and confidence on each slice (replaces earlier MedCNN labels only).")
 	private boolean add_overlay = true;
 
+	@Parameter(label = "Uncertainty", choices = {"none", "tta", "mc_dropout", "ensemble"}, persist = false,
+		description = "none; tta (flips and small rotations); mc_dropout (dropout on the head); ensemble (several models, comma-separated, or an ensemble package). "
+			+ "Adds entropy, mutual_information, std_top and uncertain columns and marks uncertain slices on the overlay.")
+	private String uncertainty = "none";
+
+	@Parameter(label = "Uncertainty passes", min = "2", max = "256", persist = false, description = "Passes per slice for tta and mc_dropout.")
+	private int uncertainty_passes = UncertaintyOptions.DEFAULT_PASSES;
+
+	@Parameter(label = "Uncertainty seed", persist = false, description = "Seed of the augmentations and dropout masks; the same seed gives the same results.")
+	private long uncertainty_seed = 0;
+
+	@Parameter(label = "Uncertainty threshold (nats)", persist = false,
+		description = "Entropy above which a slice is flagged uncertain; negative: the threshold the model card states (chosen on validation data).")
+	private double uncertainty_threshold = -1;
+
 	@Parameter(label = "Save table as CSV", required = false, style = "save", persist = false,
 		description = "Optional CSV file for the table (for headless runs); an existing file is never overwritten.")
 	private File results_csv;
@@ -80,8 +96,10 @@ public class ClassifySlicesCommand extends ContextCommand {
 			return;
 		}
 		DeviceSpec deviceSpec;
+		UncertaintyOptions uncertaintyOptions;
 		try {
 			deviceSpec = DeviceSpec.parse(device);
+			uncertaintyOptions = UncertaintyParameters.options(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold);
 		} catch (IllegalArgumentException e) {
 			cancel("Classify Slices: " + e.getMessage());
 			return;
@@ -99,8 +117,8 @@ public class ClassifySlicesCommand extends ContextCommand {
 		ClassificationRun run;
 		try {
 			ModelProvider provider = models.provider(models_dir);
-			ClassifierModel loaded = provider.load(model, deviceSpec);
-			DjlSliceClassifier classifier = new DjlSliceClassifier(loaded, batch_size, () -> provider.cpuCopy(loaded));
+			Ensemble loaded = provider.loadAll(model, deviceSpec);
+			DjlSliceClassifier classifier = new DjlSliceClassifier(loaded, batch_size, uncertaintyOptions, provider::cpuCopy);
 			run = classifier.classify(slices, this::status, this::isCanceled);
 		} catch (ModelLoadException | ClassificationException | IllegalArgumentException e) {
 			log.error("Classify Slices: " + e.getMessage());

@@ -51,8 +51,28 @@ public class EvaluateClassifierCommand extends ContextCommand {
 	@Parameter(label = "Test list (CSV: path,label)", style = "open", required = false, persist = false)
 	private File test_list;
 
+	@Parameter(label = "Part of the test list", required = false, persist = false,
+		description = "Only rows whose part column has this value, e.g. test for the held-out part of a model's split.csv (optional).")
+	private String part;
+
+	@Parameter(label = "Data root", style = "directory", required = false, persist = false,
+		description = "Folder the relative paths of the test list start from (default: the list's folder).")
+	private File data_root;
+
+	@Parameter(label = "Uncertainty", choices = {"none", "tta", "mc_dropout", "ensemble"}, persist = false)
+	private String uncertainty = "none";
+
+	@Parameter(label = "Uncertainty passes", min = "2", max = "256", persist = false)
+	private int uncertainty_passes = org.medcnn.core.uncertainty.UncertaintyOptions.DEFAULT_PASSES;
+
+	@Parameter(label = "Uncertainty seed", persist = false)
+	private long uncertainty_seed = 0;
+
+	@Parameter(label = "Uncertainty threshold (nats)", persist = false, description = "Negative: the model card's threshold.")
+	private double uncertainty_threshold = -1;
+
 	@Parameter(label = "Output folder for CSVs", style = "directory", required = false, persist = false,
-		description = "metrics.csv, confusion.csv, predictions.csv and reliability.csv are written here (optional).")
+		description = "metrics.csv, confusion.csv, predictions.csv, reliability.csv and risk_coverage.csv are written here (optional).")
 	private File output_dir;
 
 	@Parameter(label = "Device", persist = false)
@@ -73,22 +93,28 @@ public class EvaluateClassifierCommand extends ContextCommand {
 	@Parameter(label = "Reliability diagram", type = ItemIO.OUTPUT)
 	private ImagePlus reliability;
 
+	@Parameter(label = "Risk-coverage curve", type = ItemIO.OUTPUT)
+	private ImagePlus risk_coverage;
+
 	@Override
 	public void run() {
 		List<Sample> samples;
 		DeviceSpec dev;
+		org.medcnn.core.uncertainty.UncertaintyOptions uncertaintyOptions;
 		try {
 			dev = DeviceSpec.parse(device);
+			uncertaintyOptions = UncertaintyParameters.options(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold);
 			if ((data_dir == null) == (test_list == null)) throw new IllegalArgumentException("give exactly one of data_dir and test_list");
-			samples = test_list != null ? Datasets.readCsv(test_list.toPath()) : Datasets.scanFolder(data_dir.toPath());
+			samples = test_list != null ? Datasets.readCsv(test_list.toPath(), data_root == null ? null : data_root.toPath(), part)
+				: Datasets.scanFolder(data_dir.toPath());
 		} catch (IllegalArgumentException | IOException e) {
 			cancel("Evaluate Classifier: " + e.getMessage());
 			return;
 		}
 		Evaluator.Evaluation ev;
 		try {
-			ClassifierModel loaded = models.provider().load(model, dev);
-			ev = new Evaluator(loaded, new ImageSampleReader(), batch_size).evaluate(samples, 1000, 42,
+			org.medcnn.core.model.Ensemble loaded = models.provider().loadAll(model, dev);
+			ev = new Evaluator(loaded, new ImageSampleReader(), batch_size, uncertaintyOptions).evaluate(samples, 1000, 42,
 				(m, d, t) -> { if (status != null) status.showStatus((int) d, (int) t, m); }, this::isCanceled);
 			if (output_dir != null) EvaluationOutputs.write(ev, output_dir.toPath(), overwrite);
 		} catch (ModelLoadException | TranslateException | IllegalArgumentException | IOException e) {
@@ -100,9 +126,10 @@ public class EvaluateClassifierCommand extends ContextCommand {
 			return;
 		}
 		if (!ev.skipped().isEmpty()) log.warn("Evaluate Classifier: skipped " + ev.skipped().size() + " unreadable image(s), e.g. " + ev.skipped().get(0));
-		metrics = EvaluationTables.metrics(ev.metrics());
+		metrics = EvaluationTables.metrics(ev);
 		confusion = EvaluationTables.confusion(ev.metrics());
 		reliability = EvaluationTables.reliabilityPlot(ev.metrics()).getImagePlus();
+		risk_coverage = EvaluationTables.riskCoveragePlot(ev.riskCoverage()).getImagePlus();
 		if (!GraphicsEnvironment.isHeadless()) {
 			metrics.show("MedCNN Metrics");
 			confusion.show("MedCNN Confusion Matrix");

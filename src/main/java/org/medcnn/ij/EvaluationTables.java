@@ -46,6 +46,26 @@ public final class EvaluationTables {
 		return rt;
 	}
 
+	/**
+	 * Builds the metrics table of an evaluation: {@link #metrics(Metrics)}, then the ECE with every
+	 * temperature set to 1, the area under the risk-coverage curve and, with an uncertainty mode, the
+	 * flag threshold and the coverage and accuracy of the unflagged slices.
+	 *
+	 * @param ev the evaluation
+	 * @return the table
+	 */
+	public static ResultsTable metrics(org.medcnn.core.eval.Evaluator.Evaluation ev) {
+		ResultsTable rt = metrics(ev.metrics());
+		overall(rt, "ece_uncalibrated", ev.eceUncalibrated(), null);
+		overall(rt, "aurc", ev.riskCoverage().aurc(), null);
+		if (ev.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
+			overall(rt, "uncertain_threshold_nats", ev.flagThreshold(), null);
+			overall(rt, "coverage_unflagged", ev.flagCoverage(), null);
+			overall(rt, "accuracy_unflagged", ev.flagAccuracy(), null);
+		}
+		return rt;
+	}
+
 	private static void overall(ResultsTable rt, String name, double v, double[] ci) {
 		rt.incrementCounter();
 		rt.addValue("name", name);
@@ -159,6 +179,30 @@ public final class EvaluationTables {
 		p.setColor(Color.BLUE);
 		p.addPoints(conf, acc, Plot.CONNECTED_CIRCLES);
 		p.setLegend("perfect calibration\tmodel", Plot.AUTO_POSITION);
+		return p;
+	}
+
+	/**
+	 * Plots the risk-coverage curve: accuracy on the slices kept against the fraction kept, most
+	 * confident first.
+	 *
+	 * @param rc the curve
+	 * @return the plot
+	 */
+	public static Plot riskCoveragePlot(org.medcnn.core.uncertainty.RiskCoverage rc) {
+		double[] cov = new double[rc.points().size()];
+		double[] acc = new double[cov.length];
+		double lo = 1;
+		for (int i = 0; i < cov.length; i++) {
+			cov[i] = rc.points().get(i).coverage();
+			acc[i] = rc.points().get(i).accuracy();
+			lo = Math.min(lo, acc[i]);
+		}
+		Plot p = new Plot(String.format(java.util.Locale.ROOT, "MedCNN Risk-Coverage (AURC %.4f)", rc.aurc()), "coverage (fraction kept)", "accuracy of kept slices");
+		p.setLimits(0, 1, Math.max(0, Math.floor(lo * 10) / 10 - 0.05), 1.0);
+		p.setColor(Color.BLUE);
+		p.addPoints(cov, acc, Plot.LINE);
+		p.setLegend("ranked by " + rc.score(), Plot.AUTO_POSITION);
 		return p;
 	}
 }

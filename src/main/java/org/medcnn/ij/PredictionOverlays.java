@@ -4,6 +4,7 @@ import ij.ImagePlus;
 import ij.gui.Overlay;
 import ij.gui.Roi;
 import ij.gui.TextRoi;
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.util.List;
@@ -13,7 +14,8 @@ import org.medcnn.core.classify.Prediction;
 
 /**
  * Draws predictions on an image's overlay: per slice, a text ROI with the predicted class and its
- * confidence, in one colour per class, placed on its slice. The ROI Manager is never touched, and
+ * confidence, in one colour per class, placed on its slice; a slice flagged uncertain also gets
+ * "(uncertain)" after its label and a dashed frame along the image border. The ROI Manager is never touched, and
  * only MedCNN's own earlier ROIs are replaced; the user's overlay ROIs stay.
  */
 public final class PredictionOverlays {
@@ -24,6 +26,9 @@ public final class PredictionOverlays {
 	private static final Color[] PALETTE = {
 		new Color(230, 25, 75), new Color(60, 180, 75), new Color(255, 225, 25), new Color(0, 130, 200),
 		new Color(245, 130, 48), new Color(145, 30, 180), new Color(70, 240, 240), new Color(240, 50, 230)};
+
+	/** Colour of the frame around slices flagged uncertain. */
+	public static final Color UNCERTAIN = new Color(255, 200, 0);
 
 	private PredictionOverlays() {}
 
@@ -56,20 +61,34 @@ public final class PredictionOverlays {
 		List<Prediction> preds = run.predictions();
 		for (int k = 0; k < preds.size(); k++) {
 			Prediction p = preds.get(k);
-			String text = String.format(Locale.ROOT, "%s %.2f", p.predicted(), p.confidence());
+			boolean uncertain = p.uncertainty() != null && p.uncertainty().uncertain() == 1;
+			String text = String.format(Locale.ROOT, "%s %.2f", p.predicted(), p.confidence()) + (uncertain ? " (uncertain)" : "");
 			TextRoi roi = new TextRoi(Math.max(1, size / 4), Math.max(1, size / 4), text, font);
 			roi.setStrokeColor(colour(p.classIndex()));
 			roi.setAntiAlias(true);
 			roi.setName(PREFIX + p.slice() + ":" + p.predicted());
-			int[] czt = slices.hyperstackPosition(k);
-			if (czt != null) {
-				roi.setPosition(czt[0], czt[1], czt[2]);
-			} else {
-				roi.setPosition(slices.stackIndex(k));
-			}
+			place(roi, slices, k);
 			ov.add(roi);
+			if (uncertain) {
+				int stroke = Math.max(2, size / 6);
+				Roi frame = new Roi(stroke / 2.0, stroke / 2.0, imp.getWidth() - stroke, imp.getHeight() - stroke);
+				frame.setStrokeColor(UNCERTAIN);
+				frame.setStroke(new BasicStroke(stroke, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {3f * stroke, 2f * stroke}, 0));
+				frame.setName(PREFIX + p.slice() + ":uncertain");
+				place(frame, slices, k);
+				ov.add(frame);
+			}
 		}
 		imp.setOverlay(ov);
+	}
+
+	private static void place(Roi roi, ImagePlusSlices slices, int k) {
+		int[] czt = slices.hyperstackPosition(k);
+		if (czt != null) {
+			roi.setPosition(czt[0], czt[1], czt[2]);
+		} else {
+			roi.setPosition(slices.stackIndex(k));
+		}
 	}
 
 	/**

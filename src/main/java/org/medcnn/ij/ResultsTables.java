@@ -25,7 +25,7 @@ public final class ResultsTables {
 	public static ResultsTable classification(ClassificationRun run) {
 		ResultsTable rt = new ResultsTable();
 		rt.showRowNumbers(false);
-		List<String> header = ResultColumns.header(run.predictions().isEmpty() ? List.of() : run.predictions().get(0).classes());
+		List<String> header = ResultColumns.header(run, List.of());
 		for (Prediction p : run.predictions()) {
 			rt.incrementCounter();
 			List<Object> row = ResultColumns.row(run, p);
@@ -33,13 +33,16 @@ public final class ResultsTables {
 				Object v = row.get(i);
 				if (v instanceof Number num) {
 					rt.addValue(header.get(i), num.doubleValue());
+				} else if ("uncertain".equals(header.get(i))) {
+					rt.addValue(header.get(i), Double.NaN); // no flag threshold known
+
 				} else {
 					rt.addValue(header.get(i), String.valueOf(v));
 				}
 			}
 		}
 		for (String col : header) {
-			if (col.startsWith("p_") || col.equals("confidence")) {
+			if (col.startsWith("p_") || col.equals("confidence") || col.equals("entropy") || col.equals("mutual_information") || col.equals("std_top")) {
 				int ci = rt.getColumnIndex(col);
 				if (ci >= 0) rt.setDecimalPlaces(ci, 4);
 			}

@@ -11,14 +11,15 @@ import org.medcnn.core.eval.Metrics;
 
 /**
  * Writes an evaluation as CSV files: {@code metrics.csv} (per class, then overall rows),
- * {@code confusion.csv}, {@code predictions.csv} (per image) and {@code reliability.csv}.
+ * {@code confusion.csv}, {@code predictions.csv} (per image, with uncertainty columns when a mode was
+ * on), {@code reliability.csv} and {@code risk_coverage.csv}.
  */
 public final class EvaluationOutputs {
 
 	private EvaluationOutputs() {}
 
 	/**
-	 * Writes the four CSV files into a folder.
+	 * Writes the five CSV files into a folder.
 	 *
 	 * @param ev the evaluation
 	 * @param dir the folder (created if needed)
@@ -29,7 +30,7 @@ public final class EvaluationOutputs {
 		Files.createDirectories(dir);
 		Metrics m = ev.metrics();
 		List<String> classes = m.classes();
-		text(dir.resolve("metrics.csv"), overwrite, metricsCsv(m));
+		text(dir.resolve("metrics.csv"), overwrite, metricsCsv(ev));
 		StringBuilder c = new StringBuilder("true\\predicted");
 		for (String k : classes) c.append(',').append(k);
 		c.append('\n');
@@ -42,6 +43,8 @@ public final class EvaluationOutputs {
 		text(dir.resolve("confusion.csv"), overwrite, c.toString());
 		StringBuilder p = new StringBuilder("file,slice,truth,predicted,confidence");
 		for (String k : classes) p.append(",p_").append(k);
+		boolean u = ev.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE;
+		if (u) p.append(",entropy,mutual_information,std_top,uncertain");
 		p.append('\n');
 		for (Evaluator.Row r : ev.rows()) {
 			int pred = 0;
@@ -49,6 +52,10 @@ public final class EvaluationOutputs {
 			p.append(PredictionCsv.quote(r.file().toString())).append(',').append(r.slice()).append(',').append(classes.get(r.truth())).append(',')
 				.append(classes.get(pred)).append(String.format(Locale.ROOT, ",%.6f", r.probabilities()[pred]));
 			for (float v : r.probabilities()) p.append(String.format(Locale.ROOT, ",%.6f", v));
+			if (u) {
+				var e = r.uncertainty();
+				p.append(String.format(Locale.ROOT, ",%.6f,%.6f,%.6f,%s", e.entropy(), e.mutualInformation(), e.stdTop(), e.uncertain() < 0 ? "" : e.uncertain()));
+			}
 			p.append('\n');
 		}
 		text(dir.resolve("predictions.csv"), overwrite, p.toString());
@@ -57,6 +64,41 @@ public final class EvaluationOutputs {
 			rel.append(String.format(Locale.ROOT, "%.4f,%.4f,%s,%s,%d%n", row[0], row[1], num(row[2]), num(row[3]), (long) row[4]));
 		}
 		text(dir.resolve("reliability.csv"), overwrite, rel.toString());
+		text(dir.resolve("risk_coverage.csv"), overwrite, riskCoverageCsv(ev.riskCoverage()));
+	}
+
+	/**
+	 * Formats the risk-coverage curve: one row per point, by increasing coverage.
+	 *
+	 * @param rc the curve
+	 * @return CSV text
+	 */
+	public static String riskCoverageCsv(org.medcnn.core.uncertainty.RiskCoverage rc) {
+		StringBuilder sb = new StringBuilder("kept,coverage,accuracy,risk,score_threshold\n");
+		for (var pt : rc.points()) {
+			sb.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f%n", pt.kept(), pt.coverage(), pt.accuracy(), 1 - pt.accuracy(), pt.threshold()));
+		}
+		return sb.toString();
+	}
+
+	/**
+	 * Formats the metrics table of an evaluation: {@link #metricsCsv(Metrics)}, then the ECE with every
+	 * temperature set to 1, the area under the risk-coverage curve, and, with an uncertainty mode, the
+	 * flag threshold with the coverage and accuracy of the unflagged slices.
+	 *
+	 * @param ev the evaluation
+	 * @return CSV text
+	 */
+	public static String metricsCsv(Evaluator.Evaluation ev) {
+		StringBuilder sb = new StringBuilder(metricsCsv(ev.metrics()));
+		overall(sb, "ece_uncalibrated", ev.eceUncalibrated(), null);
+		overall(sb, "aurc", ev.riskCoverage().aurc(), null);
+		if (ev.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
+			overall(sb, "uncertain_threshold_nats", ev.flagThreshold(), null);
+			overall(sb, "coverage_unflagged", ev.flagCoverage(), null);
+			overall(sb, "accuracy_unflagged", ev.flagAccuracy(), null);
+		}
+		return sb.toString();
 	}
 
 	/**

@@ -26,7 +26,7 @@ public final class PredictionCsv {
 	 * @throws IOException if the file exists (and overwrite is false) or cannot be written
 	 */
 	public static void write(ClassificationRun run, Path target, boolean overwrite) throws IOException {
-		List<String> header = ResultColumns.header(run.predictions().isEmpty() ? List.of() : run.predictions().get(0).classes());
+		List<String> header = ResultColumns.header(run, List.of());
 		AtomicFiles.write(target, overwrite, tmp -> {
 			try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
 				w.write(line(header));

@@ -322,6 +322,31 @@ class BatchCliTest {
 	}
 
 	@Test
+	void uncertaintyColumnsAndSettingsTakePartInResume() throws Exception {
+		Path in = smallFolder();
+		Path out = dir.resolve("out");
+		Result r = batch(in, out, "--uncertainty", "tta", "--uncertainty-passes", "3", "--uncertainty-threshold", "0.5");
+		assertEquals(ExitCodes.OK, r.code(), r.err());
+		List<List<String>> rows = csv(out.resolve("results-shard-0-of-1.csv"));
+		List<String> header = ResultColumns.header(List.of("dark", "bright"), true);
+		assertEquals(header, rows.get(0));
+		for (List<String> row : rows.subList(1, rows.size())) {
+			double e = Double.parseDouble(row.get(header.indexOf("entropy")));
+			assertEquals(e > 0.5 ? "1" : "0", row.get(header.indexOf("uncertain")), row.toString());
+		}
+		JsonObject manifest = json(out.resolve("manifest-shard-0-of-1.json"));
+		assertEquals("tta", manifest.getAsJsonObject("parameters").get("uncertainty").getAsString());
+		assertEquals(3, manifest.getAsJsonObject("result_parameters").get("uncertainty_passes").getAsInt());
+		// Another seed gives other rows: the finished files are not resumed as if they matched.
+		Result other = batch(in, out, "--resume", "--uncertainty", "tta", "--uncertainty-passes", "3", "--uncertainty-threshold", "0.5", "--uncertainty-seed", "9");
+		assertEquals(ExitCodes.PARTIAL, other.code(), other.out() + other.err());
+		assertTrue((other.out() + other.err()).contains("exist from other parameters"), other.out() + other.err());
+		Result same = batch(in, out, "--resume", "--uncertainty", "tta", "--uncertainty-passes", "3", "--uncertainty-threshold", "0.5");
+		assertEquals(ExitCodes.OK, same.code(), same.err());
+		assertTrue(same.out().contains("0 done, 2 resumed"), same.out());
+	}
+
+	@Test
 	void resumeRedoesInterruptedInputsAndLeavesChangedOnesUnlessOverwrite() throws Exception {
 		Path in = smallFolder();
 		Path out = dir.resolve("out");

@@ -113,6 +113,36 @@ class ClassifyCliTest {
 	}
 
 	@Test
+	void uncertaintyAddsColumnsAndMarksUncertainSlices() throws Exception {
+		Path input = stack("u.tif");
+		Path out = dir.resolve("uncertain");
+		// A threshold of 0 nats flags every slice whose samples are not all certain.
+		Result r = cli(classify(input, out, "--uncertainty", "tta", "--uncertainty-passes", "4", "--uncertainty-seed", "3", "--uncertainty-threshold", "0"));
+		assertEquals(ExitCodes.OK, r.code(), r.err());
+		List<List<String>> rows = csv(out.resolve("u.csv"));
+		List<String> header = ResultColumns.header(List.of("dark", "bright"), true);
+		assertEquals(header, rows.get(0));
+		int flagged = 0;
+		for (int i = 1; i <= 3; i++) {
+			double entropy = Double.parseDouble(rows.get(i).get(header.indexOf("entropy")));
+			assertTrue(entropy >= 0, rows.get(i).toString());
+			assertEquals(entropy > 0 ? "1" : "0", rows.get(i).get(header.indexOf("uncertain")));
+			if (entropy > 0) flagged++;
+		}
+		assertTrue(r.out().contains("uncertainty tta: " + flagged + " of 3 slice(s) flagged uncertain"), r.out());
+		Overlay ov = new Opener().openImage(out.resolve("u.tif").toString()).getOverlay();
+		assertEquals(3 + flagged, PredictionOverlays.count(ov), "a frame for each uncertain slice");
+
+		// ensemble needs several models; the message says what to do
+		Result e = cli(classify(input, dir.resolve("e"), "--uncertainty", "ensemble"));
+		assertEquals(ExitCodes.USAGE, e.code());
+		assertTrue(e.err().contains("uncertainty=ensemble needs several models"), e.err());
+		Result bad = cli(classify(input, dir.resolve("e"), "--uncertainty", "bayes"));
+		assertEquals(ExitCodes.USAGE, bad.code());
+		assertTrue(bad.err().contains("uncertainty 'bayes' is not one of [none, tta, mc_dropout, ensemble]"), bad.err());
+	}
+
+	@Test
 	void refusesToOverwriteUnlessAsked() throws Exception {
 		Path input = stack("x.tif");
 		Path out = dir.resolve("outdir");

@@ -72,11 +72,16 @@ class TrainEvaluateCommandsTest {
 		assertFalse(eval.isCanceled(), String.valueOf(eval.getCancelReason()));
 		ResultsTable m = (ResultsTable) eval.getOutput("metrics");
 		assertEquals("bright", m.getStringValue("name", 0));
-		assertEquals(40, (int) m.getValue("value", m.size() - 1), "images row");
+		assertEquals(40, (int) m.getValue("value", row(m, "images")), "images row");
+		double ece = m.getValue("value", row(m, "ece"));
+		double raw = m.getValue("value", row(m, "ece_uncalibrated"));
+		assertTrue(ece >= 0 && ece <= 1 && raw >= 0 && raw <= 1, ece + " " + raw);
+		assertTrue(m.getValue("value", row(m, "aurc")) >= 0);
+		assertNotNull(eval.getOutput("risk_coverage"));
 		ResultsTable conf = (ResultsTable) eval.getOutput("confusion");
 		assertEquals(40, (int) (conf.getValue("pred_bright", 0) + conf.getValue("pred_dark", 0) + conf.getValue("pred_bright", 1) + conf.getValue("pred_dark", 1)));
 		assertNotNull(eval.getOutput("reliability"));
-		for (String f : List.of("metrics.csv", "confusion.csv", "predictions.csv", "reliability.csv")) {
+		for (String f : List.of("metrics.csv", "confusion.csv", "predictions.csv", "reliability.csv", "risk_coverage.csv")) {
 			assertTrue(Files.exists(csvOut.toPath().resolve(f)), f);
 		}
 		assertEquals(41, Files.readAllLines(csvOut.toPath().resolve("predictions.csv")).size());
@@ -87,5 +92,10 @@ class TrainEvaluateCommandsTest {
 		CommandModule bad = commands.run(EvaluateClassifierCommand.class, true, "model", out.getPath(), "data_dir", data.toFile(), "device", "cpu").get();
 		assertTrue(bad.isCanceled());
 		assertTrue(bad.getCancelReason().contains("grey"), bad.getCancelReason());
+	}
+
+	private static int row(ResultsTable t, String name) {
+		for (int i = 0; i < t.size(); i++) if (name.equals(t.getStringValue("name", i))) return i;
+		throw new AssertionError("no row " + name);
 	}
 }

@@ -47,6 +47,25 @@ class PredictionOverlaysTest {
 	}
 
 	@Test
+	void uncertainSlicesGetAFrameAndALabel() {
+		ImagePlus imp = stack(3);
+		ImagePlusSlices src = new ImagePlusSlices(imp, null);
+		List<Prediction> preds = new ArrayList<>();
+		for (int k = 0; k < 3; k++) {
+			var u = new org.medcnn.core.uncertainty.UncertaintyEstimate(8, 0.3, 0.2, 0.1, 0.1, k == 1 ? 1 : 0);
+			preds.add(new Prediction(src.stackIndex(k), "", 1, CLASSES, new float[] {0.3f, 0.7f}, new float[2], 1, u));
+		}
+		PredictionOverlays.add(src, new ClassificationRun(src.name(), preds, "m", "0123456789ab", "cpu", List.of(), org.medcnn.core.uncertainty.UncertaintyMode.TTA));
+		List<Roi> rois = medcnnRois(imp.getOverlay());
+		assertEquals(4, rois.size(), "3 labels and 1 frame");
+		Roi frame = rois.stream().filter(r -> r.getName().endsWith(":uncertain")).findFirst().orElseThrow();
+		assertEquals(2, frame.getPosition(), "the frame sits on the uncertain slice");
+		assertEquals(PredictionOverlays.UNCERTAIN, frame.getStrokeColor());
+		long labelled = rois.stream().filter(r -> r instanceof ij.gui.TextRoi t && t.getText().contains("(uncertain)")).count();
+		assertEquals(1, labelled);
+	}
+
+	@Test
 	void oneTextRoiPerSliceOnItsSlice() {
 		assertNull(RoiManager.getInstance());
 		ImagePlus imp = stack(4);

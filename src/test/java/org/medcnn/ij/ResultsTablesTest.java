@@ -1,6 +1,7 @@
 package org.medcnn.ij;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
@@ -52,6 +53,24 @@ class ResultsTablesTest {
 		assertEquals(2, rt.size());
 		assertEquals("x", rt.getStringValue("predicted", 0));
 		assertEquals(0.6, rt.getValue("p_no_tumor", 1), 1e-6);
+	}
+
+	@Test
+	void uncertaintyColumnsWithUnknownFlagAsNaN() {
+		List<String> classes = List.of("a", "b");
+		List<Prediction> preds = new ArrayList<>();
+		var known = new org.medcnn.core.uncertainty.UncertaintyEstimate(4, 0.5, 0.4, 0.1, 0.05, 1);
+		var unknown = new org.medcnn.core.uncertainty.UncertaintyEstimate(4, 0.2, 0.2, 0.0, 0.01, -1);
+		preds.add(new Prediction(1, "", 0, classes, new float[] {0.8f, 0.2f}, new float[2], 2, known));
+		preds.add(new Prediction(2, "", 0, classes, new float[] {0.9f, 0.1f}, new float[2], 2, unknown));
+		ResultsTable rt = ResultsTables.classification(new ClassificationRun("src", preds, "m", "abc", "cpu", List.of(),
+			org.medcnn.core.uncertainty.UncertaintyMode.TTA));
+		assertEquals(ResultColumns.header(classes, true), headings(rt));
+		assertEquals(0.5, rt.getValue("entropy", 0), 1e-6);
+		assertEquals(0.1, rt.getValue("mutual_information", 0), 1e-6);
+		assertEquals(0.05, rt.getValue("std_top", 0), 1e-6);
+		assertEquals(1, rt.getValue("uncertain", 0), 0);
+		assertTrue(Double.isNaN(rt.getValue("uncertain", 1)));
 	}
 
 	@Test

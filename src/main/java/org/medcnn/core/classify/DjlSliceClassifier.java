@@ -11,27 +11,38 @@ import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SliceSource;
 import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
+import org.medcnn.core.uncertainty.TestTimeAugmentation;
+import org.medcnn.core.uncertainty.Uncertainty;
+import org.medcnn.core.uncertainty.UncertaintyEstimate;
+import org.medcnn.core.uncertainty.UncertaintyMode;
+import org.medcnn.core.uncertainty.UncertaintyOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Classifies slices with a loaded {@link ClassifierModel}: preprocesses one batch at a time (never
- * the whole stack), runs trunk and head, and applies softmax. If a GPU batch fails (e.g. out of
- * memory), the run continues on the CPU model given by the fallback, with a warning.
+ * Classifies slices with loaded models: preprocesses one batch at a time (never the whole stack), runs
+ * trunk and heads, and applies softmax. Several models or an ensemble package are averaged; an
+ * uncertainty mode draws several probability samples per slice (ensemble members, test-time
+ * augmentations or MC-dropout passes) and adds {@link UncertaintyEstimate}s. If a GPU batch fails
+ * (e.g. out of memory), the run continues on the CPU copies given by the fallback, with a warning.
  */
 public final class DjlSliceClassifier implements SliceClassifier {
 
 	private static final Logger LOG = LoggerFactory.getLogger(DjlSliceClassifier.class);
 
-	private final ClassifierModel model;
+	private final Ensemble models;
 	private final int batchSize;
+	private final UncertaintyOptions uncertainty;
 	private final CpuFallback fallback;
 
 	/**
-	 * Creates a classifier.
+	 * Creates a classifier of one model without uncertainty estimate.
 	 *
 	 * @param model the loaded model
 	 * @param batchSize slices per engine call, 1 to 1024
@@ -39,28 +50,83 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	 * @throws IllegalArgumentException if the batch size is out of range
 	 */
 	public DjlSliceClassifier(ClassifierModel model, int batchSize, CpuFallback fallback) {
+		this(Ensemble.of(model), batchSize, UncertaintyOptions.NONE, fallback);
+	}
+
+	/**
+	 * Creates a classifier.
+	 *
+	 * @param models the loaded model(s)
+	 * @param batchSize slices per engine call, 1 to 1024
+	 * @param uncertainty the uncertainty mode and its settings
+	 * @param fallback supplies a model's CPU copy if a GPU batch fails; may be null
+	 * @throws IllegalArgumentException if the batch size is out of range, or the mode does not fit the
+	 *         models (ensemble with one member, MC dropout on a head trained without dropout)
+	 */
+	public DjlSliceClassifier(Ensemble models, int batchSize, UncertaintyOptions uncertainty, CpuFallback fallback) {
 		if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("batch_size must be between 1 and 1024, got " + batchSize);
-		this.model = model;
+		check(models, uncertainty);
+		this.models = models;
 		this.batchSize = batchSize;
+		this.uncertainty = uncertainty;
 		this.fallback = fallback;
+	}
+
+	/**
+	 * Checks that an uncertainty mode fits the models.
+	 *
+	 * @param models the models
+	 * @param uncertainty the options
+	 * @throws IllegalArgumentException for an ensemble mode with one member, or MC dropout on a head
+	 *         trained without dropout
+	 */
+	public static void check(Ensemble models, UncertaintyOptions uncertainty) {
+		if (uncertainty.mode() == UncertaintyMode.ENSEMBLE && !models.isEnsemble()) {
+			throw new IllegalArgumentException("uncertainty=ensemble needs several models: give an ensemble package, or several models separated by commas ("
+				+ models.id() + " is a single model; try tta or mc_dropout)");
+		}
+		if (uncertainty.mode() == UncertaintyMode.MC_DROPOUT) {
+			for (ClassifierModel m : models.models()) {
+				for (ModelPackage.Head h : m.pkg().heads()) {
+					if (h.head().dropout() <= 0) {
+						throw new IllegalArgumentException("uncertainty=mc_dropout needs a head trained with dropout, but head " + h.name() + " of "
+							+ m.pkg().dir() + " has dropout 0; try tta");
+					}
+				}
+			}
+		}
 	}
 
 	@Override
 	public List<String> classes() {
-		return model.pkg().card().classes();
+		return models.primary().card().classes();
+	}
+
+	/**
+	 * The entropy threshold of the {@code uncertain} flag that this classifier uses: the one given in the
+	 * options, else the one the model card states for the mode.
+	 *
+	 * @return the threshold in nats, or NaN when none is known
+	 */
+	public double flagThreshold() {
+		if (!Double.isNaN(uncertainty.threshold())) return uncertainty.threshold();
+		ModelCard.FlagThreshold t = models.flagThreshold(uncertainty.mode().key());
+		return t == null ? Double.NaN : t.entropy();
 	}
 
 	@Override
 	public ClassificationRun classify(SliceSource source, ProgressListener progress, Cancellation cancellation) throws ClassificationException {
 		int n = source.size();
 		if (n == 0) throw new IllegalArgumentException(source.name() + ": the image has no slices");
-		SlicePreprocessor pre = new SlicePreprocessor(model.pkg().card().input());
-		int per = pre.spec().tensorSize();
+		SlicePreprocessor pre = new SlicePreprocessor(models.primary().card().input());
 		List<String> warnings = new ArrayList<>();
-		if (model.fallbackWarning() != null) warnings.add(model.fallbackWarning());
+		for (ClassifierModel m : models.models()) if (m.fallbackWarning() != null) warnings.add(m.fallbackWarning());
+		double threshold = flagThreshold();
+		if (uncertainty.enabled()) warnings.addAll(thresholdWarnings(threshold));
+		int passes = uncertainty.mode() == UncertaintyMode.TTA ? uncertainty.passes() : 1;
 		List<Prediction> out = new ArrayList<>(n);
-		ClassifierModel current = model;
-		ClassifierModel.Session session = current.newSession();
+		Ensemble current = models;
+		PassSampler sampler = new PassSampler(current, uncertainty, batchSize);
 		// One worker reads and preprocesses the next batch while the engine runs the current one, so at
 		// most two batches are in memory at a time.
 		ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
@@ -70,65 +136,92 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		});
 		try {
 			progress.progress("classifying " + source.name(), 0, n);
-			Future<Prepared> next = reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n)));
+			Future<Prepared> next = reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n), passes, uncertainty.seed()));
 			for (int start = 0; start < n; start += batchSize) {
 				cancellation.check("classification of " + source.name());
 				int b = Math.min(batchSize, n - start);
 				Prepared batch = await(next);
 				int following = start + batchSize;
-				next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following))) : null;
+				next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following), passes, uncertainty.seed())) : null;
 				Slice[] slices = batch.slices();
-				float[] buffer = batch.data();
+				long[] keys = new long[b];
+				for (int i = 0; i < b; i++) keys[i] = slices[i].index();
 				long t0 = System.nanoTime();
-				float[][] logits;
+				PassSampler.Batch result;
 				try {
-					logits = session.logits(buffer, b);
+					result = sampler.run(batch.data(), b, passes, keys);
 				} catch (TranslateException | RuntimeException e) {
-					if (!current.device().isGpu() || fallback == null) {
+					if (!current.onGpu() || fallback == null) {
 						throw new ClassificationException(source.name() + ": inference failed on slices " + (start + 1) + "-" + (start + b) + ": " + e.getMessage(), e);
 					}
 					String w = "inference on " + current.deviceName() + " failed (" + e.getMessage() + "); continuing on cpu";
 					LOG.warn(w);
 					warnings.add(w);
-					session.close();
+					sampler.close();
 					try {
-						current = fallback.cpuModel();
+						current = current.map(fallback::cpuModel);
 					} catch (ModelLoadException le) {
 						throw new ClassificationException(source.name() + ": GPU inference failed and the CPU fallback could not load: " + le.getMessage(), le);
 					}
-					session = current.newSession();
+					sampler = new PassSampler(current, uncertainty, batchSize);
 					t0 = System.nanoTime();
 					try {
-						logits = session.logits(buffer, b);
+						result = sampler.run(batch.data(), b, passes, keys);
 					} catch (TranslateException e2) {
 						throw new ClassificationException(source.name() + ": inference failed on slices " + (start + 1) + "-" + (start + b) + ": " + e2.getMessage(), e2);
 					}
 				}
 				double ms = (System.nanoTime() - t0) / 1e6 / b;
-				float[][] probs = session.toProbabilities(logits);
 				for (int i = 0; i < b; i++) {
-					float[] p = probs[i];
-					out.add(new Prediction(slices[i].index(), slices[i].label(), argmax(p), classes(), p, logits[i], ms));
+					float[] p = result.probabilities()[i];
+					int top = argmax(p);
+					UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(result.samples()[i], top).flagged(threshold) : null;
+					out.add(new Prediction(slices[i].index(), slices[i].label(), top, classes(), p, result.logits()[i], ms, u));
 				}
 				progress.progress("classifying " + source.name(), start + b, n);
 			}
 		} finally {
 			reader.shutdownNow();
-			session.close();
+			sampler.close();
 		}
-		return new ClassificationRun(source.name(), out, model.pkg().card().id(), model.pkg().shortSha(), current.deviceName(), warnings);
+		return new ClassificationRun(source.name(), out, models.id(), models.shortSha(), current.deviceName(), warnings, uncertainty.mode());
 	}
 
-	/** A read and preprocessed batch. */
+	private List<String> thresholdWarnings(double threshold) {
+		List<String> w = new ArrayList<>();
+		String mode = uncertainty.mode().key();
+		if (Double.isNaN(threshold)) {
+			w.add("no flag threshold for uncertainty=" + mode + " in the card of " + models.id() + "; the 'uncertain' column stays empty (give uncertainty_threshold in nats to set one)");
+			return w;
+		}
+		ModelCard.FlagThreshold card = models.flagThreshold(mode);
+		if (Double.isNaN(uncertainty.threshold()) && card != null && card.passes() > 0 && uncertainty.mode() != UncertaintyMode.ENSEMBLE
+			&& uncertainty.mode() != UncertaintyMode.NONE && card.passes() != uncertainty.passes()) {
+			w.add("the flag threshold of " + models.id() + " for " + mode + " was chosen with " + card.passes() + " passes, this run uses " + uncertainty.passes()
+				+ "; its coverage may differ");
+		}
+		return w;
+	}
+
+	/** A read and preprocessed batch: {@code passes} consecutive tensors per slice. */
 	private record Prepared(Slice[] slices, float[] data) {}
 
-	private static Prepared prepare(SliceSource source, SlicePreprocessor pre, int start, int b) {
+	private static Prepared prepare(SliceSource source, SlicePreprocessor pre, int start, int b, int passes, long seed) {
 		int per = pre.spec().tensorSize();
+		int w = pre.spec().width();
+		int h = pre.spec().height();
 		Slice[] slices = new Slice[b];
-		float[] data = new float[b * per];
+		float[] data = new float[b * passes * per];
 		for (int i = 0; i < b; i++) {
 			slices[i] = source.get(start + i);
-			pre.preprocess(slices[i], data, i * per);
+			if (passes == 1) {
+				pre.preprocess(slices[i], data, i * per);
+			} else {
+				float[] unit = pre.unitImage(slices[i]);
+				for (int k = 0; k < passes; k++) {
+					pre.normalize(TestTimeAugmentation.apply(unit, w, h, seed, slices[i].index(), k), data, (i * passes + k) * per);
+				}
+			}
 		}
 		return new Prepared(slices, data);
 	}
@@ -179,15 +272,16 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		return best;
 	}
 
-	/** Supplies the model on the CPU when the GPU fails mid-run. */
+	/** Supplies a model on the CPU when the GPU fails mid-run. */
 	@FunctionalInterface
 	public interface CpuFallback {
 		/**
-		 * Loads (or returns the cached) CPU copy of the model.
+		 * Loads (or returns the cached) CPU copy of a model.
 		 *
+		 * @param model the model that failed on the GPU
 		 * @return the CPU model
 		 * @throws ModelLoadException if it cannot be loaded
 		 */
-		ClassifierModel cpuModel() throws ModelLoadException;
+		ClassifierModel cpuModel(ClassifierModel model) throws ModelLoadException;
 	}
 }

@@ -1,6 +1,7 @@
 package org.medcnn.core.classify;
 
 import java.util.List;
+import org.medcnn.core.uncertainty.UncertaintyEstimate;
 
 /**
  * The classification of one slice.
@@ -12,8 +13,25 @@ import java.util.List;
  * @param probabilities softmax probability per class, same order
  * @param logits raw logit per class, same order
  * @param millis inference time attributed to this slice (its share of the batch), in milliseconds
+ * @param uncertainty the uncertainty estimate, or null when none was asked for
  */
-public record Prediction(int slice, String label, int classIndex, List<String> classes, float[] probabilities, float[] logits, double millis) {
+public record Prediction(int slice, String label, int classIndex, List<String> classes, float[] probabilities, float[] logits, double millis,
+	UncertaintyEstimate uncertainty) {
+
+	/**
+	 * A prediction without uncertainty estimate.
+	 *
+	 * @param slice 1-based slice index
+	 * @param label the slice label
+	 * @param classIndex predicted class index
+	 * @param classes class names
+	 * @param probabilities probabilities
+	 * @param logits logits
+	 * @param millis milliseconds per slice
+	 */
+	public Prediction(int slice, String label, int classIndex, List<String> classes, float[] probabilities, float[] logits, double millis) {
+		this(slice, label, classIndex, classes, probabilities, logits, millis, null);
+	}
 
 	/** @return the predicted class name */
 	public String predicted() {

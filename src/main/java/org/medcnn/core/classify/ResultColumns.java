@@ -6,8 +6,9 @@ import java.util.Locale;
 
 /**
  * The columns of a classification result, the same in the ResultsTable, the CSV and the batch output:
- * source, slice, slice_label, predicted, one {@code p_<class>} per class, confidence, model,
- * model_sha256, device, ms.
+ * source, slice, slice_label, predicted, one {@code p_<class>} per class, confidence, then (only when an
+ * uncertainty mode is on) entropy, mutual_information, std_top, uncertain, then model, model_sha256,
+ * device, ms.
  */
 public final class ResultColumns {
 
@@ -20,10 +21,37 @@ public final class ResultColumns {
 	 * @return the column names, in order
 	 */
 	public static List<String> header(List<String> classes) {
+		return header(classes, false);
+	}
+
+	/** The uncertainty columns, in order. */
+	public static final List<String> UNCERTAINTY = List.of("entropy", "mutual_information", "std_top", "uncertain");
+
+	/**
+	 * Returns the column names for a model's classes, with or without the uncertainty columns.
+	 *
+	 * @param classes class names in output order
+	 * @param uncertainty whether the run estimated uncertainty
+	 * @return the column names, in order
+	 */
+	public static List<String> header(List<String> classes, boolean uncertainty) {
 		List<String> h = new ArrayList<>(List.of("source", "slice", "slice_label", "predicted"));
 		for (String c : classes) h.add(probabilityColumn(c));
-		h.addAll(List.of("confidence", "model", "model_sha256", "device", "ms"));
+		h.add("confidence");
+		if (uncertainty) h.addAll(UNCERTAINTY);
+		h.addAll(List.of("model", "model_sha256", "device", "ms"));
 		return h;
+	}
+
+	/**
+	 * Returns the column names of a run.
+	 *
+	 * @param run the run
+	 * @param classes the classes, used when the run has no predictions
+	 * @return the column names
+	 */
+	public static List<String> header(ClassificationRun run, List<String> classes) {
+		return header(run.predictions().isEmpty() ? classes : run.predictions().get(0).classes(), run.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE);
 	}
 
 	/**
@@ -49,6 +77,15 @@ public final class ResultColumns {
 		List<Object> r = new ArrayList<>(List.of(run.source(), p.slice(), p.label(), p.predicted()));
 		for (float v : p.probabilities()) r.add(v);
 		r.add(p.confidence());
+		if (run.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
+			org.medcnn.core.uncertainty.UncertaintyEstimate u = p.uncertainty();
+			if (u == null) throw new IllegalStateException("slice " + p.slice() + " of " + run.source() + " has no uncertainty estimate");
+			r.add((float) u.entropy());
+			r.add((float) u.mutualInformation());
+			r.add((float) u.stdTop());
+			// 1 uncertain, 0 not, empty when no threshold is known.
+			r.add(u.uncertain() < 0 ? "" : Integer.valueOf(u.uncertain()));
+		}
 		r.add(run.modelId());
 		r.add(run.modelSha());
 		r.add(run.device());

@@ -6,36 +6,64 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.classify.PassSampler;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
 import org.medcnn.core.train.Sample;
 import org.medcnn.core.train.SampleReader;
+import org.medcnn.core.uncertainty.RiskCoverage;
+import org.medcnn.core.uncertainty.TestTimeAugmentation;
+import org.medcnn.core.uncertainty.Uncertainty;
+import org.medcnn.core.uncertainty.UncertaintyEstimate;
+import org.medcnn.core.uncertainty.UncertaintyMode;
+import org.medcnn.core.uncertainty.UncertaintyOptions;
 
 /**
- * Evaluates a loaded model on labelled images: predictions for every slice of every file, then
- * {@link Metrics}. Unreadable files are skipped and reported, never silently dropped.
+ * Evaluates loaded models on labelled images: predictions for every slice of every file, then
+ * {@link Metrics}, the calibration error before and after the models' temperatures, and the
+ * risk-coverage curve. With an uncertainty mode, every row also carries its uncertainty estimate.
+ * Unreadable files are skipped and reported, never silently dropped.
  */
 public final class Evaluator {
 
-	private final ClassifierModel model;
+	private final Ensemble models;
 	private final SampleReader reader;
 	private final int batchSize;
+	private final UncertaintyOptions uncertainty;
 
 	/**
-	 * Creates an evaluator.
+	 * Creates an evaluator of one model without uncertainty estimate.
 	 *
 	 * @param model the model
 	 * @param reader reads image files
 	 * @param batchSize slices per engine call
 	 */
 	public Evaluator(ClassifierModel model, SampleReader reader, int batchSize) {
+		this(Ensemble.of(model), reader, batchSize, UncertaintyOptions.NONE);
+	}
+
+	/**
+	 * Creates an evaluator.
+	 *
+	 * @param models the model(s)
+	 * @param reader reads image files
+	 * @param batchSize slices per engine call
+	 * @param uncertainty the uncertainty mode
+	 * @throws IllegalArgumentException if the batch size is out of range or the mode does not fit the models
+	 */
+	public Evaluator(Ensemble models, SampleReader reader, int batchSize, UncertaintyOptions uncertainty) {
 		if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("batch_size must be between 1 and 1024, got " + batchSize);
-		this.model = model;
+		DjlSliceClassifier.check(models, uncertainty);
+		this.models = models;
 		this.reader = reader;
 		this.batchSize = batchSize;
+		this.uncertainty = uncertainty;
 	}
 
 	/**
@@ -44,9 +72,11 @@ public final class Evaluator {
 	 * @param file the file
 	 * @param slice 1-based slice
 	 * @param truth true class index
-	 * @param probabilities predicted probabilities
+	 * @param probabilities predicted (calibrated) probabilities
+	 * @param uncalibrated the probabilities with every temperature set to 1
+	 * @param uncertainty the uncertainty estimate, or null without uncertainty mode
 	 */
-	public record Row(Path file, int slice, int truth, float[] probabilities) {}
+	public record Row(Path file, int slice, int truth, float[] probabilities, float[] uncalibrated, UncertaintyEstimate uncertainty) {}
 
 	/**
 	 * The evaluation.
@@ -54,11 +84,38 @@ public final class Evaluator {
 	 * @param metrics the metrics
 	 * @param rows one per evaluated slice
 	 * @param skipped unreadable files with the reason
+	 * @param eceUncalibrated the expected calibration error with every temperature set to 1
+	 * @param riskCoverage accuracy against coverage, ranking slices by confidence (without uncertainty
+	 *        mode) or by predictive entropy (with one)
+	 * @param uncertainty the uncertainty mode
+	 * @param flagThreshold the entropy threshold of the uncertain flag, NaN when unknown
 	 */
-	public record Evaluation(Metrics metrics, List<Row> rows, List<String> skipped) {}
+	public record Evaluation(Metrics metrics, List<Row> rows, List<String> skipped, double eceUncalibrated, RiskCoverage riskCoverage,
+		UncertaintyMode uncertainty, double flagThreshold) {
+
+		/** @return the fraction of slices not flagged uncertain, NaN without a threshold */
+		public double flagCoverage() {
+			if (Double.isNaN(flagThreshold)) return Double.NaN;
+			long kept = rows.stream().filter(r -> r.uncertainty() != null && r.uncertainty().uncertain() == 0).count();
+			return kept / (double) rows.size();
+		}
+
+		/** @return the accuracy on the slices not flagged uncertain, NaN without a threshold or when all are flagged */
+		public double flagAccuracy() {
+			if (Double.isNaN(flagThreshold)) return Double.NaN;
+			long kept = 0;
+			long right = 0;
+			for (Row r : rows) {
+				if (r.uncertainty() == null || r.uncertainty().uncertain() != 0) continue;
+				kept++;
+				if (Metrics.argmax(r.probabilities()) == r.truth()) right++;
+			}
+			return kept == 0 ? Double.NaN : right / (double) kept;
+		}
+	}
 
 	/**
-	 * Evaluates the model.
+	 * Evaluates the models.
 	 *
 	 * @param samples labelled files; every label must be one of the model's classes
 	 * @param bootstrap bootstrap resamples for the confidence intervals
@@ -70,22 +127,20 @@ public final class Evaluator {
 	 * @throws TranslateException if the engine fails
 	 */
 	public Evaluation evaluate(List<Sample> samples, int bootstrap, long seed, ProgressListener progress, Cancellation cancellation) throws TranslateException {
-		List<String> classes = model.pkg().card().classes();
+		List<String> classes = models.primary().card().classes();
 		TreeSet<String> unknown = new TreeSet<>();
 		for (Sample s : samples) if (!classes.contains(s.label())) unknown.add(s.label());
 		if (!unknown.isEmpty()) {
-			throw new IllegalArgumentException("label(s) " + unknown + " are not classes of model " + model.pkg().card().id() + " " + classes);
+			throw new IllegalArgumentException("label(s) " + unknown + " are not classes of model " + models.id() + " " + classes);
 		}
-		SlicePreprocessor pre = new SlicePreprocessor(model.pkg().card().input());
+		SlicePreprocessor pre = new SlicePreprocessor(models.primary().card().input());
 		int per = pre.spec().tensorSize();
+		int passes = uncertainty.mode() == UncertaintyMode.TTA ? uncertainty.passes() : 1;
+		double threshold = flagThreshold();
 		List<Row> rows = new ArrayList<>();
 		List<String> skipped = new ArrayList<>();
-		List<Path> files = new ArrayList<>();
-		List<Integer> sliceNo = new ArrayList<>();
-		List<Integer> truths = new ArrayList<>();
-		float[] buf = new float[batchSize * per];
-		int filled = 0;
-		try (ClassifierModel.Session session = model.newSession()) {
+		Pending pending = new Pending(batchSize, passes * per);
+		try (PassSampler sampler = new PassSampler(models, uncertainty, batchSize)) {
 			for (int k = 0; k < samples.size(); k++) {
 				cancellation.check("evaluation");
 				Sample s = samples.get(k);
@@ -98,36 +153,81 @@ public final class Evaluator {
 					continue;
 				}
 				for (Slice sl : slices) {
-					pre.preprocess(sl, buf, filled * per);
-					files.add(s.file());
-					sliceNo.add(sl.index());
-					truths.add(classes.indexOf(s.label()));
-					filled++;
-					if (filled == batchSize) {
-						flush(session, buf, filled, files, sliceNo, truths, rows);
-						filled = 0;
+					int at = pending.filled * passes * per;
+					if (passes == 1) {
+						pre.preprocess(sl, pending.data, at);
+					} else {
+						float[] unit = pre.unitImage(sl);
+						for (int p = 0; p < passes; p++) {
+							pre.normalize(TestTimeAugmentation.apply(unit, pre.spec().width(), pre.spec().height(), uncertainty.seed(), sl.index(), p), pending.data, at + p * per);
+						}
 					}
+					pending.add(s.file(), sl.index(), classes.indexOf(s.label()));
+					if (pending.filled == batchSize) pending.flush(sampler, passes, threshold, rows);
 				}
 				progress.progress("evaluating", k + 1, samples.size());
 			}
-			if (filled > 0) flush(session, buf, filled, files, sliceNo, truths, rows);
+			if (pending.filled > 0) pending.flush(sampler, passes, threshold, rows);
 		}
 		if (rows.isEmpty()) throw new IllegalArgumentException("no readable images to evaluate (" + skipped.size() + " skipped)");
-		int[] truth = new int[rows.size()];
-		float[][] probs = new float[rows.size()][];
-		for (int i = 0; i < truth.length; i++) {
-			truth[i] = rows.get(i).truth();
-			probs[i] = rows.get(i).probabilities();
+		int n = rows.size();
+		int[] truth = new int[n];
+		float[][] probs = new float[n][];
+		float[][] raw = new float[n][];
+		double[] scores = new double[n];
+		boolean[] correct = new boolean[n];
+		for (int i = 0; i < n; i++) {
+			Row r = rows.get(i);
+			truth[i] = r.truth();
+			probs[i] = r.probabilities();
+			raw[i] = r.uncalibrated();
+			int top = Metrics.argmax(probs[i]);
+			scores[i] = r.uncertainty() != null ? -r.uncertainty().entropy() : probs[i][top];
+			correct[i] = top == truth[i];
 		}
-		return new Evaluation(Metrics.compute(classes, truth, probs, bootstrap, seed), rows, skipped);
+		RiskCoverage rc = RiskCoverage.compute(scores, correct, uncertainty.enabled() ? "negative predictive entropy (" + uncertainty.mode().key() + ")" : "confidence");
+		return new Evaluation(Metrics.compute(classes, truth, probs, bootstrap, seed), rows, skipped, Metrics.ece(truth, raw), rc, uncertainty.mode(),
+			uncertainty.enabled() ? threshold : Double.NaN);
 	}
 
-	private static void flush(ClassifierModel.Session session, float[] buf, int n, List<Path> files, List<Integer> slices, List<Integer> truths, List<Row> rows)
-		throws TranslateException {
-		float[][] probs = session.probabilities(buf, n);
-		for (int i = 0; i < n; i++) rows.add(new Row(files.get(i), slices.get(i), truths.get(i), probs[i]));
-		files.clear();
-		slices.clear();
-		truths.clear();
+	private double flagThreshold() {
+		if (!Double.isNaN(uncertainty.threshold())) return uncertainty.threshold();
+		ModelCard.FlagThreshold t = models.flagThreshold(uncertainty.mode().key());
+		return t == null ? Double.NaN : t.entropy();
+	}
+
+	/** Slices waiting for the engine. */
+	private final class Pending {
+		final float[] data;
+		final List<Path> files = new ArrayList<>();
+		final List<Integer> slices = new ArrayList<>();
+		final List<Integer> truths = new ArrayList<>();
+		int filled;
+
+		Pending(int capacity, int perSlice) {
+			data = new float[capacity * perSlice];
+		}
+
+		void add(Path file, int slice, int truth) {
+			files.add(file);
+			slices.add(slice);
+			truths.add(truth);
+			filled++;
+		}
+
+		void flush(PassSampler sampler, int passes, double threshold, List<Row> rows) throws TranslateException {
+			long[] keys = new long[filled];
+			for (int i = 0; i < filled; i++) keys[i] = slices.get(i);
+			PassSampler.Batch b = sampler.run(data, filled, passes, keys);
+			for (int i = 0; i < filled; i++) {
+				float[] p = b.probabilities()[i];
+				UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(b.samples()[i], Metrics.argmax(p)).flagged(threshold) : null;
+				rows.add(new Row(files.get(i), slices.get(i), truths.get(i), p, b.uncalibrated()[i], u));
+			}
+			files.clear();
+			slices.clear();
+			truths.clear();
+			filled = 0;
+		}
 	}
 }

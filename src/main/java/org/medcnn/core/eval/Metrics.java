@@ -78,7 +78,13 @@ public final class Metrics {
 		return new Metrics(classes, truth, probs, bootstrap, seed);
 	}
 
-	static int argmax(float[] p) {
+	/**
+	 * Index of the largest probability; the first one on ties.
+	 *
+	 * @param p the probabilities
+	 * @return the index
+	 */
+	public static int argmax(float[] p) {
 		int b = 0;
 		for (int i = 1; i < p.length; i++) if (p[i] > p[b]) b = i;
 		return b;
@@ -191,6 +197,19 @@ public final class Metrics {
 	 * Expected calibration error over {@link #ECE_BINS} equal-width bins of the top-class confidence:
 	 * the sample-weighted mean of |accuracy - mean confidence| per bin.
 	 */
+	/**
+	 * Expected calibration error of probabilities ({@value #ECE_BINS} equal-width confidence bins).
+	 *
+	 * @param truth true class per sample
+	 * @param probs probabilities per sample
+	 * @return the ECE
+	 */
+	public static double ece(int[] truth, float[][] probs) {
+		int[] pred = new int[truth.length];
+		for (int i = 0; i < pred.length; i++) pred[i] = argmax(probs[i]);
+		return ece(truth, probs, pred);
+	}
+
 	static double ece(int[] truth, float[][] probs, int[] pred) {
 		double e = 0;
 		for (double[] row : reliability(truth, probs, pred)) {

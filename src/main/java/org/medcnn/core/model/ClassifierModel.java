@@ -168,7 +168,8 @@ public final class ClassifierModel implements AutoCloseable {
 		}
 
 		/**
-		 * Runs trunk and head.
+		 * Runs trunk and head. For an ensemble package the "logits" are the logarithms of the mean of the
+		 * members' calibrated probabilities, so that {@link #toProbabilities} works the same for both.
 		 *
 		 * @param data n preprocessed slices, each 3 x H x W, contiguous
 		 * @param n number of slices in {@code data}
@@ -177,11 +178,43 @@ public final class ClassifierModel implements AutoCloseable {
 		 */
 		public float[][] logits(float[] data, int n) throws TranslateException {
 			float[] pooled = pooledFeatures(data, n);
-			LinearHead head = pkg.head();
-			int f = head.features();
+			if (pkg.heads().size() == 1) return headLogits(0, pooled, n);
+			float[][] mean = averageProbabilities(pooled, n);
+			for (float[] row : mean) {
+				for (int c = 0; c < row.length; c++) row[c] = (float) Math.log(Math.max(row[c], 1e-30f));
+			}
+			return mean;
+		}
+
+		/**
+		 * Applies one head to pooled features.
+		 *
+		 * @param head index into {@link ModelPackage#heads()}
+		 * @param pooled n x F pooled features, row-major, from {@link #pooledFeatures}
+		 * @param n number of rows
+		 * @return n rows of C raw logits (not divided by the head's temperature)
+		 */
+		public float[][] headLogits(int head, float[] pooled, int n) {
+			LinearHead h = pkg.heads().get(head).head();
+			int f = h.features();
 			float[][] out = new float[n][];
-			for (int i = 0; i < n; i++) out[i] = head.logits(Arrays.copyOfRange(pooled, i * f, (i + 1) * f));
+			for (int i = 0; i < n; i++) out[i] = h.logits(Arrays.copyOfRange(pooled, i * f, (i + 1) * f));
 			return out;
+		}
+
+		private float[][] averageProbabilities(float[] pooled, int n) {
+			int heads = pkg.heads().size();
+			float[][] mean = null;
+			for (int k = 0; k < heads; k++) {
+				double t = pkg.heads().get(k).temperature();
+				float[][] z = headLogits(k, pooled, n);
+				if (mean == null) mean = new float[n][z[0].length];
+				for (int i = 0; i < n; i++) {
+					float[] p = org.medcnn.core.eval.TemperatureScaling.softmax(z[i], t);
+					for (int c = 0; c < p.length; c++) mean[i][c] += p[c] / heads;
+				}
+			}
+			return mean;
 		}
 
 		/**
@@ -198,7 +231,8 @@ public final class ClassifierModel implements AutoCloseable {
 		}
 
 		/**
-		 * Converts logits to calibrated probabilities with the card's temperature.
+		 * Converts logits to calibrated probabilities with the card's temperature (for an ensemble: the
+		 * temperature applied to the averaged probabilities, 1 unless its card calibrates the ensemble).
 		 *
 		 * @param logits rows of logits
 		 * @return rows of probabilities

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The classification head: global average pooling of the trunk's feature map, (dropout during
@@ -141,6 +142,28 @@ public final class LinearHead {
 	/** @return a copy of the C biases */
 	public float[] bias() {
 		return bias.clone();
+	}
+
+	/**
+	 * Averages heads of the same shape: the result's logits are the mean of their logits.
+	 *
+	 * @param heads at least one head, all F x C alike
+	 * @return the average head (dropout: the largest of theirs)
+	 * @throws IllegalArgumentException if the heads differ in shape or none is given
+	 */
+	public static LinearHead average(List<LinearHead> heads) {
+		if (heads.isEmpty()) throw new IllegalArgumentException("no heads to average");
+		LinearHead first = heads.get(0);
+		float[] w = new float[first.weights.length];
+		float[] b = new float[first.bias.length];
+		float dropout = 0;
+		for (LinearHead h : heads) {
+			if (h.features != first.features || h.classes != first.classes) throw new IllegalArgumentException("heads of different shapes cannot be averaged");
+			for (int i = 0; i < w.length; i++) w[i] += h.weights[i] / heads.size();
+			for (int i = 0; i < b.length; i++) b[i] += h.bias[i] / heads.size();
+			dropout = Math.max(dropout, h.dropout);
+		}
+		return new LinearHead(first.features, first.classes, dropout, w, b);
 	}
 
 	/**

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.medcnn.core.image.InputSpec;
@@ -35,8 +36,14 @@ public final class ModelCard {
 
 	private static final Set<String> TOP = Set.of("format", "id", "version", "name", "description", "task", "modality",
 		"classes", "input", "trunk", "head", "calibration", "provenance", "metrics", "sanity", "intended_use", "limitations", "license",
-		"citation", "authors", "examples");
-	private static final Set<String> TOP_REQUIRED = Set.of("format", "id", "version", "task", "classes", "input", "trunk", "head");
+		"citation", "authors", "examples", "ensemble", "uncertainty");
+	private static final Set<String> TOP_REQUIRED = Set.of("format", "id", "version", "task", "classes", "input", "trunk");
+	private static final Set<String> ENSEMBLE = Set.of("combine", "members", "trained_with");
+	private static final Set<String> MEMBER = Set.of("name", "head", "temperature", "seed", "training");
+	private static final Set<String> UNCERTAINTY = Set.of("flag", "chosen_on", "thresholds");
+	private static final Set<String> THRESHOLD = Set.of("entropy", "passes", "seed", "target_coverage", "validation_slices", "validation_coverage",
+		"validation_accuracy_kept", "validation_accuracy_flagged");
+	private static final Set<String> MODES = Set.of("none", "tta", "mc_dropout", "ensemble");
 	private static final Set<String> INPUT = Set.of("width", "height", "channels", "resize", "intensity", "mean", "std", "min_slice_size");
 	private static final Set<String> TRUNK = Set.of("file", "sha256", "output_channels");
 	private static final Set<String> HEAD = Set.of("file", "sha256", "format");
@@ -57,6 +64,8 @@ public final class ModelCard {
 	private final FileRef examples;
 	private final int trunkChannels;
 	private final double temperature;
+	private final List<Member> members;
+	private final Map<String, FlagThreshold> thresholds;
 
 	private ModelCard(JsonObject json, Path source) throws ModelLoadException {
 		this.json = json;
@@ -76,11 +85,17 @@ public final class ModelCard {
 		r.checkKeys(t, "trunk.", TRUNK, Set.of("file", "sha256"));
 		trunk = r.fileRef(t, "trunk");
 		trunkChannels = t.has("output_channels") ? r.positiveInt(t, "output_channels", "trunk.") : -1;
-		JsonObject h = r.object(json, "head");
-		r.checkKeys(h, "head.", HEAD, Set.of("file", "sha256", "format"));
-		String headFormat = r.string(h, "format");
-		if (!LinearHead.FORMAT.equals(headFormat)) throw r.error("head.format '" + headFormat + "' is not supported (expected '" + LinearHead.FORMAT + "')");
-		head = r.fileRef(h, "head");
+		if (json.has("head") == json.has("ensemble")) {
+			throw r.error("a card needs exactly one of 'head' (one model) and 'ensemble' (several heads on the trunk)");
+		}
+		if (json.has("head")) {
+			head = r.head(r.object(json, "head"), "head");
+			members = List.of();
+		} else {
+			head = null;
+			members = r.members(r.object(json, "ensemble"));
+		}
+		thresholds = json.has("uncertainty") ? r.thresholds(r.object(json, "uncertainty")) : Map.of();
 		if (json.has("calibration")) {
 			JsonObject cal = r.object(json, "calibration");
 			if (!cal.has("temperature")) throw r.error("missing required field(s) [calibration.temperature]");
@@ -191,9 +206,29 @@ public final class ModelCard {
 		return trunkChannels;
 	}
 
-	/** @return the head file reference */
+	/** @return the head file reference, or null for an ensemble card */
 	public FileRef head() {
 		return head;
+	}
+
+	/** @return whether the card describes an ensemble of heads on one trunk */
+	public boolean isEnsemble() {
+		return head == null;
+	}
+
+	/** @return the ensemble members in card order; empty for a single model */
+	public List<Member> members() {
+		return members;
+	}
+
+	/**
+	 * Returns the flag threshold chosen on validation data for an uncertainty mode.
+	 *
+	 * @param mode {@code none}, {@code tta}, {@code mc_dropout} or {@code ensemble}
+	 * @return the threshold, or null when the card has none for that mode
+	 */
+	public FlagThreshold flagThreshold(String mode) {
+		return thresholds.get(mode);
 	}
 
 	/**
@@ -234,6 +269,26 @@ public final class ModelCard {
 	 * @param sha256 expected lower-case hex SHA-256
 	 */
 	public record FileRef(String file, String sha256) {}
+
+	/**
+	 * One member of an ensemble card: a linear head on the package's trunk with its own temperature.
+	 *
+	 * @param name unique name within the ensemble
+	 * @param head the head file
+	 * @param temperature its softmax temperature fitted on validation data (1 when not calibrated)
+	 * @param seed the training seed, or -1 when the card does not say
+	 */
+	public record Member(String name, FileRef head, double temperature, long seed) {}
+
+	/**
+	 * The threshold of the {@code uncertain} flag for one uncertainty mode: a slice is flagged when its
+	 * predictive entropy (nats) is above {@code entropy}.
+	 *
+	 * @param entropy the threshold in nats
+	 * @param passes the number of passes it was chosen with, or 0 when not stated
+	 * @param targetCoverage the fraction of validation slices meant to stay unflagged, or NaN
+	 */
+	public record FlagThreshold(double entropy, int passes, double targetCoverage) {}
 
 	/** Reads fields, throwing errors that name the card file and the field. */
 	private static final class Reader {
@@ -358,6 +413,54 @@ public final class ModelCard {
 				default:
 					throw error("input.intensity.policy '" + policy + "' is not one of range, window, percentile");
 			}
+		}
+
+		FileRef head(JsonObject h, String what) throws ModelLoadException {
+			checkKeys(h, what + ".", HEAD, Set.of("file", "sha256", "format"));
+			String headFormat = string(h, "format");
+			if (!LinearHead.FORMAT.equals(headFormat)) throw error(what + ".format '" + headFormat + "' is not supported (expected '" + LinearHead.FORMAT + "')");
+			return fileRef(h, what);
+		}
+
+		List<Member> members(JsonObject e) throws ModelLoadException {
+			checkKeys(e, "ensemble.", ENSEMBLE, Set.of("members"));
+			JsonElement m = e.get("members");
+			if (!m.isJsonArray() || m.getAsJsonArray().size() < 2) throw error("field 'ensemble.members' must be an array of at least 2 members");
+			List<Member> out = new ArrayList<>();
+			Set<String> names = new HashSet<>();
+			int i = 0;
+			for (JsonElement el : m.getAsJsonArray()) {
+				String where = "ensemble.members[" + i++ + "]";
+				if (!el.isJsonObject()) throw error(where + " must be an object");
+				JsonObject o = el.getAsJsonObject();
+				checkKeys(o, where + ".", MEMBER, Set.of("name", "head"));
+				String name = string(o, "name");
+				if (!names.add(name)) throw error("ensemble member name '" + name + "' is used twice");
+				double t = o.has("temperature") ? number(o, "temperature", where + ".") : 1;
+				if (!(t > 0)) throw error(where + ".temperature must be positive, got " + t);
+				long seed = o.has("seed") ? (long) number(o, "seed", where + ".") : -1;
+				out.add(new Member(name, head(object(o, "head"), where + ".head"), t, seed));
+			}
+			return Collections.unmodifiableList(out);
+		}
+
+		Map<String, FlagThreshold> thresholds(JsonObject u) throws ModelLoadException {
+			checkKeys(u, "uncertainty.", UNCERTAINTY, Set.of("thresholds"));
+			JsonObject t = object(u, "thresholds");
+			Map<String, FlagThreshold> out = new java.util.LinkedHashMap<>();
+			for (String mode : t.keySet()) {
+				if (!MODES.contains(mode)) throw error("uncertainty.thresholds." + mode + ": unknown mode; known modes are " + new java.util.TreeSet<>(MODES));
+				String prefix = "uncertainty.thresholds." + mode + ".";
+				if (!t.get(mode).isJsonObject()) throw error(prefix.substring(0, prefix.length() - 1) + " must be an object");
+				JsonObject o = t.get(mode).getAsJsonObject();
+				checkKeys(o, prefix, THRESHOLD, Set.of("entropy"));
+				double entropy = number(o, "entropy", prefix);
+				if (entropy < 0) throw error(prefix + "entropy must be at least 0, got " + entropy);
+				int passes = o.has("passes") ? positiveInt(o, "passes", prefix) : 0;
+				double coverage = o.has("target_coverage") ? number(o, "target_coverage", prefix) : Double.NaN;
+				out.put(mode, new FlagThreshold(entropy, passes, coverage));
+			}
+			return Collections.unmodifiableMap(out);
 		}
 
 		FileRef fileRef(JsonObject o, String what) throws ModelLoadException {

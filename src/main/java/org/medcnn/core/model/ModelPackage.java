@@ -3,6 +3,8 @@ package org.medcnn.core.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A verified model package folder: {@code model.json}, the TorchScript trunk, the linear head and
@@ -16,13 +18,21 @@ public final class ModelPackage {
 
 	private final Path dir;
 	private final ModelCard card;
+	private final List<Head> heads;
 	private final LinearHead head;
 	private final String sha256;
 
-	private ModelPackage(Path dir, ModelCard card, LinearHead head, String sha256) {
+	private ModelPackage(Path dir, ModelCard card, List<Head> heads, String sha256) throws ModelLoadException {
 		this.dir = dir;
 		this.card = card;
-		this.head = head;
+		this.heads = List.copyOf(heads);
+		int f = heads.get(0).head().features();
+		for (Head h : heads) {
+			if (h.head().features() != f) {
+				throw new ModelLoadException(dir.resolve(CARD) + ": ensemble heads disagree on the trunk features (" + f + " and " + h.head().features() + ")");
+			}
+		}
+		this.head = heads.size() == 1 ? heads.get(0).head() : LinearHead.average(heads.stream().map(Head::head).toList());
 		this.sha256 = sha256;
 	}
 
@@ -39,9 +49,26 @@ public final class ModelPackage {
 		if (!Files.isRegularFile(cardFile)) throw new ModelLoadException(cardFile + ": model card not found (is " + dir + " a MedCNN model package?)");
 		ModelCard card = ModelCard.read(cardFile);
 		verify(dir, card.trunk(), "trunk");
-		verify(dir, card.head(), "head");
 		if (card.examples() != null) verify(dir, card.examples(), "examples");
-		Path headFile = dir.resolve(card.head().file());
+		List<Head> heads = new ArrayList<>();
+		if (card.isEnsemble()) {
+			for (ModelCard.Member m : card.members()) heads.add(new Head(m.name(), readHead(dir, card, m.head(), "ensemble member " + m.name() + " head"), m.temperature()));
+		} else {
+			heads.add(new Head(card.id(), readHead(dir, card, card.head(), "head"), card.temperature()));
+		}
+		String sha;
+		try {
+			sha = Hashes.sha256(cardFile);
+		} catch (IOException e) {
+			throw new ModelLoadException(cardFile + ": cannot read: " + e.getMessage(), e);
+		}
+		return new ModelPackage(dir.toAbsolutePath().normalize(), card, heads, sha);
+	}
+
+	private static LinearHead readHead(Path dir, ModelCard card, ModelCard.FileRef ref, String what) throws ModelLoadException {
+		verify(dir, ref, what);
+		Path cardFile = dir.resolve(CARD);
+		Path headFile = dir.resolve(ref.file());
 		LinearHead head = LinearHead.read(headFile);
 		if (head.classes() != card.classes().size()) {
 			throw new ModelLoadException(headFile + ": head has " + head.classes() + " classes but " + cardFile + " lists "
@@ -51,13 +78,7 @@ public final class ModelPackage {
 			throw new ModelLoadException(headFile + ": head expects " + head.features() + " features but the card says the trunk gives "
 				+ card.trunkChannels());
 		}
-		String sha;
-		try {
-			sha = Hashes.sha256(cardFile);
-		} catch (IOException e) {
-			throw new ModelLoadException(cardFile + ": cannot read: " + e.getMessage(), e);
-		}
-		return new ModelPackage(dir.toAbsolutePath().normalize(), card, head, sha);
+		return head;
 	}
 
 	private static void verify(Path dir, ModelCard.FileRef ref, String what) throws ModelLoadException {
@@ -85,10 +106,40 @@ public final class ModelPackage {
 		return card;
 	}
 
-	/** @return the head */
+	/**
+	 * Returns the head used to explain the model (saliency): the only head of a single model; for an
+	 * ensemble the average of the members' heads, whose logits are the mean of the members' logits
+	 * (the heads are linear on the same pooled features).
+	 *
+	 * @return the head
+	 */
 	public LinearHead head() {
 		return head;
 	}
+
+	/**
+	 * The temperature applied after the heads' probabilities are averaged: the card's calibration
+	 * temperature for an ensemble, 1 for a single model (whose one head carries the card's temperature).
+	 *
+	 * @return the temperature
+	 */
+	public double combinedTemperature() {
+		return card.isEnsemble() ? card.temperature() : 1;
+	}
+
+	/** @return the heads with their temperatures: one for a single model, the members of an ensemble */
+	public List<Head> heads() {
+		return heads;
+	}
+
+	/**
+	 * A head of the package with the temperature its logits are divided by.
+	 *
+	 * @param name the model id, or the ensemble member's name
+	 * @param head the head
+	 * @param temperature the softmax temperature
+	 */
+	public record Head(String name, LinearHead head, double temperature) {}
 
 	/** @return the trunk file */
 	public Path trunkFile() {

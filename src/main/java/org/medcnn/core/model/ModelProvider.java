@@ -37,6 +37,30 @@ public final class ModelProvider implements AutoCloseable {
 	}
 
 	/**
+	 * Opens, verifies and loads one model or several given together, separated by commas
+	 * ({@code a,b,c}); several models form an ensemble whose probabilities are averaged.
+	 *
+	 * @param spec one id or folder, or several separated by commas
+	 * @param device the requested device
+	 * @return the loaded set
+	 * @throws ModelLoadException naming the model and the problem, also when models disagree on classes or input
+	 * @throws IllegalArgumentException if the list is empty or names a model twice
+	 */
+	public Ensemble loadAll(String spec, DeviceSpec device) throws ModelLoadException {
+		java.util.List<String> parts = new java.util.ArrayList<>();
+		for (String s : spec.split(",")) {
+			String t = s.trim();
+			if (t.isEmpty()) throw new IllegalArgumentException("model '" + spec + "': empty entry in the comma-separated list");
+			if (parts.contains(t)) throw new IllegalArgumentException("model '" + spec + "': '" + t + "' is listed twice");
+			parts.add(t);
+		}
+		if (parts.isEmpty()) throw new IllegalArgumentException("model: no model given");
+		java.util.List<ClassifierModel> models = new java.util.ArrayList<>();
+		for (String p : parts) models.add(load(p, device));
+		return Ensemble.of(models);
+	}
+
+	/**
 	 * Loads the CPU copy of an already loaded model, for GPU fallback.
 	 *
 	 * @param model the model

@@ -80,6 +80,23 @@ public final class Datasets {
 	 * @throws IllegalArgumentException naming the file and line for a malformed row or missing column
 	 */
 	public static List<Sample> readCsv(Path csv) throws IOException {
+		return readCsv(csv, null, null);
+	}
+
+	/**
+	 * Reads a CSV list like {@link #readCsv(Path)}, optionally only the rows of one part of a split
+	 * (e.g. the {@code split.csv} a trained model package ships, with its {@code part} column) and with
+	 * paths relative to another folder (the data folder the split was made from).
+	 *
+	 * @param csv the CSV file
+	 * @param base folder that relative paths start from; null for the CSV's folder
+	 * @param part keep only rows whose {@code part} column has this value (e.g. {@code test}); null or blank for all
+	 * @return the samples, in file order; a file listed on several rows (several slices) appears once
+	 * @throws IOException if the file cannot be read
+	 * @throws IllegalArgumentException naming the file and line for a malformed row, a missing column,
+	 *         or a part that no row has
+	 */
+	public static List<Sample> readCsv(Path csv, Path base, String part) throws IOException {
 		List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
 		if (lines.isEmpty()) throw new IllegalArgumentException(csv + ": empty CSV");
 		String first = lines.get(0);
@@ -89,19 +106,31 @@ public final class Datasets {
 		int pi = header.indexOf("path");
 		int li = header.indexOf("label");
 		int gi = header.indexOf("group");
+		int parti = header.indexOf("part");
 		if (pi < 0 || li < 0) throw new IllegalArgumentException(csv + ": header must name the columns path and label (and optionally group), got " + header);
+		boolean filter = part != null && !part.isBlank();
+		if (filter && parti < 0) throw new IllegalArgumentException(csv + ": has no 'part' column to select part '" + part + "' from; columns are " + header);
 		List<Sample> out = new ArrayList<>();
-		Path base = csv.toAbsolutePath().getParent();
+		java.util.Set<Path> seen = new java.util.HashSet<>();
+		java.util.Set<String> parts = new java.util.TreeSet<>();
+		if (base == null) base = csv.toAbsolutePath().getParent();
 		for (int i = 1; i < lines.size(); i++) {
 			if (lines.get(i).isBlank()) continue;
 			List<String> cells = splitCsv(lines.get(i));
+			if (filter) {
+				String pv = parti < cells.size() ? cells.get(parti).trim() : "";
+				parts.add(pv);
+				if (!pv.equals(part.trim())) continue;
+			}
 			if (cells.size() <= Math.max(pi, li)) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has " + cells.size() + " cells");
 			if (cells.get(pi).isBlank()) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has an empty path");
 			String label = cells.get(li).trim();
 			if (label.isEmpty()) throw new IllegalArgumentException(csv + ": line " + (i + 1) + " has an empty label");
 			String group = gi >= 0 && gi < cells.size() && !cells.get(gi).isBlank() ? cells.get(gi).trim() : null;
-			out.add(new Sample(base.resolve(cells.get(pi).trim()).normalize(), label, group));
+			Path file = base.resolve(cells.get(pi).trim()).normalize();
+			if (seen.add(file)) out.add(new Sample(file, label, group));
 		}
+		if (filter && out.isEmpty()) throw new IllegalArgumentException(csv + ": no row has part '" + part + "'; parts present: " + parts);
 		if (out.stream().map(Sample::label).distinct().count() < 2) throw new IllegalArgumentException(csv + ": needs at least 2 classes");
 		return out;
 	}

@@ -1,0 +1,166 @@
+package org.medcnn.core.classify;
+
+import ai.djl.translate.TranslateException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.medcnn.core.eval.TemperatureScaling;
+import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.model.LinearHead;
+import org.medcnn.core.model.ModelPackage;
+import org.medcnn.core.uncertainty.Seeds;
+import org.medcnn.core.uncertainty.UncertaintyMode;
+import org.medcnn.core.uncertainty.UncertaintyOptions;
+
+/**
+ * Runs the models of an {@link Ensemble} over preprocessed slices and returns, per slice, every
+ * probability sample the uncertainty mode calls for and their mean:
+ * <ul>
+ * <li>{@code none} and {@code ensemble}: one sample per member (head), each softmax(logits / its temperature);</li>
+ * <li>{@code tta}: one sample per member and augmented copy (the caller prepares the copies);</li>
+ * <li>{@code mc_dropout}: one sample per member and pass, with inverted dropout at the head's training
+ * rate applied to the pooled features. Dropout lives only in the Java head: the trunk runs once per
+ * slice in inference mode, so its batch-norm layers keep using their stored running statistics and
+ * nothing in the trunk changes between passes.</li>
+ * </ul>
+ * Masks depend only on the seed, the slice key, the pass and the member, so results repeat whatever the
+ * batch size. Not thread-safe (it holds one engine session per model).
+ */
+public final class PassSampler implements AutoCloseable {
+
+	/**
+	 * The outcome for a batch.
+	 *
+	 * @param probabilities n rows of final probabilities (mean of the samples)
+	 * @param logits n rows of logits: the raw logits for a single model without uncertainty mode, else
+	 *        the logarithms of the final probabilities
+	 * @param samples n x S x C probability samples
+	 * @param uncalibrated n rows of the probabilities with every temperature set to 1 (for calibration reports)
+	 */
+	public record Batch(float[][] probabilities, float[][] logits, float[][][] samples, float[][] uncalibrated) {}
+
+	private final Ensemble models;
+	private final UncertaintyOptions options;
+	private final int chunk;
+	private final List<ClassifierModel.Session> sessions = new ArrayList<>();
+
+	/**
+	 * Opens one session per model.
+	 *
+	 * @param models the models
+	 * @param options the uncertainty mode, passes and seed
+	 * @param chunk the most tensors given to the engine at once
+	 */
+	public PassSampler(Ensemble models, UncertaintyOptions options, int chunk) {
+		this.models = models;
+		this.options = options;
+		this.chunk = Math.max(1, chunk);
+		for (ClassifierModel m : models.models()) sessions.add(m.newSession());
+	}
+
+	/**
+	 * Runs a batch.
+	 *
+	 * @param data n x passes preprocessed tensors, the passes of a slice consecutive
+	 * @param n number of slices
+	 * @param passes tensors per slice (TTA copies), 1 otherwise
+	 * @param keys one key per slice (its 1-based index), for the dropout masks
+	 * @return probabilities and samples
+	 * @throws TranslateException if the engine fails
+	 */
+	public Batch run(float[] data, int n, int passes, long[] keys) throws TranslateException {
+		ModelPackage first = models.primary();
+		int per = first.card().input().tensorSize();
+		int classes = first.card().classes().size();
+		boolean mc = options.mode() == UncertaintyMode.MC_DROPOUT;
+		int dropoutPasses = mc ? options.passes() : 1;
+		int samplesPerSlice = models.memberCount() * passes * dropoutPasses;
+		float[][][] samples = new float[n][samplesPerSlice][];
+		float[][][] raw = new float[n][samplesPerSlice][];
+		int[] filled = new int[n];
+		float[][] rawLogits = null;
+		int member = 0;
+		for (int m = 0; m < sessions.size(); m++) {
+			ModelPackage pkg = models.models().get(m).pkg();
+			float[] pooled = pooled(sessions.get(m), data, n * passes, per);
+			for (ModelPackage.Head head : pkg.heads()) {
+				LinearHead h = head.head();
+				int f = h.features();
+				for (int j = 0; j < n * passes; j++) {
+					int i = j / passes;
+					float[] x = Arrays.copyOfRange(pooled, j * f, (j + 1) * f);
+					if (!mc) {
+						float[] z = h.logits(x);
+						if (rawLogits == null && models.memberCount() == 1 && passes == 1 && options.mode() == UncertaintyMode.NONE) rawLogits = new float[n][];
+						if (rawLogits != null) rawLogits[i] = z;
+						raw[i][filled[i]] = TemperatureScaling.softmax(z, 1);
+						samples[i][filled[i]++] = TemperatureScaling.softmax(z, head.temperature());
+						continue;
+					}
+					for (int k = 0; k < dropoutPasses; k++) {
+						float[] dropped = dropout(x, h.dropout(), Seeds.mix(options.seed(), keys[i], k, member));
+						float[] z = h.logits(dropped);
+						raw[i][filled[i]] = TemperatureScaling.softmax(z, 1);
+						samples[i][filled[i]++] = TemperatureScaling.softmax(z, head.temperature());
+					}
+				}
+				member++;
+			}
+		}
+		double t = models.models().size() == 1 ? first.combinedTemperature() : 1;
+		float[][] probs = new float[n][];
+		float[][] logits = new float[n][];
+		float[][] uncalibrated = new float[n][];
+		for (int i = 0; i < n; i++) {
+			uncalibrated[i] = org.medcnn.core.uncertainty.Uncertainty.mean(raw[i]);
+			float[] mean = org.medcnn.core.uncertainty.Uncertainty.mean(samples[i]);
+			float[] lp = new float[classes];
+			for (int c = 0; c < classes; c++) lp[c] = (float) Math.log(Math.max(mean[c], 1e-30f));
+			probs[i] = t == 1 ? mean : TemperatureScaling.softmax(lp, t);
+			logits[i] = rawLogits != null ? rawLogits[i] : lp;
+		}
+		return new Batch(probs, logits, samples, uncalibrated);
+	}
+
+	/** Pooled features of {@code count} tensors, given to the engine at most {@code chunk} at a time. */
+	private float[] pooled(ClassifierModel.Session session, float[] data, int count, int per) throws TranslateException {
+		if (count <= chunk) return session.pooledFeatures(data, count);
+		float[] out = null;
+		int f = 0;
+		for (int s = 0; s < count; s += chunk) {
+			int c = Math.min(chunk, count - s);
+			float[] part = session.pooledFeatures(Arrays.copyOfRange(data, s * per, (s + c) * per), c);
+			if (out == null) {
+				f = part.length / c;
+				out = new float[count * f];
+			}
+			System.arraycopy(part, 0, out, s * f, part.length);
+		}
+		return out;
+	}
+
+	/**
+	 * Inverted dropout: each feature is zeroed with probability {@code rate}, the others scaled by
+	 * 1 / (1 - rate), so the expected value is unchanged.
+	 *
+	 * @param x features, not modified
+	 * @param rate dropout rate in [0, 1)
+	 * @param seed the mask's seed
+	 * @return the dropped-out copy
+	 */
+	static float[] dropout(float[] x, double rate, long seed) {
+		SplittableRandom rnd = new SplittableRandom(seed);
+		float scale = (float) (1 / (1 - rate));
+		float[] out = new float[x.length];
+		for (int i = 0; i < x.length; i++) out[i] = rnd.nextDouble() < rate ? 0 : x[i] * scale;
+		return out;
+	}
+
+	@Override
+	public void close() {
+		for (ClassifierModel.Session s : sessions) s.close();
+		sessions.clear();
+	}
+}
