@@ -55,4 +55,42 @@ public final class TestPackages {
 			throw new UncheckedIOException(e);
 		}
 	}
+
+	/**
+	 * Writes an ensemble package: one trunk, several heads (heads/m0.bin, ...), with the same input
+	 * contract as {@link #write}.
+	 *
+	 * @param dir parent folder
+	 * @param id the model id (also the folder name)
+	 * @param trunk the TorchScript trunk to copy
+	 * @param classes class names
+	 * @param heads the member heads
+	 * @param temperatures one temperature per head
+	 * @param width input width
+	 * @param height input height
+	 * @param rangeMax the intensity range policy's max (min 0)
+	 * @return the package folder
+	 */
+	public static Path writeEnsemble(Path dir, String id, Path trunk, List<String> classes, List<LinearHead> heads, List<Double> temperatures, int width,
+		int height, double rangeMax) {
+		try {
+			Path pkg = Files.createDirectories(dir.resolve(id).resolve("heads"));
+			pkg = pkg.getParent();
+			Files.copy(trunk, pkg.resolve("trunk.pt"), StandardCopyOption.REPLACE_EXISTING);
+			List<ModelCards.MemberFile> members = new java.util.ArrayList<>();
+			for (int k = 0; k < heads.size(); k++) {
+				try (OutputStream os = Files.newOutputStream(pkg.resolve("heads/m" + k + ".bin"))) {
+					heads.get(k).write(os);
+				}
+				members.add(new ModelCards.MemberFile("m" + k, "heads/m" + k + ".bin", temperatures.get(k), k));
+			}
+			InputSpec spec = InputSpec.builder().setSize(width, height).setIntensity(new IntensityPolicy.Range(0, rangeMax))
+				.optResize(InputSpec.Resize.parse("stretch")).optMinSliceSize(4).build();
+			JsonObject c = ModelCards.ensemble(pkg, id, "1.0.0", classes, spec, members);
+			Files.writeString(pkg.resolve("model.json"), new Gson().toJson(c), StandardCharsets.UTF_8);
+			return pkg;
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
 }

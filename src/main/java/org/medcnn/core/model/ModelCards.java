@@ -53,6 +53,62 @@ public final class ModelCards {
 	}
 
 	/**
+	 * One member of an ensemble card: a head file in the package with its temperature.
+	 *
+	 * @param name unique member name
+	 * @param file head file path inside the package
+	 * @param temperature its softmax temperature
+	 * @param seed its training seed
+	 */
+	public record MemberFile(String name, String file, double temperature, long seed) {}
+
+	/**
+	 * Builds the required fields of an ensemble card: like {@link #required} but with an
+	 * {@code ensemble.members} list (each head hashed from {@code dir}) instead of {@code head}.
+	 *
+	 * @param dir the package folder holding {@code trunk.pt} and the head files
+	 * @param id the model id
+	 * @param version the version
+	 * @param classes class names in output order
+	 * @param spec the input contract
+	 * @param members the members, at least 2
+	 * @return the card object
+	 * @throws IOException if a file cannot be hashed
+	 */
+	public static JsonObject ensemble(Path dir, String id, String version, List<String> classes, InputSpec spec, List<MemberFile> members) throws IOException {
+		JsonObject c = new JsonObject();
+		c.addProperty("format", ModelCard.FORMAT);
+		c.addProperty("id", id);
+		c.addProperty("version", version);
+		c.addProperty("task", "slice-classification");
+		JsonArray cls = new JsonArray();
+		classes.forEach(cls::add);
+		c.add("classes", cls);
+		c.add("input", input(spec));
+		JsonObject trunk = new JsonObject();
+		trunk.addProperty("file", "trunk.pt");
+		trunk.addProperty("sha256", Hashes.sha256(dir.resolve("trunk.pt")));
+		c.add("trunk", trunk);
+		JsonArray list = new JsonArray();
+		for (MemberFile m : members) {
+			JsonObject o = new JsonObject();
+			o.addProperty("name", m.name());
+			JsonObject head = new JsonObject();
+			head.addProperty("file", m.file());
+			head.addProperty("sha256", Hashes.sha256(dir.resolve(m.file())));
+			head.addProperty("format", LinearHead.FORMAT);
+			o.add("head", head);
+			o.addProperty("temperature", Math.round(m.temperature() * 1e4) / 1e4);
+			o.addProperty("seed", m.seed());
+			list.add(o);
+		}
+		JsonObject e = new JsonObject();
+		e.add("members", list);
+		c.add("ensemble", e);
+		return c;
+	}
+
+	/**
 	 * Writes an input contract as the card's {@code input} object.
 	 *
 	 * @param spec the contract

@@ -259,7 +259,8 @@ public final class ClassifierTrainer {
 		} else {
 			Files.copy(base.trunkFile, out.resolve("trunk.pt"), StandardCopyOption.REPLACE_EXISTING);
 		}
-		LinearHead headWeights = new LinearHead(features, classes.size(), (float) cfg.dropout, bestW, bestB);
+		// The head phase trains without dropout: the head records the rate it was trained with (MC dropout relies on it).
+		LinearHead headWeights = new LinearHead(features, classes.size(), (float) ("head".equals(bestPhase) ? 0 : cfg.dropout), bestW, bestB);
 		try (OutputStream os = Files.newOutputStream(out.resolve("head.bin"))) {
 			headWeights.write(os);
 		}

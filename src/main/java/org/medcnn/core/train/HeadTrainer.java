@@ -7,7 +7,8 @@ import org.medcnn.core.progress.Cancellation;
 /**
  * Trains the linear head on cached pooled features (the trunk frozen): multinomial logistic
  * regression with a class-weighted cross-entropy, Adam with decoupled weight decay, mini-batches of
- * 64, early stopping on validation loss. Pure Java and deterministic for a given seed.
+ * 64, early stopping on validation loss, optionally inverted dropout on the features (the same dropout
+ * that MC-dropout inference applies). Pure Java and deterministic for a given seed.
  */
 final class HeadTrainer {
 
@@ -19,14 +20,21 @@ final class HeadTrainer {
 	private final int c;
 	private final double[] weights;
 	private final TrainingConfig cfg;
+	private final double dropout;
 
 	record Outcome(int epochs, boolean cancelled, float[] weights, float[] bias, double bestValidationLoss) {}
 
 	HeadTrainer(int features, int classes, double[] classWeights, TrainingConfig cfg) {
+		this(features, classes, classWeights, cfg, 0);
+	}
+
+	HeadTrainer(int features, int classes, double[] classWeights, TrainingConfig cfg, double dropout) {
+		if (dropout < 0 || dropout >= 1) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
 		this.f = features;
 		this.c = classes;
 		this.weights = classWeights;
 		this.cfg = cfg;
+		this.dropout = dropout;
 	}
 
 	Outcome fit(float[][] xTrain, int[] yTrain, float[][] xVal, int[] yVal, List<EpochRecord> history, TrainingListener listener, Cancellation cancel) {
@@ -49,6 +57,8 @@ final class HeadTrainer {
 		double[] gw = new double[w.length];
 		double[] gb = new double[c];
 		double[] logits = new double[c];
+		float[] dropped = new float[f];
+		float keepScale = (float) (1 / (1 - dropout));
 		for (int epoch = 1; epoch <= cfg.headEpochs; epoch++) {
 			long t0 = System.nanoTime();
 			int[] order = ClassifierTrainer.permutation(n, rnd);
@@ -68,6 +78,10 @@ final class HeadTrainer {
 				for (int k = bi * BATCH; k < end; k++) {
 					int i = order[k];
 					float[] x = xTrain[i];
+					if (dropout > 0) {
+						for (int q = 0; q < f; q++) dropped[q] = rnd.nextDouble() < dropout ? 0 : x[q] * keepScale;
+						x = dropped;
+					}
 					int y = yTrain[i];
 					double sw = weights[y];
 					forward(w, b, x, logits);
