@@ -41,7 +41,7 @@ public final class EvaluationTables {
 		overall(rt, "balanced_accuracy", m.balancedAccuracy(), null);
 		overall(rt, "macro_f1", m.macroF1(), m.macroF1Ci());
 		overall(rt, "macro_roc_auc", m.macroRocAuc(), null);
-		overall(rt, "ece", m.ece(), null);
+		overall(rt, "ece", m.ece(), m.eceCi());
 		overall(rt, "images", m.count(), null);
 		return rt;
 	}

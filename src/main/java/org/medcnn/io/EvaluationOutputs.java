@@ -119,7 +119,7 @@ public final class EvaluationOutputs {
 		overall(sb, "balanced_accuracy", m.balancedAccuracy(), null);
 		overall(sb, "macro_f1", m.macroF1(), m.macroF1Ci());
 		overall(sb, "macro_roc_auc", m.macroRocAuc(), null);
-		overall(sb, "ece", m.ece(), null);
+		overall(sb, "ece", m.ece(), m.eceCi());
 		overall(sb, "images", m.count(), null);
 		return sb.toString();
 	}

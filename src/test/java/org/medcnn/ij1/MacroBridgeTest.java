@@ -92,15 +92,16 @@ class MacroBridgeTest {
 		Path input = tmp.resolve("in put.tif");
 		IJ.saveAsTiff(new ImagePlus("in", st), input.toString());
 		Path out = tmp.resolve("out");
-		String args = "input=[" + input + "] model=[" + Fixtures.tinyModel() + "] output=[" + out + "] device=cpu";
+		String args = "input=[" + input + "] model=[" + Fixtures.tinyModel() + "] output=[" + out + "] device=cpu uncertainty=tta";
 		String log = runMacro(xvfb, tmp, Paths.get("macros/classify-stack.ijm"), args);
 		Path csv = out.resolve("in put.csv");
 		assertTrue(Files.exists(csv), "macro wrote the CSV; ImageJ said:\n" + log);
 		List<String> lines = Files.readAllLines(csv);
 		assertEquals(4, lines.size(), "header + 3 slices");
+		assertTrue(lines.get(0).contains(",confidence,entropy,mutual_information,std_top,uncertain,"), "uncertainty columns: " + lines.get(0));
 		assertTrue(lines.get(1).contains(",bright,") && lines.get(2).contains(",dark,") && lines.get(3).contains(",bright,"), lines.toString());
 		ImagePlus saved = IJ.openImage(out.resolve("in put.tif").toString());
-		assertEquals(3, saved.getOverlay().size(), "one label per slice saved with the stack");
+		assertEquals(3, saved.getOverlay().size(), "one label per slice saved with the stack; no uncertain frames: the tiny card has no flag threshold");
 		assertTrue(log.contains("MedCNN: classified"), log);
 	}
 

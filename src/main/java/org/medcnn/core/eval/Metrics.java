@@ -30,6 +30,7 @@ public final class Metrics {
 	private final double ece;
 	private final double[] accuracyCi;
 	private final double[] macroF1Ci;
+	private final double[] eceCi;
 	private final double[][] reliability;
 
 	private Metrics(List<String> classes, int[] truth, float[][] probs, int bootstrap, long seed) {
@@ -51,9 +52,10 @@ public final class Metrics {
 		for (int k = 0; k < c; k++) auc[k] = rocAuc(truth, probs, k);
 		ece = ece(truth, probs, pred);
 		reliability = reliability(truth, probs, pred);
-		double[][] ci = bootstrap(truth, pred, c, bootstrap, seed);
+		double[][] ci = bootstrap(truth, probs, pred, c, bootstrap, seed);
 		accuracyCi = ci[0];
 		macroF1Ci = ci[1];
+		eceCi = ci[2];
 	}
 
 	/**
@@ -250,20 +252,24 @@ public final class Metrics {
 		return out;
 	}
 
-	private static double[][] bootstrap(int[] truth, int[] pred, int c, int resamples, long seed) {
-		if (resamples <= 0) return new double[][] {{Double.NaN, Double.NaN}, {Double.NaN, Double.NaN}};
+	private static double[][] bootstrap(int[] truth, float[][] probs, int[] pred, int c, int resamples, long seed) {
+		if (resamples <= 0) return new double[][] {{Double.NaN, Double.NaN}, {Double.NaN, Double.NaN}, {Double.NaN, Double.NaN}};
 		SplittableRandom r = new SplittableRandom(seed);
 		double[] accs = new double[resamples];
 		double[] f1s = new double[resamples];
+		double[] eces = new double[resamples];
 		int n = truth.length;
 		int[] t = new int[n];
 		int[] p = new int[n];
+		float[][] q = new float[n][];
 		for (int b = 0; b < resamples; b++) {
 			for (int i = 0; i < n; i++) {
 				int j = r.nextInt(n);
 				t[i] = truth[j];
 				p[i] = pred[j];
+				q[i] = probs[j];
 			}
+			eces[b] = ece(t, q, p);
 			long[][] m = confusion(t, p, c);
 			double[] pr = new double[c];
 			double[] re = new double[c];
@@ -272,7 +278,7 @@ public final class Metrics {
 			accs[b] = accuracy(m);
 			f1s[b] = macroF1(m, f);
 		}
-		return new double[][] {percentileInterval(accs), percentileInterval(f1s)};
+		return new double[][] {percentileInterval(accs), percentileInterval(f1s), percentileInterval(eces)};
 	}
 
 	private static double[] percentileInterval(double[] v) {
@@ -376,6 +382,11 @@ public final class Metrics {
 	/** @return bootstrap 95 % interval of the accuracy, {low, high} */
 	public double[] accuracyCi() {
 		return accuracyCi.clone();
+	}
+
+	/** @return bootstrap 95 % interval of the ECE, {low, high} (the ECE of small test sets is noisy) */
+	public double[] eceCi() {
+		return eceCi.clone();
 	}
 
 	/** @return bootstrap 95 % interval of the macro F1, {low, high} */

@@ -476,6 +476,7 @@ public final class ClassifierTrainer {
 		t.add("macro_f1_ci95", doubles(m.macroF1Ci()));
 		t.addProperty("macro_roc_auc", round(m.macroRocAuc()));
 		t.addProperty("ece", round(m.ece()));
+		t.add("ece_ci95", doubles(m.eceCi()));
 		JsonObject per = new JsonObject();
 		for (int k = 0; k < m.classes().size(); k++) {
 			JsonObject c = new JsonObject();

@@ -259,6 +259,12 @@ public final class EnsembleTrainer {
 		o.addProperty("balanced_accuracy", round(m.balancedAccuracy()));
 		o.addProperty("macro_f1", round(m.macroF1()));
 		o.addProperty("ece", round(m.ece()));
+		if (full) {
+			JsonArray ci = new JsonArray();
+			ci.add(round(m.eceCi()[0]));
+			ci.add(round(m.eceCi()[1]));
+			o.add("ece_ci95", ci);
+		}
 		return o;
 	}
 

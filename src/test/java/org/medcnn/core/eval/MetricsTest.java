@@ -41,6 +41,24 @@ class MetricsTest {
 		{0.3f, 0.3f, 0.4f}, {0.2f, 0.5f, 0.3f}, {0.1f, 0.2f, 0.7f}};
 
 	@Test
+	void eceHasABootstrapInterval() {
+		Random r = new Random(4);
+		int n = 300;
+		int[] truth = new int[n];
+		float[][] probs = new float[n][];
+		for (int i = 0; i < n; i++) {
+			float p = 0.5f + 0.5f * r.nextFloat();
+			truth[i] = r.nextFloat() < p ? 0 : 1; // calibrated on average
+			probs[i] = new float[] {p, 1 - p};
+		}
+		Metrics m = Metrics.compute(List.of("a", "b"), truth, probs, 500, 1);
+		double[] ci = m.eceCi();
+		assertTrue(ci[0] <= m.ece() + 0.02 && m.ece() <= ci[1] + 1e-12 && ci[0] < ci[1], m.ece() + " " + ci[0] + " " + ci[1]);
+		assertEquals(m.ece(), Metrics.ece(truth, probs), 1e-12);
+		assertTrue(Double.isNaN(Metrics.compute(List.of("a", "b"), truth, probs, 0, 1).eceCi()[0]));
+	}
+
+	@Test
 	void confusionAccuracyAndPerClassByHand() {
 		Metrics m = Metrics.compute(ABC, TRUTH, PROBS, 0, 1);
 		assertEquals(10, m.count());
