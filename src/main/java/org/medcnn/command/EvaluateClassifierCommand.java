@@ -128,7 +128,7 @@ public class EvaluateClassifierCommand extends ContextCommand {
 		if (!ev.skipped().isEmpty()) log.warn("Evaluate Classifier: skipped " + ev.skipped().size() + " unreadable image(s), e.g. " + ev.skipped().get(0));
 		metrics = EvaluationTables.metrics(ev);
 		confusion = EvaluationTables.confusion(ev.metrics());
-		reliability = EvaluationTables.reliabilityPlot(ev.metrics()).getImagePlus();
+		reliability = EvaluationTables.reliabilityPlot(ev).getImagePlus();
 		risk_coverage = EvaluationTables.riskCoveragePlot(ev.riskCoverage()).getImagePlus();
 		if (!GraphicsEnvironment.isHeadless()) {
 			metrics.show("MedCNN Metrics");

@@ -183,6 +183,51 @@ public final class EvaluationTables {
 	}
 
 	/**
+	 * Plots the reliability diagram of an evaluation with two curves: the calibrated probabilities and
+	 * the same with every temperature set to 1, with both ECEs in the title.
+	 *
+	 * @param ev the evaluation
+	 * @return the plot
+	 */
+	public static Plot reliabilityPlot(org.medcnn.core.eval.Evaluator.Evaluation ev) {
+		Metrics m = ev.metrics();
+		int n = ev.rows().size();
+		int[] truth = new int[n];
+		float[][] raw = new float[n][];
+		for (int i = 0; i < n; i++) {
+			truth[i] = ev.rows().get(i).truth();
+			raw[i] = ev.rows().get(i).uncalibrated();
+		}
+		Metrics before = Metrics.compute(m.classes(), truth, raw, 0, 0);
+		Plot p = new Plot(String.format(java.util.Locale.ROOT, "MedCNN Reliability (ECE %.3f calibrated, %.3f with temperature 1)", m.ece(), ev.eceUncalibrated()),
+			"confidence", "accuracy");
+		p.setLimits(0, 1, 0, 1);
+		p.setColor(Color.GRAY);
+		p.addPoints(new double[] {0, 1}, new double[] {0, 1}, Plot.LINE);
+		p.setColor(Color.ORANGE);
+		addBins(p, before.reliability());
+		p.setColor(Color.BLUE);
+		addBins(p, m.reliability());
+		p.setLegend("perfect calibration\ttemperature 1\tcalibrated", Plot.AUTO_POSITION);
+		return p;
+	}
+
+	private static void addBins(Plot p, double[][] bins) {
+		int k = 0;
+		for (double[] b : bins) if (b[4] > 0) k++;
+		double[] conf = new double[k];
+		double[] acc = new double[k];
+		int i = 0;
+		for (double[] b : bins) {
+			if (b[4] == 0) continue;
+			conf[i] = b[2];
+			acc[i] = b[3];
+			i++;
+		}
+		p.addPoints(conf, acc, Plot.CONNECTED_CIRCLES);
+	}
+
+	/**
 	 * Plots the risk-coverage curve: accuracy on the slices kept against the fraction kept, most
 	 * confident first.
 	 *
