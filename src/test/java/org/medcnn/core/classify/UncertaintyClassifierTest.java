@@ -213,6 +213,25 @@ class UncertaintyClassifierTest {
 	}
 
 	@Test
+	void mcDropoutLeavesTheTrunksBatchNormAlone() throws Exception {
+		// A trunk with batch norm and dropout layers: MC dropout acts in the Java head only, so the trunk
+		// keeps running in inference mode and its outputs before and after many passes are identical.
+		LinearHead head = new LinearHead(4, 2, 0.3f, new float[] {1, -1, 0.5f, 0, -1, 1, 0, 0.5f}, new float[] {0, 0});
+		Path pkg = TestPackages.write(dir, "bn", Fixtures.resource("/trunks/bn-trunk.pt"), CLASSES, head, 32, 32, "stretch", 255);
+		Ensemble m = provider.loadAll(pkg.toString(), DeviceSpec.CPU);
+		ClassificationRun before = run(m, UncertaintyOptions.NONE, 4);
+		UncertaintyOptions mc = new UncertaintyOptions(UncertaintyMode.MC_DROPOUT, 32, 3, Double.NaN);
+		ClassificationRun batched = run(m, mc, 4);
+		ClassificationRun alone = run(m, mc, 1);
+		ClassificationRun after = run(m, UncertaintyOptions.NONE, 4);
+		for (int i = 0; i < before.predictions().size(); i++) {
+			assertArrayEquals(before.predictions().get(i).logits(), after.predictions().get(i).logits(), 0f, "slice " + (i + 1));
+			// Batch norm in training mode would normalise with the batch's statistics: one slice alone would differ.
+			same(batched.predictions().get(i), alone.predictions().get(i), 1e-5);
+		}
+	}
+
+	@Test
 	void givenThresholdSetsTheFlag() throws Exception {
 		Ensemble m = provider.loadAll(dropoutModel.toString(), DeviceSpec.CPU);
 		ClassificationRun r = run(m, new UncertaintyOptions(UncertaintyMode.MC_DROPOUT, 8, 1, 0.3), 4);
