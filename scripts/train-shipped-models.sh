@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Trains the two shipped models from the public data sets in ../shared/data, exactly as shipped.
-# Usage: scripts/train-shipped-models.sh [brain|lung|all]   (build first: mvn -B -q package -DskipTests)
+# Trains the shipped models from the public data sets in ../shared/data, exactly as shipped: brain, lung, then their ensembles.
+# Usage: scripts/train-shipped-models.sh [brain|lung|ensembles|all]   (build first: mvn -B -q package -DskipTests)
 # Each run writes models/<id>/ (model.json card with split, hyper-parameters, timings and test
 # metrics; trunk.pt; head.bin; examples/) plus training_history.csv and test_predictions.csv.
 set -euo pipefail
@@ -37,4 +37,19 @@ if [[ "$which" == lung || "$which" == all ]]; then
 		--finetune-lr-factor 0.1 --validation-fraction 0.2 --test-fraction 0.2 --group-regex '^([a-z]+)/.*\((\d+)\)' --group-bin 20 \
 		--data-description "IQ-OTH/NCCD lung cancer CT: 1097 grey JPEG slices, benign/malignant/normal, no patient ids; Alyasriy and AL-Huseiny, Mendeley Data, doi:10.17632/bhmdr45bh2" \
 		${MEDCNN_TRAIN_ARGS:-}
+fi
+
+# Ensembles: five heads on each trained model's trunk, on its own split; then the flag thresholds of
+# every uncertainty mode, chosen on each package's validation part (they go into the cards).
+if [[ "$which" == ensembles || "$which" == all ]]; then
+	brain="$shared/data/brain-tumor-mri-sartaj"
+	lung="$shared/data/lung-ct-iq-othnccd"
+	"$here/bin/medcnn" calibrate-uncertainty --model "$here/models/brain-tumor-mri" --data-root "$brain" --modes mc_dropout,tta
+	"$here/bin/medcnn" calibrate-uncertainty --model "$here/models/lung-ct" --data-root "$lung" --modes tta
+	"$here/bin/medcnn" train-ensemble --base "$here/models/brain-tumor-mri" --data-root "$brain" --output "$here/models/brain-tumor-mri-ensemble" \
+		--id brain-tumor-mri-ensemble --seeds 1,2,3,4,5 --overwrite
+	"$here/bin/medcnn" calibrate-uncertainty --model "$here/models/brain-tumor-mri-ensemble" --data-root "$brain" --modes ensemble,mc_dropout,tta
+	"$here/bin/medcnn" train-ensemble --base "$here/models/lung-ct" --data-root "$lung" --output "$here/models/lung-ct-ensemble" \
+		--id lung-ct-ensemble --seeds 1,2,3,4,5 --overwrite
+	"$here/bin/medcnn" calibrate-uncertainty --model "$here/models/lung-ct-ensemble" --data-root "$lung" --modes ensemble,mc_dropout,tta
 fi
