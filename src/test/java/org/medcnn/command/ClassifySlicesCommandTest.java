@@ -75,6 +75,28 @@ class ClassifySlicesCommandTest {
 	}
 
 	@Test
+	void uncertaintyParametersAddColumnsAndFrames() throws Exception {
+		ImagePlus imp = brightDark(3);
+		// The same model twice is an ensemble of identical members: no disagreement.
+		String twice = Fixtures.tinyModel() + "," + Fixtures.copyTinyModel(java.nio.file.Files.createTempDirectory("medcnn-copy"));
+		CommandModule m = run("image", imp, "model", twice, "device", "cpu", "batch_size", 2, "add_overlay", true, "uncertainty", "ensemble",
+			"uncertainty_threshold", 0.0);
+		assertFalse(m.isCanceled(), m.getCancelReason());
+		ResultsTable rt = (ResultsTable) m.getOutput("results");
+		assertEquals(ResultColumns.header(List.of("dark", "bright"), true), headings(rt));
+		for (int r = 0; r < 3; r++) {
+			assertEquals(0, rt.getValue("mutual_information", r), 1e-6);
+			assertEquals(1, rt.getValue("uncertain", r), 0, "every entropy is above 0 nats");
+			assertEquals("tiny-brightness+tiny-brightness", rt.getStringValue("model", r));
+		}
+		assertEquals(6, PredictionOverlays.count(imp.getOverlay()), "3 labels and 3 frames");
+
+		CommandModule single = run("image", brightDark(2), "model", Fixtures.tinyModel().toString(), "device", "cpu", "uncertainty", "ensemble");
+		assertTrue(single.isCanceled());
+		assertTrue(single.getCancelReason().contains("uncertainty=ensemble needs several models"), single.getCancelReason());
+	}
+
+	@Test
 	void classifiesEverySliceAndDrawsOverlay() throws Exception {
 		ImagePlus imp = brightDark(3);
 		CommandModule m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 2, "add_overlay", true);
