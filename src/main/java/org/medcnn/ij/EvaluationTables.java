@@ -160,24 +160,12 @@ public final class EvaluationTables {
 	 * @return the plot
 	 */
 	public static Plot reliabilityPlot(Metrics m) {
-		double[][] bins = m.reliability();
-		int k = 0;
-		for (double[] b : bins) if (b[4] > 0) k++;
-		double[] conf = new double[k];
-		double[] acc = new double[k];
-		int i = 0;
-		for (double[] b : bins) {
-			if (b[4] == 0) continue;
-			conf[i] = b[2];
-			acc[i] = b[3];
-			i++;
-		}
 		Plot p = new Plot(String.format(java.util.Locale.ROOT, "MedCNN Reliability (ECE %.3f)", m.ece()), "confidence", "accuracy");
 		p.setLimits(0, 1, 0, 1);
 		p.setColor(Color.GRAY);
 		p.addPoints(new double[] {0, 1}, new double[] {0, 1}, Plot.LINE);
 		p.setColor(Color.BLUE);
-		p.addPoints(conf, acc, Plot.CONNECTED_CIRCLES);
+		addBins(p, m.reliability());
 		p.setLegend("perfect calibration\tmodel", Plot.AUTO_POSITION);
 		return p;
 	}

@@ -31,6 +31,17 @@ public final class ModelCards {
 	 * @throws IOException if the files cannot be hashed
 	 */
 	public static JsonObject required(Path dir, String id, String version, List<String> classes, InputSpec spec) throws IOException {
+		JsonObject c = common(dir, id, version, classes, spec);
+		JsonObject head = new JsonObject();
+		head.addProperty("file", "head.bin");
+		head.addProperty("sha256", Hashes.sha256(dir.resolve("head.bin")));
+		head.addProperty("format", LinearHead.FORMAT);
+		c.add("head", head);
+		return c;
+	}
+
+	/** The fields every card has: format, id, version, task, classes, input and trunk. */
+	private static JsonObject common(Path dir, String id, String version, List<String> classes, InputSpec spec) throws IOException {
 		JsonObject c = new JsonObject();
 		c.addProperty("format", ModelCard.FORMAT);
 		c.addProperty("id", id);
@@ -44,11 +55,6 @@ public final class ModelCards {
 		trunk.addProperty("file", "trunk.pt");
 		trunk.addProperty("sha256", Hashes.sha256(dir.resolve("trunk.pt")));
 		c.add("trunk", trunk);
-		JsonObject head = new JsonObject();
-		head.addProperty("file", "head.bin");
-		head.addProperty("sha256", Hashes.sha256(dir.resolve("head.bin")));
-		head.addProperty("format", LinearHead.FORMAT);
-		c.add("head", head);
 		return c;
 	}
 
@@ -76,19 +82,7 @@ public final class ModelCards {
 	 * @throws IOException if a file cannot be hashed
 	 */
 	public static JsonObject ensemble(Path dir, String id, String version, List<String> classes, InputSpec spec, List<MemberFile> members) throws IOException {
-		JsonObject c = new JsonObject();
-		c.addProperty("format", ModelCard.FORMAT);
-		c.addProperty("id", id);
-		c.addProperty("version", version);
-		c.addProperty("task", "slice-classification");
-		JsonArray cls = new JsonArray();
-		classes.forEach(cls::add);
-		c.add("classes", cls);
-		c.add("input", input(spec));
-		JsonObject trunk = new JsonObject();
-		trunk.addProperty("file", "trunk.pt");
-		trunk.addProperty("sha256", Hashes.sha256(dir.resolve("trunk.pt")));
-		c.add("trunk", trunk);
+		JsonObject c = common(dir, id, version, classes, spec);
 		JsonArray list = new JsonArray();
 		for (MemberFile m : members) {
 			JsonObject o = new JsonObject();
