@@ -33,6 +33,24 @@ public final class EnginePolicy {
 	}
 
 	/**
+	 * System property choosing the memory layout of input tensors on the CPU: {@code channels_last}
+	 * (the default, faster) or {@code contiguous} (PyTorch's plain N, C, H, W, for comparison).
+	 */
+	public static final String LAYOUT_PROPERTY = "medcnn.layout";
+
+	/**
+	 * Whether input tensors for a device are laid out channels-last ({@link InputTensors}). Default on
+	 * the CPU, where it was measured; GPUs keep the contiguous layout (not measured here).
+	 *
+	 * @param device the device that runs the trunk
+	 * @return true for channels-last
+	 */
+	public static boolean channelsLast(Device device) {
+		if (device.isGpu()) return false;
+		return !"contiguous".equalsIgnoreCase(System.getProperty(LAYOUT_PROPERTY, "channels_last").trim());
+	}
+
+	/**
 	 * Returns the PyTorch engine.
 	 *
 	 * @return the engine
@@ -91,6 +109,8 @@ public final class EnginePolicy {
 		out.put("ai.djl.offline", System.getProperty("ai.djl.offline"));
 		out.put("djl_version", String.valueOf(Engine.getDjlVersion()));
 		out.put("allocator", NativeAllocator.tune());
+		out.put("input_layout", channelsLast(Device.cpu()) ? "channels_last on cpu (switch off with -D" + LAYOUT_PROPERTY + "=contiguous)"
+			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + System.getProperty(LAYOUT_PROPERTY) + ")");
 		try {
 			Engine engine = engine();
 			out.put("engine", engine.getEngineName());
