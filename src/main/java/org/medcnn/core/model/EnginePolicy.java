@@ -24,12 +24,15 @@ public final class EnginePolicy {
 	private EnginePolicy() {}
 
 	/**
-	 * Makes sure the offline flag is set and the native allocator is tuned for inference
-	 * ({@link NativeAllocator}). Call before any DJL use; idempotent.
+	 * Makes sure the offline flag is set, the native allocator is tuned for inference
+	 * ({@link NativeAllocator}) and the engine's OpenMP threads will sleep while they wait
+	 * ({@link OpenMpPolicy}, which must happen before the engine is loaded). Call before any DJL use;
+	 * idempotent.
 	 */
 	public static void init() {
 		System.setProperty("ai.djl.offline", "true");
 		NativeAllocator.tune();
+		OpenMpPolicy.apply();
 	}
 
 	/**
@@ -109,6 +112,7 @@ public final class EnginePolicy {
 		out.put("ai.djl.offline", System.getProperty("ai.djl.offline"));
 		out.put("djl_version", String.valueOf(Engine.getDjlVersion()));
 		out.put("allocator", NativeAllocator.tune());
+		out.put("openmp_wait", OpenMpPolicy.apply());
 		out.put("input_layout", channelsLast(Device.cpu()) ? "channels_last on cpu (switch off with -D" + LAYOUT_PROPERTY + "=contiguous)"
 			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + System.getProperty(LAYOUT_PROPERTY) + ")");
 		try {
