@@ -10,7 +10,7 @@ public final class OpenMpProbe {
 
 	/**
 	 * Prints four lines: whether an OpenMP runtime was loaded before MedCNN's engine start, the state,
-	 * the native OMP_WAIT_POLICY after the engine started, whether an OpenMP runtime is loaded then.
+	 * the native GOMP_SPINCOUNT after the engine started, whether an OpenMP runtime is loaded then.
 	 *
 	 * @param args unused
 	 * @throws Exception if the engine cannot start
@@ -20,7 +20,7 @@ public final class OpenMpProbe {
 		EnginePolicy.engine();
 		System.out.println(before);
 		System.out.println(OpenMpPolicy.apply());
-		System.out.println(OpenMpPolicy.nativeEnv("OMP_WAIT_POLICY"));
+		System.out.println(OpenMpPolicy.nativeEnv("GOMP_SPINCOUNT"));
 		System.out.println(OpenMpPolicy.openMpLoaded());
 	}
 }

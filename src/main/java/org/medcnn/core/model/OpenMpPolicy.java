@@ -9,22 +9,27 @@ import java.nio.file.Paths;
 import java.util.Locale;
 
 /**
- * Makes the engine's OpenMP threads sleep instead of spinning while they wait, so that they share the
- * cores with the rest of the JVM.
+ * Makes the engine's OpenMP threads spin less before they sleep while they wait, so that they share
+ * the cores with the rest of the JVM without giving up speed on an idle machine.
  * <p>
- * Why: libtorch's CPU kernels run on OpenMP threads (GNU libgomp), one per core. Between and inside
- * operators, a waiting libgomp thread spins for a while before it sleeps. When anything else runs on
- * the same cores (MedCNN's own thread that prepares the next batch, Fiji, another process), a spinning
- * thread holds a core that the thread it waits for needs; on 2 cores with one other busy process,
- * inference ran 4 to 7 times slower (docs/benchmarks.md). {@code OMP_WAIT_POLICY=PASSIVE} makes the
- * threads sleep at once. libgomp reads its environment once, when it is loaded with libtorch, which
- * inside Fiji is after the JVM has started; so the variable is set in the process environment with
- * the C library's {@code setenv} before the engine is first loaded ({@link EnginePolicy#init()}).
+ * Why: libtorch's CPU kernels run on OpenMP threads (GNU libgomp), one per core. A waiting libgomp
+ * thread spins up to 300000 iterations (milliseconds) before it sleeps. When anything else runs on the
+ * same cores (Fiji, MedCNN's own preprocessing, another process), a spinning thread holds a core that
+ * the thread it waits for needs: on 2 cores with one other busy process, inference ran 3 to 7 times
+ * slower. {@code OMP_WAIT_POLICY=PASSIVE} (sleep at once) fixes that but cost 60 % at batch 1 and 25 %
+ * at batch 8 on an idle machine; {@code GOMP_SPINCOUNT=10000} kept the idle-machine speed within the
+ * noise (0 to 5 %) and recovered most of the loss under load (docs/benchmarks.md). libgomp reads its
+ * environment once, when it is loaded with libtorch, which inside Fiji is after the JVM has started;
+ * so the variable is set in the process environment with the C library's {@code setenv} before the
+ * engine is first loaded ({@link EnginePolicy#init()}).
  * <p>
  * Off with {@code -Dmedcnn.openmp=default}. A value the user set ({@code OMP_WAIT_POLICY} or
  * {@code GOMP_SPINCOUNT} in the environment) is kept. Results are unchanged: only how threads wait.
  */
 public final class OpenMpPolicy {
+
+	/** Spin iterations before a waiting libgomp thread sleeps (libgomp's default is 300000). */
+	static final String SPIN_COUNT = "10000";
 
 	/** System property that switches this off ({@code default}). */
 	public static final String PROPERTY = "medcnn.openmp";
@@ -66,11 +71,11 @@ public final class OpenMpPolicy {
 				return state;
 			}
 			if (openMpLoaded()) {
-				state = "not active: an OpenMP runtime was loaded before MedCNN could set OMP_WAIT_POLICY (start with OMP_WAIT_POLICY=PASSIVE)";
+				state = "not active: an OpenMP runtime was loaded before MedCNN could set GOMP_SPINCOUNT (start with GOMP_SPINCOUNT=" + SPIN_COUNT + ")";
 				return state;
 			}
-			active = c.setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0;
-			state = active ? "active: OMP_WAIT_POLICY=PASSIVE set before the engine loaded (waiting threads sleep)" : "not active: setenv failed";
+			active = c.setenv("GOMP_SPINCOUNT", SPIN_COUNT, 1) == 0;
+			state = active ? "active: GOMP_SPINCOUNT=" + SPIN_COUNT + " set before the engine loaded (waiting threads sleep sooner)" : "not active: setenv failed";
 		} catch (UnsatisfiedLinkError | RuntimeException e) {
 			state = "not active: " + e.getMessage();
 		}

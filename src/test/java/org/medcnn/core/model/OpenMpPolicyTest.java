@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.medcnn.testing.OpenMpProbe;
 
 /**
- * The passive OpenMP wait policy is really in the environment of the process that runs inference
+ * The shorter OpenMP spin count is really in the environment of the process that runs inference
  * before the engine's OpenMP runtime is loaded (which is when libgomp reads it), and the switch turns
  * it off. Each case runs in a fresh JVM, because the runtime reads its environment once per process.
  * Results do not depend on it (only how idle threads wait); its speed effect is in docs/benchmarks.md.
@@ -25,7 +25,7 @@ class OpenMpPolicyTest {
 		List<String> out = probe();
 		assertEquals("false", out.get(0), "no OpenMP runtime before the engine starts: " + out);
 		assertTrue(out.get(1).startsWith("active"), out.toString());
-		assertEquals("PASSIVE", out.get(2), out.toString());
+		assertEquals(OpenMpPolicy.SPIN_COUNT, out.get(2), out.toString());
 		assertEquals("true", out.get(3), "the engine's OpenMP runtime was loaded after the variable was set: " + out);
 	}
 
