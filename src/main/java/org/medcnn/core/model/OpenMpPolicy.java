@@ -10,18 +10,19 @@ import java.util.Locale;
 
 /**
  * Makes the engine's OpenMP threads spin less before they sleep while they wait, so that they share
- * the cores with the rest of the JVM without giving up speed on an idle machine.
+ * the cores with the rest of the JVM and with other processes.
  * <p>
  * Why: libtorch's CPU kernels run on OpenMP threads (GNU libgomp), one per core. A waiting libgomp
  * thread spins up to 300000 iterations (milliseconds) before it sleeps. When anything else runs on the
  * same cores (Fiji, MedCNN's own preprocessing, another process), a spinning thread holds a core that
- * the thread it waits for needs: on 2 cores with one other busy process, inference ran 3 to 7 times
- * slower. {@code OMP_WAIT_POLICY=PASSIVE} (sleep at once) fixes that but cost 60 % at batch 1 and 25 %
- * at batch 8 on an idle machine; {@code GOMP_SPINCOUNT=10000} kept the idle-machine speed within the
- * noise (0 to 5 %) and recovered most of the loss under load (docs/benchmarks.md). libgomp reads its
- * environment once, when it is loaded with libtorch, which inside Fiji is after the JVM has started;
- * so the variable is set in the process environment with the C library's {@code setenv} before the
- * engine is first loaded ({@link EnginePolicy#init()}).
+ * the thread it waits for needs: on 2 cores with one other busy process, inference ran 3 to 18 times
+ * slower than on the idle machine. {@code OMP_WAIT_POLICY=PASSIVE} (sleep at once) cost 60 % at batch 1
+ * and 25 % at batch 8 on the idle machine; {@code GOMP_SPINCOUNT=10000} kept batch 1 within the noise,
+ * cost 0 to 17 % at batch 8 (the runs disagree), and under load ran 1.4 to 3.9 times faster than
+ * libgomp's default (docs/benchmarks.md). libgomp reads its environment once, when it is loaded with
+ * libtorch, which inside Fiji is after the JVM has started; so the variable is set in the process
+ * environment with the C library's {@code setenv} before the engine is first loaded
+ * ({@link EnginePolicy#init()}).
  * <p>
  * Off with {@code -Dmedcnn.openmp=default}. A value the user set ({@code OMP_WAIT_POLICY} or
  * {@code GOMP_SPINCOUNT} in the environment) is kept. Results are unchanged: only how threads wait.
