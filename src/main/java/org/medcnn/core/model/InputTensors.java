@@ -13,9 +13,9 @@ import java.nio.FloatBuffer;
  * Java array, in the memory layout chosen by {@link EnginePolicy#channelsLast(ai.djl.Device)}.
  * <p>
  * Why channels-last: given an N x 3 x H x W tensor whose memory is ordered N, H, W, C (PyTorch's
- * {@code channels_last} format), libtorch's CPU convolutions run oneDNN's NHWC kernels and keep every
- * activation of the trunk in that format; on the shipped MobileNetV2 trunks this made inference 1.25 to
- * 1.5 times faster than the contiguous (N, C, H, W) layout (docs/benchmarks.md). The tensor's shape and
+ * {@code channels_last} format), libtorch's CPU convolutions choose oneDNN's NHWC kernels; on the
+ * shipped MobileNetV2 trunk this made inference 1.25 to 1.75 times faster than the contiguous (N, C, H,
+ * W) layout, depending on batch size and run (docs/benchmarks.md). The tensor's shape and
  * values are the same either way; only the kernels' summation order differs, so the logits agree to
  * float rounding (ChannelsLastNumericsTest states the tolerance).
  * <p>
