@@ -22,9 +22,11 @@ import org.medcnn.command.ClassifySlicesCommand;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.EnginePolicy;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
+import org.medcnn.core.model.OpenMpPolicy;
 import org.medcnn.ij.ImagePlusSlices;
 import org.scijava.Context;
 import org.scijava.command.CommandService;
@@ -86,24 +88,46 @@ public final class BenchCli implements Callable<Integer> {
 		out.printf(Locale.ROOT, "medcnn bench: model %s (%s), trunk %s, input %dx%d, cpu, %d cores%n", loaded.pkg().card().id(),
 			loaded.pkg().shortSha(), loaded.pkg().trunkFile(), w, h, Runtime.getRuntime().availableProcessors());
 		out.printf(Locale.ROOT, "  allocator: %s%n", org.medcnn.core.model.NativeAllocator.tune());
-		double[] plainJava = defaultsInChildJvm(err);
+		out.printf(Locale.ROOT, "  openmp: %s%n", OpenMpPolicy.apply());
+		out.printf(Locale.ROOT, "  input layout: %s; intra-op threads %d, inter-op threads %d%n", EnginePolicy.describe().get("input_layout"),
+			ai.djl.pytorch.jni.JniUtils.getNumThreads(), ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
+		double[] plainJava = childThroughput(err, "-Dmedcnn.allocator=default", "-D" + OpenMpPolicy.PROPERTY + "=default",
+			"-D" + EnginePolicy.LAYOUT_PROPERTY + "=contiguous");
+		double[] spinning = childThroughput(err, "-D" + OpenMpPolicy.PROPERTY + "=default");
 		double[] ours = new double[2];
+		double[] contiguous = new double[2];
 		for (int i = 0; i < batches.length; i++) {
-			ours[i] = throughput(loaded, batches[i]);
-			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%s%n", ai.djl.engine.Engine.getDjlVersion(),
-				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), batches[i], ours[i],
-				plainJava == null ? "" : String.format(Locale.ROOT, ", %.1f slices/s with glibc defaults (x%.2f)", plainJava[i], ours[i] / plainJava[i]));
+			int b = batches[i];
+			ours[i] = throughput(loaded, b);
+			contiguous[i] = withLayout("contiguous", () -> throughput(loaded, b));
+			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%n", ai.djl.engine.Engine.getDjlVersion(),
+				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), b, ours[i]);
+			out.printf(Locale.ROOT, "    without one part: contiguous layout %.1f%s%n", contiguous[i],
+				spinning == null ? "" : String.format(Locale.ROOT, ", OpenMP threads spinning (child JVM) %.1f", spinning[i]));
+			if (plainJava != null) {
+				out.printf(Locale.ROOT, "    DJL defaults (glibc allocator, OpenMP spinning, contiguous; child JVM) %.1f: fast path x%.2f%n", plainJava[i],
+					ours[i] / plainJava[i]);
+			}
 			out.flush();
 		}
 		JsonObject ref = pythonReference(loaded.pkg().trunkFile(), w, err);
 		if (ref != null) {
-			out.printf(Locale.ROOT, "  pytorch-python %s (%d threads):%n", ref.get("torch_version").getAsString(), ref.get("threads").getAsInt());
+			boolean allCores = ref.has("optimized_all_cores");
+			out.printf(Locale.ROOT, "  pytorch-python %s (%d threads%s):%n", ref.get("torch_version").getAsString(), ref.get("threads").getAsInt(),
+				allCores ? ", optimized also with " + ref.get("all_cores").getAsInt() + " threads" : "");
 			for (int i = 0; i < batches.length; i++) {
 				String b = Integer.toString(batches[i]);
 				double plain = ref.getAsJsonObject("plain").get(b).getAsDouble();
 				double opt = ref.getAsJsonObject("optimized").get(b).getAsDouble();
-				out.printf(Locale.ROOT, "    batch %s: plain %.1f slices/s, optimized %.1f slices/s; ratio medcnn/plain %.2f, medcnn/optimized %.2f%n", b, plain, opt,
-					ours[i] / plain, ours[i] / opt);
+				String all = "";
+				double best = opt;
+				if (allCores) {
+					double optAll = ref.getAsJsonObject("optimized_all_cores").get(b).getAsDouble();
+					best = Math.max(opt, optAll);
+					all = String.format(Locale.ROOT, ", optimized %d threads %.1f slices/s", ref.get("all_cores").getAsInt(), optAll);
+				}
+				out.printf(Locale.ROOT, "    batch %s: plain %.1f slices/s, optimized %.1f slices/s%s; ratio medcnn/plain %.2f, medcnn/optimized %.2f%s%n", b, plain, opt, all,
+					ours[i] / plain, ours[i] / opt, allCores ? String.format(Locale.ROOT, ", medcnn/best optimized %.2f", ours[i] / best) : "");
 			}
 		}
 		overhead(loaded, provider, out);
@@ -113,15 +137,19 @@ public final class BenchCli implements Callable<Integer> {
 		return ExitCodes.OK;
 	}
 
-	/** Runs the throughput part in a child JVM with -Dmedcnn.allocator=default (settings cannot be undone in-process). */
-	private double[] defaultsInChildJvm(PrintWriter err) {
+	/**
+	 * Runs the throughput part in a child JVM with the given system properties, for the process-wide
+	 * settings that cannot be undone in-process (allocator, OpenMP wait policy).
+	 */
+	private double[] childThroughput(PrintWriter err, String... properties) {
 		try {
-			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Dmedcnn.allocator=default",
-				"-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench", "--throughput-only",
+			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+			cmd.addAll(List.of(properties));
+			cmd.addAll(List.of("-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench", "--throughput-only",
 				"--model", model, "--seconds", Double.toString(seconds)));
 			for (Path d : modelsDirs) cmd.addAll(List.of("--models-dir", d.toString()));
 			ProcessBuilder pb = new ProcessBuilder(cmd);
-			pb.environment().keySet().removeIf(k -> k.startsWith("MALLOC_"));
+			pb.environment().keySet().removeIf(k -> k.startsWith("MALLOC_") || k.startsWith("OMP_") || k.startsWith("GOMP_"));
 			Process p = pb.redirectErrorStream(true).start();
 			String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 			if (p.waitFor() != 0) throw new IOException(text.strip());
@@ -133,11 +161,28 @@ public final class BenchCli implements Callable<Integer> {
 			}
 			return r;
 		} catch (IOException | RuntimeException e) {
-			err.println("  defaults run skipped: " + e.getMessage());
+			err.println("  child JVM run " + List.of(properties) + " skipped: " + e.getMessage());
 			return null;
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			return null;
+		}
+	}
+
+	/** A measurement that throws. */
+	private interface Measurement {
+		double run() throws TranslateException;
+	}
+
+	/** Runs a measurement with sessions opened under another input layout, then restores the setting. */
+	private static double withLayout(String layout, Measurement m) throws TranslateException {
+		String before = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
+		System.setProperty(EnginePolicy.LAYOUT_PROPERTY, layout);
+		try {
+			return m.run();
+		} finally {
+			if (before == null) System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
+			else System.setProperty(EnginePolicy.LAYOUT_PROPERTY, before);
 		}
 	}
 
@@ -177,7 +222,7 @@ public final class BenchCli implements Callable<Integer> {
 			pb.environment().put("MALLOC_TOP_PAD_", Integer.toString(1 << 30));
 			Process p = pb.start();
 			String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-			boolean done = p.waitFor(30 + (long) (seconds * 10), TimeUnit.SECONDS);
+			boolean done = p.waitFor(60 + (long) (seconds * 14), TimeUnit.SECONDS);
 			Files.deleteIfExists(script);
 			if (!done || p.exitValue() != 0) {
 				String last = text.strip();

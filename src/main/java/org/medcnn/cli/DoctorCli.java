@@ -24,7 +24,10 @@ public final class DoctorCli implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
-		spec.commandLine().getOut().print(EngineDoctor.format(EngineDoctor.diagnose(ModelRepository.withDefaults(modelsDirs))));
+		java.io.PrintWriter out = spec.commandLine().getOut();
+		out.print(EngineDoctor.format(EngineDoctor.diagnose(ModelRepository.withDefaults(modelsDirs))));
+		// print() does not flush picocli's writer, and the launcher exits right after: flush, or nothing shows.
+		out.flush();
 		return ExitCodes.OK;
 	}
 }

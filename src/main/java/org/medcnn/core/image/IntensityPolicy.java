@@ -118,19 +118,23 @@ public sealed interface IntensityPolicy {
 
 		@Override
 		public float[] apply(float[] values) {
-			double[] lohi = integerPercentiles(values, low, high);
-			if (lohi == null) {
+			IntegerHistogram h = IntegerHistogram.of(values);
+			double lo;
+			double hi;
+			if (h != null) {
+				lo = h.percentile(low);
+				hi = h.percentile(high);
+			} else {
 				// Selection instead of a full sort: the same order statistics, in linear time.
 				float[] work = values.clone();
-				lohi = new double[] {selectPercentile(work, low), selectPercentile(work, high)};
+				lo = selectPercentile(work, low);
+				hi = selectPercentile(work, high);
 			}
-			double lo = lohi[0];
-			double hi = lohi[1];
 			if (!(hi > lo)) {
 				// A constant slice carries no contrast: map it to 0 rather than divide by zero.
 				return new float[values.length];
 			}
-			return linear(values, lo, hi);
+			return h != null ? h.map(values, lo, hi) : linear(values, lo, hi);
 		}
 
 		@Override
@@ -188,7 +192,7 @@ public sealed interface IntensityPolicy {
 
 	/**
 	 * Exact percentiles of integer-valued data (raw 8/16-bit pixels, Hounsfield units) from a histogram,
-	 * the same order statistics as sorting, in one pass plus the value range.
+	 * the same order statistics as sorting.
 	 *
 	 * @param values the values
 	 * @param low lower percentile
@@ -196,38 +200,8 @@ public sealed interface IntensityPolicy {
 	 * @return {low value, high value}, or null when the values are not all integers in a range below 2^20
 	 */
 	static double[] integerPercentiles(float[] values, double low, double high) {
-		if (values.length == 0) return null;
-		float min = Float.POSITIVE_INFINITY;
-		float max = Float.NEGATIVE_INFINITY;
-		for (float v : values) {
-			if (v != (float) Math.rint(v)) return null;
-			if (v < min) min = v;
-			if (v > max) max = v;
-		}
-		if ((double) max - min >= 1 << 20) return null;
-		int[] counts = new int[(int) (max - min) + 1];
-		for (float v : values) counts[(int) (v - min)]++;
-		return new double[] {fromHistogram(counts, min, values.length, low), fromHistogram(counts, min, values.length, high)};
-	}
-
-	/** The interpolated percentile from a histogram of integer values starting at {@code min}. */
-	private static double fromHistogram(int[] counts, float min, int n, double p) {
-		double rank = p / 100.0 * (n - 1);
-		int lo = (int) Math.floor(rank);
-		double a = orderStatistic(counts, min, lo);
-		if (lo + 1 >= n || rank == lo) return a;
-		double b = orderStatistic(counts, min, lo + 1);
-		return a + (rank - lo) * (b - a);
-	}
-
-	/** The k-th smallest value (0-based) of the histogram. */
-	private static double orderStatistic(int[] counts, float min, int k) {
-		long seen = 0;
-		for (int i = 0; i < counts.length; i++) {
-			seen += counts[i];
-			if (seen > k) return min + i;
-		}
-		return min + counts.length - 1;
+		IntegerHistogram h = IntegerHistogram.of(values);
+		return h == null ? null : new double[] {h.percentile(low), h.percentile(high)};
 	}
 
 	/**
@@ -288,14 +262,9 @@ public sealed interface IntensityPolicy {
 		v[j] = t;
 	}
 
+	/** Maps {@code lo} to 0 and {@code hi} to 1, clamping ({@link IntegerHistogram#linear(float[], double, double)}). */
 	private static float[] linear(float[] values, double lo, double hi) {
-		float[] out = new float[values.length];
-		double scale = 1.0 / (hi - lo);
-		for (int i = 0; i < values.length; i++) {
-			double v = (values[i] - lo) * scale;
-			out[i] = (float) (v < 0 ? 0 : v > 1 ? 1 : v);
-		}
-		return out;
+		return IntegerHistogram.linear(values, lo, hi);
 	}
 
 	private static String fmt(double v) {

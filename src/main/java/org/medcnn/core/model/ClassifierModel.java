@@ -14,7 +14,6 @@ import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.TranslatorContext;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,7 +138,7 @@ public final class ClassifierModel implements AutoCloseable {
 	 * @return the session
 	 */
 	public Session newSession() {
-		return new Session(trunk.newPredictor(new PooledTranslator(pkg.head().features())));
+		return new Session(trunk.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device), true))));
 	}
 
 	@Override
@@ -265,16 +264,17 @@ public final class ClassifierModel implements AutoCloseable {
 	/** Feeds a batch to the trunk and pools its feature map; we batch ourselves, so no batchifier. */
 	private static final class PooledTranslator implements NoBatchifyTranslator<TensorBatch, float[]> {
 		private final int features;
+		private final InputTensors inputs;
 
-		PooledTranslator(int features) {
+		PooledTranslator(int features, InputTensors inputs) {
 			this.features = features;
+			this.inputs = inputs;
 		}
 
 		@Override
 		public NDList processInput(TranslatorContext ctx, TensorBatch b) {
-			int size = b.n() * 3 * b.height() * b.width();
-			NDArray x = ctx.getNDManager().create(FloatBuffer.wrap(b.data(), 0, size), new Shape(b.n(), 3, b.height(), b.width()));
-			return new NDList(x);
+			// The input tensor is closed with the context after each call, so its buffer can be reused.
+			return new NDList(inputs.create(ctx.getNDManager(), b.data(), b.n(), b.height(), b.width()));
 		}
 
 		@Override

@@ -24,12 +24,33 @@ public final class EnginePolicy {
 	private EnginePolicy() {}
 
 	/**
-	 * Makes sure the offline flag is set and the native allocator is tuned for inference
-	 * ({@link NativeAllocator}). Call before any DJL use; idempotent.
+	 * Makes sure the offline flag is set, the native allocator is tuned for inference
+	 * ({@link NativeAllocator}) and the engine's OpenMP threads will sleep while they wait
+	 * ({@link OpenMpPolicy}, which must happen before the engine is loaded). Call before any DJL use;
+	 * idempotent.
 	 */
 	public static void init() {
 		System.setProperty("ai.djl.offline", "true");
 		NativeAllocator.tune();
+		OpenMpPolicy.apply();
+	}
+
+	/**
+	 * System property choosing the memory layout of input tensors on the CPU: {@code channels_last}
+	 * (the default, faster) or {@code contiguous} (PyTorch's plain N, C, H, W, for comparison).
+	 */
+	public static final String LAYOUT_PROPERTY = "medcnn.layout";
+
+	/**
+	 * Whether input tensors for a device are laid out channels-last ({@link InputTensors}). Default on
+	 * the CPU, where it was measured; GPUs keep the contiguous layout (not measured here).
+	 *
+	 * @param device the device that runs the trunk
+	 * @return true for channels-last
+	 */
+	public static boolean channelsLast(Device device) {
+		if (device.isGpu()) return false;
+		return !"contiguous".equalsIgnoreCase(System.getProperty(LAYOUT_PROPERTY, "channels_last").trim());
 	}
 
 	/**
@@ -91,6 +112,9 @@ public final class EnginePolicy {
 		out.put("ai.djl.offline", System.getProperty("ai.djl.offline"));
 		out.put("djl_version", String.valueOf(Engine.getDjlVersion()));
 		out.put("allocator", NativeAllocator.tune());
+		out.put("openmp_wait", OpenMpPolicy.apply());
+		out.put("input_layout", channelsLast(Device.cpu()) ? "channels_last on cpu (switch off with -D" + LAYOUT_PROPERTY + "=contiguous)"
+			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + System.getProperty(LAYOUT_PROPERTY) + ")");
 		try {
 			Engine engine = engine();
 			out.put("engine", engine.getEngineName());

@@ -26,7 +26,6 @@ import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +51,7 @@ import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.EnginePolicy;
+import org.medcnn.core.model.InputTensors;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCard;
@@ -623,8 +623,11 @@ public final class ClassifierTrainer {
 			}
 		}
 
+		/** The faster channels-last layout of inference (same values); a fresh buffer per batch, which a backward pass may still read. */
+		private final InputTensors inputs = new InputTensors(EnginePolicy.channelsLast(Device.cpu()), false);
+
 		NDArray input(float[] data, int n) {
-			return manager.create(FloatBuffer.wrap(data, 0, n * spec.tensorSize()), new Shape(n, 3, spec.height(), spec.width()));
+			return inputs.create(manager, data, n, spec.height(), spec.width());
 		}
 
 		/** Pooled features of items (no augmentation, no gradients). */

@@ -1,0 +1,124 @@
+package org.medcnn.core.model;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+
+/**
+ * Makes the engine's OpenMP threads spin less before they sleep while they wait, so that they share
+ * the cores with the rest of the JVM and with other processes.
+ * <p>
+ * Why: libtorch's CPU kernels run on OpenMP threads (GNU libgomp), one per core. A waiting libgomp
+ * thread spins up to 300000 iterations (milliseconds) before it sleeps. When anything else runs on the
+ * same cores (Fiji, MedCNN's own preprocessing, another process), a spinning thread holds a core that
+ * the thread it waits for needs: on 2 cores with one other busy process, inference ran 3 to 18 times
+ * slower than on the idle machine. {@code OMP_WAIT_POLICY=PASSIVE} (sleep at once) cost 60 % at batch 1
+ * and 25 % at batch 8 on the idle machine; {@code GOMP_SPINCOUNT=10000} kept batch 1 within the noise,
+ * cost 0 to 17 % at batch 8 (the runs disagree), and under load ran 1.4 to 3.9 times faster than
+ * libgomp's default (docs/benchmarks.md). libgomp reads its environment once, when it is loaded with
+ * libtorch, which inside Fiji is after the JVM has started; so the variable is set in the process
+ * environment with the C library's {@code setenv} before the engine is first loaded
+ * ({@link EnginePolicy#init()}).
+ * <p>
+ * Off with {@code -Dmedcnn.openmp=default}. A value the user set ({@code OMP_WAIT_POLICY} or
+ * {@code GOMP_SPINCOUNT} in the environment) is kept. Results are unchanged: only how threads wait.
+ */
+public final class OpenMpPolicy {
+
+	/** Spin iterations before a waiting libgomp thread sleeps (libgomp's default is 300000). */
+	static final String SPIN_COUNT = "10000";
+
+	/** System property that switches this off ({@code default}). */
+	public static final String PROPERTY = "medcnn.openmp";
+
+	private static String state;
+	private static boolean active;
+
+	/** The C library's environment functions. */
+	interface CLib extends Library {
+		int setenv(String name, String value, int overwrite);
+
+		String getenv(String name);
+	}
+
+	private OpenMpPolicy() {}
+
+	/**
+	 * Sets the wait policy once per process (idempotent); never throws. Must run before libtorch is
+	 * loaded to take effect; says so when it ran too late.
+	 *
+	 * @return a one-line description of the state, for doctor and benchmarks
+	 */
+	public static synchronized String apply() {
+		if (state != null) return state;
+		if ("default".equalsIgnoreCase(System.getProperty(PROPERTY, ""))) {
+			state = "OpenMP defaults (switched off by -D" + PROPERTY + "=default)";
+			return state;
+		}
+		if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+			state = "not active: the wait policy is set for libgomp on Linux";
+			return state;
+		}
+		try {
+			CLib c = Native.load("c", CLib.class);
+			String user = c.getenv("OMP_WAIT_POLICY");
+			String spin = c.getenv("GOMP_SPINCOUNT");
+			if (user != null || spin != null) {
+				state = "not changed: the environment sets " + (user != null ? "OMP_WAIT_POLICY=" + user : "GOMP_SPINCOUNT=" + spin);
+				return state;
+			}
+			if (openMpLoaded()) {
+				state = "not active: an OpenMP runtime was loaded before MedCNN could set GOMP_SPINCOUNT (start with GOMP_SPINCOUNT=" + SPIN_COUNT + ")";
+				return state;
+			}
+			active = c.setenv("GOMP_SPINCOUNT", SPIN_COUNT, 1) == 0;
+			state = active ? "active: GOMP_SPINCOUNT=" + SPIN_COUNT + " set before the engine loaded (waiting threads sleep sooner)" : "not active: setenv failed";
+		} catch (UnsatisfiedLinkError | RuntimeException e) {
+			state = "not active: " + e.getMessage();
+		}
+		return state;
+	}
+
+	/** @return whether the passive wait policy was set by MedCNN in this process */
+	public static synchronized boolean isActive() {
+		apply();
+		return active;
+	}
+
+	/**
+	 * Whether an OpenMP runtime (libgomp, libiomp, libomp) is mapped into this process, from
+	 * {@code /proc/self/maps}.
+	 *
+	 * @return true if one is loaded; false if none is or this cannot be read
+	 */
+	public static boolean openMpLoaded() {
+		Path maps = Paths.get("/proc/self/maps");
+		try {
+			for (String line : Files.readAllLines(maps)) {
+				if (line.contains("libgomp") || line.contains("libiomp") || line.contains("libomp")) return true;
+			}
+		} catch (IOException | RuntimeException e) {
+			return false;
+		}
+		return false;
+	}
+
+	/**
+	 * Reads a variable from the process environment as native code sees it (Java's
+	 * {@code System.getenv} is a copy taken at JVM start).
+	 *
+	 * @param name the variable
+	 * @return its value, or null
+	 */
+	public static String nativeEnv(String name) {
+		try {
+			return Native.load("c", CLib.class).getenv(name);
+		} catch (UnsatisfiedLinkError | RuntimeException e) {
+			return null;
+		}
+	}
+}

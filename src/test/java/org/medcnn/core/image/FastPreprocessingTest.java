@@ -1,0 +1,105 @@
+package org.medcnn.core.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The faster preprocessing gives bit for bit the values of the plain formulas it replaced, so models
+ * trained before see exactly the same inputs: the table map of integer data against the per-pixel
+ * formula, and the blocked, row-wise resampling against the straightforward column-by-column one.
+ */
+class FastPreprocessingTest {
+
+	@Test
+	void tableMapEqualsThePerPixelFormula() {
+		SplittableRandom r = new SplittableRandom(11);
+		for (int trial = 0; trial < 60; trial++) {
+			int n = 1 + r.nextInt(5000);
+			float[] v = new float[n];
+			int span = 1 + r.nextInt(trial % 2 == 0 ? 300 : 70000);
+			int offset = r.nextInt(4000) - 2000;
+			for (int i = 0; i < n; i++) v[i] = offset + r.nextInt(span);
+			double lo = offset + r.nextDouble() * span / 3.0;
+			double hi = lo + 1 + r.nextDouble() * span;
+			IntegerHistogram h = IntegerHistogram.of(v);
+			assertNotNull(h, "integer data is histogrammed");
+			assertArrayEquals(perPixel(v, lo, hi), h.map(v, lo, hi), "trial " + trial);
+			assertArrayEquals(perPixel(v, lo, hi), IntegerHistogram.linear(v, lo, hi), "trial " + trial);
+		}
+	}
+
+	@Test
+	void nonIntegerOrHugeRangesTakeThePerPixelPath() {
+		assertNull(IntegerHistogram.of(new float[] {1, 2.5f, 3}));
+		assertNull(IntegerHistogram.of(new float[] {0.5f, 1.5f}), "a half-integer grid is not integer data");
+		assertNull(IntegerHistogram.of(new float[] {1, Float.NaN}));
+		assertNull(IntegerHistogram.of(new float[] {1, Float.POSITIVE_INFINITY}));
+		assertNull(IntegerHistogram.of(new float[] {0, 1 << 21}));
+		float[] v = {0.25f, -3.5f, 7.125f, 100};
+		assertArrayEquals(perPixel(v, -1, 10), IntegerHistogram.linear(v, -1, 10));
+	}
+
+	@Test
+	void resamplingEqualsColumnByColumnReference() {
+		SplittableRandom r = new SplittableRandom(5);
+		int[][] sizes = {{512, 512, 224, 224}, {37, 91, 224, 224}, {513, 7, 100, 3}, {10, 10, 30, 41}, {3, 5, 1, 1}, {224, 300, 224, 161}};
+		for (int[] s : sizes) {
+			float[] src = new float[s[0] * s[1]];
+			for (int i = 0; i < src.length; i++) src[i] = (float) r.nextDouble();
+			assertArrayEquals(reference(src, s[0], s[1], s[2], s[3]), Resampling.resize(src, s[0], s[1], s[2], s[3]),
+				s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3]);
+		}
+	}
+
+	/** The formula of IntensityPolicy's linear map, pixel by pixel. */
+	private static float[] perPixel(float[] values, double lo, double hi) {
+		float[] out = new float[values.length];
+		double scale = 1.0 / (hi - lo);
+		for (int i = 0; i < values.length; i++) {
+			double v = (values[i] - lo) * scale;
+			out[i] = (float) (v < 0 ? 0 : v > 1 ? 1 : v);
+		}
+		return out;
+	}
+
+	/** Resampling as first written: each output pixel summed tap by tap, rows then columns. */
+	private static float[] reference(float[] src, int sw, int sh, int dw, int dh) {
+		float[] tmp = new float[dw * sh];
+		for (int y = 0; y < sh; y++) {
+			for (int x = 0; x < dw; x++) tmp[y * dw + x] = tap(src, y * sw, 1, sw, dw, x);
+		}
+		float[] out = new float[dw * dh];
+		for (int x = 0; x < dw; x++) {
+			for (int y = 0; y < dh; y++) out[y * dw + x] = tap(tmp, x, dw, sh, dh, y);
+		}
+		return out;
+	}
+
+	private static float tap(float[] data, int base, int stride, int in, int out, int i) {
+		double scale = (double) in / out;
+		double support = Math.max(1.0, scale);
+		double center = (i + 0.5) * scale;
+		int lo = Math.max(0, (int) Math.floor(center - support));
+		int hi = Math.min(in - 1, (int) Math.ceil(center + support));
+		float[] w = new float[hi - lo + 1];
+		double sum = 0;
+		for (int j = lo; j <= hi; j++) {
+			double d = Math.abs((j + 0.5 - center) / support);
+			double v = d < 1 ? 1 - d : 0;
+			w[j - lo] = (float) v;
+			sum += v;
+		}
+		for (int k = 0; k < w.length; k++) w[k] /= (float) sum;
+		float acc = 0;
+		int idx = base + lo * stride;
+		for (float wk : w) {
+			acc += wk * data[idx];
+			idx += stride;
+		}
+		return acc;
+	}
+}
