@@ -118,6 +118,12 @@ public final class ImagePlusSlices implements SliceSource {
 		return new Slice(idx, label(stack.getSliceLabel(idx)), w, h, px);
 	}
 
+	/** In-memory stacks are read concurrently; virtual stacks (read from files on demand) are not. */
+	@Override
+	public boolean concurrentReads() {
+		return !stack.isVirtual();
+	}
+
 	/** Slice labels of DICOM stacks carry the whole header after the first line: keep the first line. */
 	static String label(String raw) {
 		if (raw == null) return "";

@@ -127,22 +127,31 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		List<Prediction> out = new ArrayList<>(n);
 		Ensemble current = models;
 		PassSampler sampler = new PassSampler(current, uncertainty, batchSize);
-		// One worker reads and preprocesses the next batch while the engine runs the current one, so at
-		// most two batches are in memory at a time.
-		ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+		// On a GPU one worker reads and preprocesses the next batch while the engine runs the current one.
+		// On the CPU the engine already keeps every core busy, and a preprocessing thread beside it stalls
+		// its OpenMP threads at every barrier; there the batch is read, then preprocessed on all cores while
+		// the engine waits (measured: docs/benchmarks.md). At most two batches are in memory at a time.
+		boolean overlap = prepareOverlapping(current);
+		int workers = overlap ? 1 : Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+		ExecutorService reader = Executors.newFixedThreadPool(Math.max(1, overlap ? 1 : workers - 1), r -> {
 			Thread t = new Thread(r, "medcnn-preprocess");
 			t.setDaemon(true);
 			return t;
 		});
 		try {
 			progress.progress("classifying " + source.name(), 0, n);
-			Future<Prepared> next = reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n), passes, uncertainty.seed()));
+			Future<Prepared> next = overlap ? reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n), passes, uncertainty.seed(), null, 1)) : null;
 			for (int start = 0; start < n; start += batchSize) {
 				cancellation.check("classification of " + source.name());
 				int b = Math.min(batchSize, n - start);
-				Prepared batch = await(next);
-				int following = start + batchSize;
-				next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following), passes, uncertainty.seed())) : null;
+				Prepared batch;
+				if (overlap) {
+					batch = await(next);
+					int following = start + batchSize;
+					next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following), passes, uncertainty.seed(), null, 1)) : null;
+				} else {
+					batch = prepare(source, pre, start, b, passes, uncertainty.seed(), reader, workers);
+				}
 				Slice[] slices = batch.slices();
 				long[] keys = new long[b];
 				for (int i = 0; i < b; i++) keys[i] = slices[i].index();
@@ -206,14 +215,53 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	/** A read and preprocessed batch: {@code passes} consecutive tensors per slice. */
 	private record Prepared(Slice[] slices, float[] data) {}
 
-	private static Prepared prepare(SliceSource source, SlicePreprocessor pre, int start, int b, int passes, long seed) {
+	/**
+	 * Whether the next batch is prepared while the engine runs ({@code medcnn.prepare=overlap}) or
+	 * before, on all cores ({@code parallel}); by default overlapping on a GPU, parallel on the CPU.
+	 */
+	static boolean prepareOverlapping(Ensemble models) {
+		String p = System.getProperty(PREPARE_PROPERTY, "");
+		if (p.equals("overlap")) return true;
+		if (p.equals("parallel")) return false;
+		return models.onGpu();
+	}
+
+	/** The system property that chooses how batches are prepared: {@code overlap} or {@code parallel}. */
+	public static final String PREPARE_PROPERTY = "medcnn.prepare";
+
+	/**
+	 * Reads slices {@code start .. start + b - 1} and preprocesses them, split over {@code workers}
+	 * threads (the caller and the pool). Sources that do not allow concurrent reads are read in order on
+	 * the calling thread first.
+	 */
+	private static Prepared prepare(SliceSource source, SlicePreprocessor pre, int start, int b, int passes, long seed, ExecutorService pool, int workers) {
+		int per = pre.spec().tensorSize();
+		Slice[] slices = new Slice[b];
+		boolean concurrent = workers > 1 && source.concurrentReads();
+		if (!concurrent) for (int i = 0; i < b; i++) slices[i] = source.get(start + i);
+		float[] data = new float[b * passes * per];
+		int chunks = Math.max(1, Math.min(workers, b));
+		List<Future<?>> others = new ArrayList<>();
+		for (int c = 1; c < chunks; c++) {
+			int lo = c * b / chunks;
+			int hi = (c + 1) * b / chunks;
+			others.add(pool.submit(() -> fill(source, concurrent ? start : -1, pre, slices, data, lo, hi, passes, seed)));
+		}
+		try {
+			fill(source, concurrent ? start : -1, pre, slices, data, 0, b / chunks, passes, seed);
+		} finally {
+			for (Future<?> f : others) await(f);
+		}
+		return new Prepared(slices, data);
+	}
+
+	/** Reads (when {@code start >= 0}) and preprocesses slices {@code lo .. hi - 1} into their place in {@code data}. */
+	private static void fill(SliceSource source, int start, SlicePreprocessor pre, Slice[] slices, float[] data, int lo, int hi, int passes, long seed) {
 		int per = pre.spec().tensorSize();
 		int w = pre.spec().width();
 		int h = pre.spec().height();
-		Slice[] slices = new Slice[b];
-		float[] data = new float[b * passes * per];
-		for (int i = 0; i < b; i++) {
-			slices[i] = source.get(start + i);
+		for (int i = lo; i < hi; i++) {
+			if (start >= 0) slices[i] = source.get(start + i);
 			if (passes == 1) {
 				pre.preprocess(slices[i], data, i * per);
 			} else {
@@ -223,11 +271,10 @@ public final class DjlSliceClassifier implements SliceClassifier {
 				}
 			}
 		}
-		return new Prepared(slices, data);
 	}
 
-	/** Waits for a prepared batch; a bad slice's IllegalArgumentException reaches the caller unchanged. */
-	private static Prepared await(Future<Prepared> f) {
+	/** Waits for a task; a bad slice's IllegalArgumentException reaches the caller unchanged. */
+	private static <T> T await(Future<T> f) {
 		try {
 			return f.get();
 		} catch (InterruptedException e) {

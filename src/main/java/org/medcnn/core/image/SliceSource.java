@@ -19,4 +19,14 @@ public interface SliceSource {
 	 * @throws IndexOutOfBoundsException if the position is outside {@code [0, size())}
 	 */
 	Slice get(int position);
+
+	/**
+	 * Whether {@link #get(int)} may be called from several threads at once. Sources that read files
+	 * on demand (virtual stacks, series) say no, and are read one slice at a time.
+	 *
+	 * @return true when concurrent reads are safe; false by default
+	 */
+	default boolean concurrentReads() {
+		return false;
+	}
 }

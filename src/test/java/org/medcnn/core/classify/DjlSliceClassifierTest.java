@@ -202,4 +202,46 @@ class DjlSliceClassifierTest {
 		assertEquals(0.25, q[0], 1e-6);
 		assertEquals(1, DjlSliceClassifier.argmax(q));
 	}
+
+	@Test
+	void bothWaysOfPreparingBatchesGiveTheSameResultsAndReadSourcesInOrder() throws Exception {
+		List<Slice> slices = new ArrayList<>();
+		for (int i = 0; i < 11; i++) slices.add(i % 3 == 0 ? pattern(i + 1) : constant(i + 1, 20 * i));
+		List<String> readers = java.util.Collections.synchronizedList(new ArrayList<>());
+		List<Integer> order = java.util.Collections.synchronizedList(new ArrayList<>());
+		SliceSource sequential = new SliceSource() {
+			@Override
+			public String name() {
+				return "sequential";
+			}
+
+			@Override
+			public int size() {
+				return slices.size();
+			}
+
+			@Override
+			public Slice get(int position) {
+				readers.add(Thread.currentThread().getName());
+				order.add(position);
+				return slices.get(position);
+			}
+		};
+		String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+		try {
+			System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, "overlap");
+			ClassificationRun overlap = new DjlSliceClassifier(model, 4, null).classify(source(slices), ProgressListener.NONE, Cancellation.NEVER);
+			System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, "parallel");
+			ClassificationRun parallel = new DjlSliceClassifier(model, 4, null).classify(sequential, ProgressListener.NONE, Cancellation.NEVER);
+			for (int i = 0; i < slices.size(); i++) {
+				org.junit.jupiter.api.Assertions.assertArrayEquals(overlap.predictions().get(i).probabilities(), parallel.predictions().get(i).probabilities(), 0f);
+			}
+		} finally {
+			if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+			else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+		}
+		// A source that does not allow concurrent reads is read in order, by one thread.
+		assertEquals(java.util.stream.IntStream.range(0, slices.size()).boxed().toList(), order);
+		assertEquals(1, readers.stream().distinct().count(), readers.toString());
+	}
 }
