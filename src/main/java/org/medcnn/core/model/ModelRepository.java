@@ -91,6 +91,9 @@ public final class ModelRepository {
 	public ModelPackage open(String idOrPath) throws ModelLoadException {
 		if (idOrPath == null || idOrPath.isBlank()) throw new ModelLoadException("model: no model id or folder given");
 		String s = idOrPath.trim();
+		if (s.contains(",") && !Files.isDirectory(Paths.get(s))) {
+			throw new ModelLoadException("model '" + s + "' names several models (comma-separated); this command takes one model or one ensemble package");
+		}
 		Path asPath = Paths.get(s);
 		boolean looksLikePath = s.contains("/") || s.contains(File.separator) || s.startsWith(".");
 		if (looksLikePath || Files.isDirectory(asPath)) return ModelPackage.open(asPath);

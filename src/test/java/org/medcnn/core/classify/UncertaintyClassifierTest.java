@@ -130,6 +130,8 @@ class UncertaintyClassifierTest {
 		Path wider = TestPackages.write(dir, "other-input", Fixtures.tinyModel().resolve("trunk.pt"), CLASSES, tinyHead, 32, 32, "stretch", 4095);
 		e = assertThrows(ModelLoadException.class, () -> provider.loadAll(single + "," + wider, DeviceSpec.CPU));
 		assertTrue(e.getMessage().contains("input contracts differ"), e.getMessage());
+		ModelLoadException several = assertThrows(ModelLoadException.class, () -> provider.load(single + "," + singleCopy, DeviceSpec.CPU));
+		assertTrue(several.getMessage().contains("names several models (comma-separated); this command takes one"), several.getMessage());
 		IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> provider.loadAll(single + "," + single, DeviceSpec.CPU));
 		assertTrue(twice.getMessage().contains("listed twice"), twice.getMessage());
 	}
