@@ -11,6 +11,7 @@ import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.uncertainty.Seeds;
+import org.medcnn.core.uncertainty.Uncertainty;
 import org.medcnn.core.uncertainty.UncertaintyMode;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
 
@@ -114,8 +115,8 @@ public final class PassSampler implements AutoCloseable {
 		float[][] logits = new float[n][];
 		float[][] uncalibrated = new float[n][];
 		for (int i = 0; i < n; i++) {
-			uncalibrated[i] = org.medcnn.core.uncertainty.Uncertainty.mean(raw[i]);
-			float[] mean = org.medcnn.core.uncertainty.Uncertainty.mean(samples[i]);
+			uncalibrated[i] = Uncertainty.mean(raw[i]);
+			float[] mean = Uncertainty.mean(samples[i]);
 			float[] lp = new float[classes];
 			for (int c = 0; c < classes; c++) lp[c] = (float) Math.log(Math.max(mean[c], 1e-30f));
 			probs[i] = t == 1 ? mean : TemperatureScaling.softmax(lp, t);

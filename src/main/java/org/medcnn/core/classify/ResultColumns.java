@@ -3,6 +3,8 @@ package org.medcnn.core.classify;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.medcnn.core.uncertainty.UncertaintyEstimate;
+import org.medcnn.core.uncertainty.UncertaintyMode;
 
 /**
  * The columns of a classification result, the same in the ResultsTable, the CSV and the batch output:
@@ -51,7 +53,7 @@ public final class ResultColumns {
 	 * @return the column names
 	 */
 	public static List<String> header(ClassificationRun run, List<String> classes) {
-		return header(run.predictions().isEmpty() ? classes : run.predictions().get(0).classes(), run.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE);
+		return header(run.predictions().isEmpty() ? classes : run.predictions().get(0).classes(), run.uncertainty() != UncertaintyMode.NONE);
 	}
 
 	/**
@@ -77,8 +79,8 @@ public final class ResultColumns {
 		List<Object> r = new ArrayList<>(List.of(run.source(), p.slice(), p.label(), p.predicted()));
 		for (float v : p.probabilities()) r.add(v);
 		r.add(p.confidence());
-		if (run.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
-			org.medcnn.core.uncertainty.UncertaintyEstimate u = p.uncertainty();
+		if (run.uncertainty() != UncertaintyMode.NONE) {
+			UncertaintyEstimate u = p.uncertainty();
 			if (u == null) throw new IllegalStateException("slice " + p.slice() + " of " + run.source() + " has no uncertainty estimate");
 			r.add((float) u.entropy());
 			r.add((float) u.mutualInformation());

@@ -5,6 +5,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,16 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.eval.TemperatureScaling;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCards;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.progress.Cancellation;
+import org.medcnn.core.uncertainty.Uncertainty;
 
 /**
  * Trains an ensemble package on the trunk of an existing model package: every member is a new linear
@@ -96,7 +101,7 @@ public final class EnsembleTrainer {
 	 * @throws TranslateException if the engine fails
 	 * @throws ModelLoadException if the written package does not verify
 	 */
-	public Result train(Request r, java.util.function.Consumer<String> log, Cancellation cancellation) throws IOException, TranslateException, ModelLoadException {
+	public Result train(Request r, Consumer<String> log, Cancellation cancellation) throws IOException, TranslateException, ModelLoadException {
 		Path splitCsv = base.dir().resolve("split.csv");
 		if (!Files.isRegularFile(splitCsv)) throw new IOException(splitCsv + ": the base package has no split.csv; members must be trained on its training split");
 		if (Files.exists(r.output().resolve(ModelPackage.CARD)) && !r.overwrite()) {
@@ -221,7 +226,7 @@ public final class EnsembleTrainer {
 		Path to = Files.createDirectories(dir.resolve("examples"));
 		List<String> lines = Files.readAllLines(from.resolve("expected.csv"), StandardCharsets.UTF_8);
 		StringBuilder out = new StringBuilder(lines.get(0)).append('\n');
-		try (ClassifierModel m = ClassifierModel.load(ModelPackage.open(dir), org.medcnn.core.model.DeviceSpec.CPU);
+		try (ClassifierModel m = ClassifierModel.load(ModelPackage.open(dir), DeviceSpec.CPU);
 			ClassifierModel.Session s = m.newSession()) {
 			SlicePreprocessor pre = new SlicePreprocessor(m.pkg().card().input());
 			for (String line : lines.subList(1, lines.size())) {
@@ -237,10 +242,10 @@ public final class EnsembleTrainer {
 		}
 		Files.writeString(to.resolve("expected.csv"), out.toString(), StandardCharsets.UTF_8);
 		Path cardFile = dir.resolve(ModelPackage.CARD);
-		JsonObject card = com.google.gson.JsonParser.parseString(Files.readString(cardFile, StandardCharsets.UTF_8)).getAsJsonObject();
+		JsonObject card = JsonParser.parseString(Files.readString(cardFile, StandardCharsets.UTF_8)).getAsJsonObject();
 		JsonObject ex = new JsonObject();
 		ex.addProperty("file", "examples/expected.csv");
-		ex.addProperty("sha256", org.medcnn.core.model.Hashes.sha256(to.resolve("expected.csv")));
+		ex.addProperty("sha256", Hashes.sha256(to.resolve("expected.csv")));
 		card.add("examples", ex);
 		Files.writeString(cardFile, GSON.toJson(card), StandardCharsets.UTF_8);
 	}
@@ -290,7 +295,7 @@ public final class EnsembleTrainer {
 		for (int i = 0; i < x.length; i++) {
 			float[][] s = new float[heads.size()][];
 			for (int k = 0; k < heads.size(); k++) s[k] = TemperatureScaling.softmax(heads.get(k).logits(x[i]), temperatures.get(k));
-			out[i] = org.medcnn.core.uncertainty.Uncertainty.mean(s);
+			out[i] = Uncertainty.mean(s);
 		}
 		return out;
 	}
@@ -298,7 +303,7 @@ public final class EnsembleTrainer {
 	/** Pooled features and labels of every slice of the listed files. */
 	private record Features(float[][] x, int[] y) {}
 
-	private Features features(List<Sample> samples, List<String> classes, java.util.function.Consumer<String> log, String part) throws IOException, TranslateException {
+	private Features features(List<Sample> samples, List<String> classes, Consumer<String> log, String part) throws IOException, TranslateException {
 		SlicePreprocessor pre = new SlicePreprocessor(base.card().input());
 		int per = pre.spec().tensorSize();
 		int f = base.head().features();
