@@ -98,6 +98,7 @@ class ClassifierTrainerTest {
 		assertTrue(r.skipped().get(0).contains("broken.png"), r.skipped().get(0));
 		JsonObject card = JsonParser.parseString(Files.readString(tmp.resolve("y/m/model.json"))).getAsJsonObject();
 		assertEquals(1, card.getAsJsonObject("provenance").get("images_skipped_unreadable").getAsInt());
+		assertEquals(0f, org.medcnn.core.model.LinearHead.read(tmp.resolve("y/m/head.bin")).dropout(), "a head trained without dropout says so (MC dropout relies on it)");
 		// An empty class folder.
 		Files.createDirectories(data.resolve("empty"));
 		IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
