@@ -122,7 +122,7 @@ public final class CalibrateUncertaintyCli implements Callable<Integer> {
 			testModes.add(key, r.testJson());
 			out.printf(Locale.ROOT, "%-10s threshold %.4f nats: validation %.1f %% kept (accuracy kept %.4f); test %.1f %% kept, accuracy kept %.4f, flagged %.4f; "
 				+ "test accuracy %.4f, macro F1 %.4f, ECE %.4f, AURC %.4f%n", key, r.threshold(), 100 * r.validation().flagCoverage(), r.validation().flagAccuracy(),
-				100 * r.test().flagCoverage(), r.test().flagAccuracy(), flagged(r), r.test().metrics().accuracy(), r.test().metrics().macroF1(),
+				100 * r.test().flagCoverage(), r.test().flagAccuracy(), r.test().flaggedAccuracy(), r.test().metrics().accuracy(), r.test().metrics().macroF1(),
 				r.test().metrics().ece(), r.test().riskCoverage().aurc());
 		}
 		u.add("thresholds", thresholds);
@@ -140,10 +140,5 @@ public final class CalibrateUncertaintyCli implements Callable<Integer> {
 		}
 		out.println("updated " + cardFile + " (previous card: model.json.bak)");
 		return ExitCodes.OK;
-	}
-
-	private static double flagged(UncertaintyCalibrator.ModeResult r) {
-		JsonObject t = r.testJson();
-		return t.has("accuracy_flagged") ? t.get("accuracy_flagged").getAsDouble() : Double.NaN;
 	}
 }

@@ -109,6 +109,18 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	 * @return the threshold in nats, or NaN when none is known
 	 */
 	public double flagThreshold() {
+		return flagThreshold(models, uncertainty);
+	}
+
+	/**
+	 * The entropy threshold of the {@code uncertain} flag for models and options: the one given in the
+	 * options, else the one the model card states for the mode.
+	 *
+	 * @param models the models
+	 * @param uncertainty the options
+	 * @return the threshold in nats, or NaN when none is known
+	 */
+	public static double flagThreshold(Ensemble models, UncertaintyOptions uncertainty) {
 		if (!Double.isNaN(uncertainty.threshold())) return uncertainty.threshold();
 		ModelCard.FlagThreshold t = models.flagThreshold(uncertainty.mode().key());
 		return t == null ? Double.NaN : t.entropy();
@@ -258,18 +270,9 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	/** Reads (when {@code start >= 0}) and preprocesses slices {@code lo .. hi - 1} into their place in {@code data}. */
 	private static void fill(SliceSource source, int start, SlicePreprocessor pre, Slice[] slices, float[] data, int lo, int hi, int passes, long seed) {
 		int per = pre.spec().tensorSize();
-		int w = pre.spec().width();
-		int h = pre.spec().height();
 		for (int i = lo; i < hi; i++) {
 			if (start >= 0) slices[i] = source.get(start + i);
-			if (passes == 1) {
-				pre.preprocess(slices[i], data, i * per);
-			} else {
-				float[] unit = pre.unitImage(slices[i]);
-				for (int k = 0; k < passes; k++) {
-					pre.normalize(TestTimeAugmentation.apply(unit, w, h, seed, slices[i].index(), k), data, (i * passes + k) * per);
-				}
-			}
+			TestTimeAugmentation.preprocess(pre, slices[i], passes, seed, data, i * passes * per);
 		}
 	}
 

@@ -81,7 +81,8 @@ public final class PassSampler implements AutoCloseable {
 		float[][][] samples = new float[n][samplesPerSlice][];
 		float[][][] raw = new float[n][samplesPerSlice][];
 		int[] filled = new int[n];
-		float[][] rawLogits = null;
+		// A single head without samples keeps its raw logits; otherwise logits are log-probabilities.
+		float[][] rawLogits = models.memberCount() == 1 && passes == 1 && options.mode() == UncertaintyMode.NONE ? new float[n][] : null;
 		int member = 0;
 		for (int m = 0; m < sessions.size(); m++) {
 			ModelPackage pkg = models.models().get(m).pkg();
@@ -94,7 +95,6 @@ public final class PassSampler implements AutoCloseable {
 					float[] x = Arrays.copyOfRange(pooled, j * f, (j + 1) * f);
 					if (!mc) {
 						float[] z = h.logits(x);
-						if (rawLogits == null && models.memberCount() == 1 && passes == 1 && options.mode() == UncertaintyMode.NONE) rawLogits = new float[n][];
 						if (rawLogits != null) rawLogits[i] = z;
 						raw[i][filled[i]] = TemperatureScaling.softmax(z, 1);
 						samples[i][filled[i]++] = TemperatureScaling.softmax(z, head.temperature());

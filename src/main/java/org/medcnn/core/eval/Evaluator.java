@@ -12,7 +12,6 @@ import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.Ensemble;
-import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
 import org.medcnn.core.train.Sample;
@@ -102,15 +101,24 @@ public final class Evaluator {
 
 		/** @return the accuracy on the slices not flagged uncertain, NaN without a threshold or when all are flagged */
 		public double flagAccuracy() {
+			return accuracyWhereFlag(0);
+		}
+
+		/** @return the accuracy on the slices flagged uncertain, NaN without a threshold or when none is flagged */
+		public double flaggedAccuracy() {
+			return accuracyWhereFlag(1);
+		}
+
+		private double accuracyWhereFlag(int flag) {
 			if (Double.isNaN(flagThreshold)) return Double.NaN;
-			long kept = 0;
+			long n = 0;
 			long right = 0;
 			for (Row r : rows) {
-				if (r.uncertainty() == null || r.uncertainty().uncertain() != 0) continue;
-				kept++;
+				if (r.uncertainty() == null || r.uncertainty().uncertain() != flag) continue;
+				n++;
 				if (Metrics.argmax(r.probabilities()) == r.truth()) right++;
 			}
-			return kept == 0 ? Double.NaN : right / (double) kept;
+			return n == 0 ? Double.NaN : right / (double) n;
 		}
 	}
 
@@ -136,7 +144,7 @@ public final class Evaluator {
 		SlicePreprocessor pre = new SlicePreprocessor(models.primary().card().input());
 		int per = pre.spec().tensorSize();
 		int passes = uncertainty.mode() == UncertaintyMode.TTA ? uncertainty.passes() : 1;
-		double threshold = flagThreshold();
+		double threshold = DjlSliceClassifier.flagThreshold(models, uncertainty);
 		List<Row> rows = new ArrayList<>();
 		List<String> skipped = new ArrayList<>();
 		Pending pending = new Pending(batchSize, passes * per);
@@ -153,15 +161,7 @@ public final class Evaluator {
 					continue;
 				}
 				for (Slice sl : slices) {
-					int at = pending.filled * passes * per;
-					if (passes == 1) {
-						pre.preprocess(sl, pending.data, at);
-					} else {
-						float[] unit = pre.unitImage(sl);
-						for (int p = 0; p < passes; p++) {
-							pre.normalize(TestTimeAugmentation.apply(unit, pre.spec().width(), pre.spec().height(), uncertainty.seed(), sl.index(), p), pending.data, at + p * per);
-						}
-					}
+					TestTimeAugmentation.preprocess(pre, sl, passes, uncertainty.seed(), pending.data, pending.filled * passes * per);
 					pending.add(s.file(), sl.index(), classes.indexOf(s.label()));
 					if (pending.filled == batchSize) pending.flush(sampler, passes, threshold, rows);
 				}
@@ -190,11 +190,6 @@ public final class Evaluator {
 			uncertainty.enabled() ? threshold : Double.NaN);
 	}
 
-	private double flagThreshold() {
-		if (!Double.isNaN(uncertainty.threshold())) return uncertainty.threshold();
-		ModelCard.FlagThreshold t = models.flagThreshold(uncertainty.mode().key());
-		return t == null ? Double.NaN : t.entropy();
-	}
 
 	/** Slices waiting for the engine. */
 	private final class Pending {

@@ -59,7 +59,7 @@ public final class UncertaintyCalibrator {
 			o.addProperty("validation_slices", validation.rows().size());
 			put(o, "validation_coverage", validation.flagCoverage());
 			put(o, "validation_accuracy_kept", validation.flagAccuracy());
-			put(o, "validation_accuracy_flagged", flaggedAccuracy(validation));
+			put(o, "validation_accuracy_flagged", validation.flaggedAccuracy());
 			return o;
 		}
 
@@ -74,7 +74,7 @@ public final class UncertaintyCalibrator {
 			put(o, "aurc", test.riskCoverage().aurc());
 			put(o, "coverage_unflagged", test.flagCoverage());
 			put(o, "accuracy_unflagged", test.flagAccuracy());
-			put(o, "accuracy_flagged", flaggedAccuracy(test));
+			put(o, "accuracy_flagged", test.flaggedAccuracy());
 			return o;
 		}
 	}
@@ -109,20 +109,9 @@ public final class UncertaintyCalibrator {
 		return out;
 	}
 
-	static double flaggedAccuracy(Evaluator.Evaluation ev) {
-		long n = 0;
-		long right = 0;
-		for (Evaluator.Row r : ev.rows()) {
-			if (r.uncertainty() == null || r.uncertainty().uncertain() != 1) continue;
-			n++;
-			if (Metrics.argmax(r.probabilities()) == r.truth()) right++;
-		}
-		return n == 0 ? Double.NaN : right / (double) n;
-	}
 
 	/** Adds a number rounded to 4 decimals; NaN (nothing to measure) is left out, since JSON has no NaN. */
 	private static void put(JsonObject o, String key, double v) {
 		if (!Double.isNaN(v)) o.addProperty(key, Math.round(v * 1e4) / 1e4);
 	}
-
 }

@@ -1,6 +1,8 @@
 package org.medcnn.core.uncertainty;
 
 import java.util.SplittableRandom;
+import org.medcnn.core.image.Slice;
+import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.train.Augmenter;
 
 /**
@@ -33,5 +35,28 @@ public final class TestTimeAugmentation {
 	public static float[] apply(float[] unit, int w, int h, long seed, long sliceKey, int pass) {
 		if (pass == 0) return unit;
 		return AUGMENTER.apply(unit, w, h, new SplittableRandom(Seeds.mix(seed, sliceKey, pass)));
+	}
+
+	/**
+	 * Preprocesses a slice into {@code passes} consecutive model inputs: the slice itself, then its
+	 * augmentations ({@link #apply}); with one pass just {@link SlicePreprocessor#preprocess}.
+	 *
+	 * @param pre the preprocessor
+	 * @param slice the slice (its index is the slice key)
+	 * @param passes inputs to write, at least 1
+	 * @param seed the run's seed
+	 * @param dest destination array
+	 * @param offset index of the first value to write
+	 */
+	public static void preprocess(SlicePreprocessor pre, Slice slice, int passes, long seed, float[] dest, int offset) {
+		if (passes == 1) {
+			pre.preprocess(slice, dest, offset);
+			return;
+		}
+		int per = pre.spec().tensorSize();
+		float[] unit = pre.unitImage(slice);
+		for (int k = 0; k < passes; k++) {
+			pre.normalize(apply(unit, pre.spec().width(), pre.spec().height(), seed, slice.index(), k), dest, offset + k * per);
+		}
 	}
 }
