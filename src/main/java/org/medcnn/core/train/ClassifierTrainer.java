@@ -506,17 +506,17 @@ public final class ClassifierTrainer {
 		return o;
 	}
 
-	private static double round(double v) {
+	static double round(double v) {
 		return Double.isNaN(v) ? v : Math.round(v * 10000) / 10000.0;
 	}
 
-	private static JsonArray doubles(double[] v) {
+	static JsonArray doubles(double[] v) {
 		JsonArray a = new JsonArray();
 		for (double d : v) a.add(round(d));
 		return a;
 	}
 
-	private static void writeCard(Path out, JsonObject card) throws IOException {
+	static void writeCard(Path out, JsonObject card) throws IOException {
 		String text = GSON.toJson(card) + "\n";
 		try {
 			ModelCard.parse(text, out.resolve(ModelPackage.CARD));

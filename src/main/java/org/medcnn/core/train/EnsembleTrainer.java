@@ -1,8 +1,6 @@
 package org.medcnn.core.train;
 
 import ai.djl.translate.TranslateException;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -40,8 +38,6 @@ import org.medcnn.core.uncertainty.Uncertainty;
  * touched only to report the metrics of the base model and of the ensemble, side by side, in the card.
  */
 public final class EnsembleTrainer {
-
-	private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
 	private final ModelPackage base;
 	private final ClassifierModel model;
@@ -137,12 +133,12 @@ public final class EnsembleTrainer {
 				.optSeed(seed).optHeadEpochs(200).optLearningRate(1e-3).build();
 			HeadTrainer.Outcome o = new HeadTrainer(f, classes.size(), w, cfg, r.dropout()).fit(x, y, val.x, val.y, new ArrayList<>(), TrainingListener.NONE, cancellation);
 			LinearHead head = new LinearHead(f, classes.size(), (float) r.dropout(), o.weights(), o.bias());
-			double t = Math.round(TemperatureScaling.fit(logits(head, val.x), val.y) * 1e4) / 1e4; // as the card stores it
+			double t = ClassifierTrainer.round(TemperatureScaling.fit(logits(head, val.x), val.y)); // as the card stores it
 			heads.add(head);
 			temperatures.add(t);
 			JsonObject tr = new JsonObject();
 			tr.addProperty("epochs", o.epochs());
-			tr.addProperty("validation_loss", round(o.bestValidationLoss()));
+			tr.addProperty("validation_loss", ClassifierTrainer.round(o.bestValidationLoss()));
 			tr.addProperty("training_images", pick.length);
 			tr.addProperty("distinct_training_images", java.util.Arrays.stream(pick).distinct().count());
 			training.add(tr);
@@ -201,7 +197,7 @@ public final class EnsembleTrainer {
 		card.addProperty("limitations", "The members share one trunk, so they differ only in their heads: their disagreement (mutual information) "
 			+ "reflects uncertainty of the head on the trunk's features, not of the trunk itself. Limitations of the base model apply: "
 			+ (base.card().section("limitations") != null ? base.card().section("limitations").getAsString() : ""));
-		Files.writeString(r.output().resolve(ModelPackage.CARD), GSON.toJson(card), StandardCharsets.UTF_8);
+		ClassifierTrainer.writeCard(r.output(), card);
 		writeExamples(base, r.output(), reader);
 		ModelPackage.open(r.output());
 		return new Result(r.output(), single, ensemble, members);
@@ -247,34 +243,20 @@ public final class EnsembleTrainer {
 		ex.addProperty("file", "examples/expected.csv");
 		ex.addProperty("sha256", Hashes.sha256(to.resolve("expected.csv")));
 		card.add("examples", ex);
-		Files.writeString(cardFile, GSON.toJson(card), StandardCharsets.UTF_8);
+		ClassifierTrainer.writeCard(dir, card);
 	}
 
 	private static JsonObject metricsJson(Metrics m, String what, boolean full) {
 		JsonObject o = new JsonObject();
 		o.addProperty("split", what);
 		o.addProperty("images", m.count());
-		o.addProperty("accuracy", round(m.accuracy()));
-		if (full) {
-			JsonArray ci = new JsonArray();
-			ci.add(round(m.accuracyCi()[0]));
-			ci.add(round(m.accuracyCi()[1]));
-			o.add("accuracy_ci95", ci);
-		}
-		o.addProperty("balanced_accuracy", round(m.balancedAccuracy()));
-		o.addProperty("macro_f1", round(m.macroF1()));
-		o.addProperty("ece", round(m.ece()));
-		if (full) {
-			JsonArray ci = new JsonArray();
-			ci.add(round(m.eceCi()[0]));
-			ci.add(round(m.eceCi()[1]));
-			o.add("ece_ci95", ci);
-		}
+		o.addProperty("accuracy", ClassifierTrainer.round(m.accuracy()));
+		if (full) o.add("accuracy_ci95", ClassifierTrainer.doubles(m.accuracyCi()));
+		o.addProperty("balanced_accuracy", ClassifierTrainer.round(m.balancedAccuracy()));
+		o.addProperty("macro_f1", ClassifierTrainer.round(m.macroF1()));
+		o.addProperty("ece", ClassifierTrainer.round(m.ece()));
+		if (full) o.add("ece_ci95", ClassifierTrainer.doubles(m.eceCi()));
 		return o;
-	}
-
-	private static double round(double v) {
-		return Math.round(v * 1e4) / 1e4;
 	}
 
 	private static int[] sample(int n, boolean bootstrap, long seed) {
