@@ -33,9 +33,6 @@ public final class ResultsTables {
 				Object v = row.get(i);
 				if (v instanceof Number num) {
 					rt.addValue(header.get(i), num.doubleValue());
-				} else if ("uncertain".equals(header.get(i))) {
-					rt.addValue(header.get(i), Double.NaN); // no flag threshold known
-
 				} else {
 					rt.addValue(header.get(i), String.valueOf(v));
 				}

@@ -85,8 +85,8 @@ public final class ResultColumns {
 			r.add((float) u.entropy());
 			r.add((float) u.mutualInformation());
 			r.add((float) u.stdTop());
-			// 1 uncertain, 0 not, empty when no threshold is known.
-			r.add(u.uncertain() < 0 ? "" : Integer.valueOf(u.uncertain()));
+			// 1 uncertain, 0 not, NaN (empty in text) when no threshold is known.
+			r.add(u.uncertain() < 0 ? (Object) Double.NaN : Integer.valueOf(u.uncertain()));
 		}
 		r.add(run.modelId());
 		r.add(run.modelSha());
@@ -96,14 +96,15 @@ public final class ResultColumns {
 	}
 
 	/**
-	 * Formats a value for text output: floats with 6 significant decimals, others as is.
+	 * Formats a value for text output: floats with 6 decimals, doubles with 3, NaN as an empty cell,
+	 * others as is.
 	 *
 	 * @param v the value
 	 * @return text
 	 */
 	public static String format(Object v) {
-		if (v instanceof Float f) return String.format(Locale.ROOT, "%.6f", f);
-		if (v instanceof Double d) return String.format(Locale.ROOT, "%.3f", d);
+		if (v instanceof Float f) return f.isNaN() ? "" : String.format(Locale.ROOT, "%.6f", f);
+		if (v instanceof Double d) return d.isNaN() ? "" : String.format(Locale.ROOT, "%.3f", d);
 		return String.valueOf(v);
 	}
 }
