@@ -56,13 +56,7 @@ public final class EvaluationTables {
 	 */
 	public static ResultsTable metrics(org.medcnn.core.eval.Evaluator.Evaluation ev) {
 		ResultsTable rt = metrics(ev.metrics());
-		overall(rt, "ece_uncalibrated", ev.eceUncalibrated(), null);
-		overall(rt, "aurc", ev.riskCoverage().aurc(), null);
-		if (ev.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
-			overall(rt, "uncertain_threshold_nats", ev.flagThreshold(), null);
-			overall(rt, "coverage_unflagged", ev.flagCoverage(), null);
-			overall(rt, "accuracy_unflagged", ev.flagAccuracy(), null);
-		}
+		ev.summary().forEach((name, v) -> overall(rt, name, v, null));
 		return rt;
 	}
 

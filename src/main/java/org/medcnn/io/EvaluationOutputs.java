@@ -91,13 +91,7 @@ public final class EvaluationOutputs {
 	 */
 	public static String metricsCsv(Evaluator.Evaluation ev) {
 		StringBuilder sb = new StringBuilder(metricsCsv(ev.metrics()));
-		overall(sb, "ece_uncalibrated", ev.eceUncalibrated(), null);
-		overall(sb, "aurc", ev.riskCoverage().aurc(), null);
-		if (ev.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
-			overall(sb, "uncertain_threshold_nats", ev.flagThreshold(), null);
-			overall(sb, "coverage_unflagged", ev.flagCoverage(), null);
-			overall(sb, "accuracy_unflagged", ev.flagAccuracy(), null);
-		}
+		ev.summary().forEach((name, v) -> overall(sb, name, v, null));
 		return sb.toString();
 	}
 

@@ -92,6 +92,25 @@ public final class Evaluator {
 	public record Evaluation(Metrics metrics, List<Row> rows, List<String> skipped, double eceUncalibrated, RiskCoverage riskCoverage,
 		UncertaintyMode uncertainty, double flagThreshold) {
 
+		/**
+		 * The figures an evaluation adds to its metrics: the ECE with every temperature set to 1, the area
+		 * under the risk-coverage curve and, with an uncertainty mode, the flag threshold with the coverage
+		 * and accuracy of the unflagged slices.
+		 *
+		 * @return name to value, in output order
+		 */
+		public java.util.Map<String, Double> summary() {
+			java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+			m.put("ece_uncalibrated", eceUncalibrated);
+			m.put("aurc", riskCoverage.aurc());
+			if (uncertainty != UncertaintyMode.NONE) {
+				m.put("uncertain_threshold_nats", flagThreshold);
+				m.put("coverage_unflagged", flagCoverage());
+				m.put("accuracy_unflagged", flagAccuracy());
+			}
+			return m;
+		}
+
 		/** @return the fraction of slices not flagged uncertain, NaN without a threshold */
 		public double flagCoverage() {
 			if (Double.isNaN(flagThreshold)) return Double.NaN;
