@@ -24,6 +24,7 @@ import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.EnginePolicy;
+import org.medcnn.core.model.InferenceGraph;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
@@ -95,23 +96,27 @@ public final class BenchCli implements Callable<Integer> {
 		out.printf(Locale.ROOT, "  openmp: %s%n", OpenMpPolicy.apply());
 		out.printf(Locale.ROOT, "  input layout: %s; intra-op threads %d, inter-op threads %d%n", EnginePolicy.describe().get("input_layout"),
 			ai.djl.pytorch.jni.JniUtils.getNumThreads(), ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
+		out.printf(Locale.ROOT, "  inference graph: %s%n", loaded.graph().detail());
 		if (overheadOnly) {
 			overhead(loaded, provider, out);
 			provider.close();
 			return ExitCodes.OK;
 		}
-		double[] plainJava = childThroughput(err, "-Dmedcnn.allocator=default", "-D" + OpenMpPolicy.PROPERTY + "=default",
+		double[] plainJava = childThroughput(err, "-Dmedcnn.allocator=default", "-D" + OpenMpPolicy.PROPERTY + "=default", "-D" + InferenceGraph.PROPERTY + "=plain",
 			"-D" + EnginePolicy.LAYOUT_PROPERTY + "=contiguous");
 		double[] spinning = childThroughput(err, "-D" + OpenMpPolicy.PROPERTY + "=default");
 		double[] ours = new double[2];
 		double[] contiguous = new double[2];
+		double[] plainGraph = new double[2];
+		ClassifierModel plainModel = withProperty(InferenceGraph.PROPERTY, "plain", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
 		for (int i = 0; i < batches.length; i++) {
 			int b = batches[i];
 			ours[i] = throughput(loaded, b);
-			contiguous[i] = withLayout("contiguous", () -> throughput(loaded, b));
+			contiguous[i] = withProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous", () -> throughput(loaded, b));
+			plainGraph[i] = throughput(plainModel, b);
 			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%n", ai.djl.engine.Engine.getDjlVersion(),
 				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), b, ours[i]);
-			out.printf(Locale.ROOT, "    without one part: contiguous layout %.1f%s%n", contiguous[i],
+			out.printf(Locale.ROOT, "    without one part: contiguous layout %.1f, plain TorchScript graph %.1f%s%n", contiguous[i], plainGraph[i],
 				spinning == null ? "" : String.format(Locale.ROOT, ", OpenMP threads spinning (child JVM) %.1f", spinning[i]));
 			if (plainJava != null) {
 				out.printf(Locale.ROOT, "    DJL defaults (glibc allocator, OpenMP spinning, contiguous; child JVM) %.1f: fast path x%.2f%n", plainJava[i],
@@ -119,6 +124,7 @@ public final class BenchCli implements Callable<Integer> {
 			}
 			out.flush();
 		}
+		plainModel.close();
 		JsonObject ref = pythonReference(loaded.pkg().trunkFile(), w, err);
 		if (ref != null) {
 			boolean allCores = ref.has("optimized_all_cores");
@@ -154,6 +160,8 @@ public final class BenchCli implements Callable<Integer> {
 		try {
 			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
 			cmd.addAll(List.of(properties));
+			String cache = System.getProperty(InferenceGraph.CACHE_PROPERTY);
+			if (cache != null) cmd.add("-D" + InferenceGraph.CACHE_PROPERTY + "=" + cache);
 			cmd.addAll(List.of("-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench", "--throughput-only",
 				"--model", model, "--seconds", Double.toString(seconds)));
 			for (Path d : modelsDirs) cmd.addAll(List.of("--models-dir", d.toString()));
@@ -178,20 +186,20 @@ public final class BenchCli implements Callable<Integer> {
 		}
 	}
 
-	/** A measurement that throws. */
-	private interface Measurement {
-		double run() throws TranslateException;
+	/** A measurement or load that throws. */
+	private interface Measurement<T> {
+		T run() throws TranslateException, ModelLoadException;
 	}
 
-	/** Runs a measurement with sessions opened under another input layout, then restores the setting. */
-	private static double withLayout(String layout, Measurement m) throws TranslateException {
-		String before = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
-		System.setProperty(EnginePolicy.LAYOUT_PROPERTY, layout);
+	/** Runs a measurement (or loads a model) with a system property set, then restores the property. */
+	private static <T> T withProperty(String key, String value, Measurement<T> m) throws TranslateException, ModelLoadException {
+		String before = System.getProperty(key);
+		System.setProperty(key, value);
 		try {
 			return m.run();
 		} finally {
-			if (before == null) System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
-			else System.setProperty(EnginePolicy.LAYOUT_PROPERTY, before);
+			if (before == null) System.clearProperty(key);
+			else System.setProperty(key, before);
 		}
 	}
 

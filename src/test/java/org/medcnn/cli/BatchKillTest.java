@@ -62,7 +62,7 @@ class BatchKillTest {
 		Path in = inputs();
 		Path out = dir.resolve("out");
 		String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-		List<String> cmd = List.of(java, "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
+		List<String> cmd = List.of(java, "-Dai.djl.offline=true", Fixtures.cacheDirOption(), "-Djava.awt.headless=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
 			System.getProperty("java.class.path"), MedCnnCli.class.getName(), "batch", "--input-dir", in.toString(), "--output-dir", out.toString(),
 			"--model", Fixtures.tinyModel().toString(), "--device", "cpu", "--batch-size", "1");
 		File log = dir.resolve("child.log").toFile();

@@ -64,7 +64,7 @@ class MacroBridgeTest {
 		Path plugins = Files.createDirectories(dir.resolve("plugins"));
 		if (!Files.exists(plugins.resolve("MedCNN_.jar"))) writeBridgeJar(plugins);
 		List<String> cmd = List.of(xvfb.toString(), "-a", Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-			"-Dplugins.dir=" + dir, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "ij.ImageJ",
+			"-Dplugins.dir=" + dir, "-Dai.djl.offline=true", Fixtures.cacheDirOption(), "-cp", System.getProperty("java.class.path"), "ij.ImageJ",
 			"-batch", macro.toAbsolutePath().toString(), args);
 		Path logFile = Files.createTempFile(dir, "imagej-", ".log");
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();

@@ -62,7 +62,7 @@ class SlurmScriptTest {
 		String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
 		return executable(tmp.resolve("ImageJ-linux64"), "#!/usr/bin/env bash\n"
 			+ "[[ \"$1 $2 $3\" == \"--headless --console -macro\" && $# -eq 5 ]] || { echo \"fake Fiji: unexpected arguments: $*\" >&2; exit 9; }\n"
-			+ "exec '" + xvfb + "' -a '" + java + "' -Dplugins.dir='" + ij + "' -Dai.djl.offline=true -cp '" + System.getProperty("java.class.path")
+			+ "exec '" + xvfb + "' -a '" + java + "' -Dplugins.dir='" + ij + "' -Dai.djl.offline=true '" + Fixtures.cacheDirOption() + "' -cp '" + System.getProperty("java.class.path")
 			+ "' ij.ImageJ -batch \"$4\" \"$5\"\n");
 	}
 

@@ -17,6 +17,7 @@ import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.EnginePolicy;
+import org.medcnn.core.model.InferenceGraph;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.io.ImageFiles;
@@ -41,19 +42,13 @@ class ChannelsLastNumericsTest {
 
 	static void check(Path dir) throws Exception {
 		ModelPackage pkg = ModelPackage.open(dir);
-		SlicePreprocessor pre = new SlicePreprocessor(pkg.card().input());
-		int per = pre.spec().tensorSize();
-		List<Slice> slices = new ArrayList<>();
-		List<String> lines = Files.readAllLines(dir.resolve("examples/expected.csv"));
-		for (String line : lines.subList(1, lines.size())) {
-			String[] c = line.split(",");
-			ImagePlusSlices src = new ImagePlusSlices(ImageFiles.open(dir.resolve("examples").resolve(c[0])), c[0]);
-			slices.add(src.get(Integer.parseInt(c[1]) - 1));
-		}
-		int n = slices.size();
-		float[] data = new float[n * per];
-		for (int i = 0; i < n; i++) pre.preprocess(slices.get(i), data, i * per);
+		float[] data = examples(dir, pkg);
+		int n = data.length / pkg.card().input().tensorSize();
 		String before = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
+		String graph = System.getProperty(InferenceGraph.PROPERTY);
+		// On the plain TorchScript graph, where the layout decides which kernels run (the optimized graph
+		// converts its input to oneDNN's own layout first; OptimizedGraphNumericsTest covers it).
+		System.setProperty(InferenceGraph.PROPERTY, "plain");
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous");
 			float[][] plain = logits(model, data, n, 1);
@@ -69,12 +64,31 @@ class ChannelsLastNumericsTest {
 				assertTrue(worst <= LOGIT_TOLERANCE, dir.getFileName() + " batch " + batch + ": logits differ by " + worst);
 			}
 		} finally {
+			if (graph == null) System.clearProperty(InferenceGraph.PROPERTY);
+			else System.setProperty(InferenceGraph.PROPERTY, graph);
 			if (before == null) System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
 			else System.setProperty(EnginePolicy.LAYOUT_PROPERTY, before);
 		}
 	}
 
-	private static float[][] logits(ClassifierModel model, float[] data, int n, int batch) throws Exception {
+	/** @return the package's example slices, preprocessed, one after the other */
+	static float[] examples(Path dir, ModelPackage pkg) throws Exception {
+		SlicePreprocessor pre = new SlicePreprocessor(pkg.card().input());
+		int per = pre.spec().tensorSize();
+		List<Slice> slices = new ArrayList<>();
+		List<String> lines = Files.readAllLines(dir.resolve("examples/expected.csv"));
+		for (String line : lines.subList(1, lines.size())) {
+			String[] c = line.split(",");
+			ImagePlusSlices src = new ImagePlusSlices(ImageFiles.open(dir.resolve("examples").resolve(c[0])), c[0]);
+			slices.add(src.get(Integer.parseInt(c[1]) - 1));
+		}
+		int n = slices.size();
+		float[] data = new float[n * per];
+		for (int i = 0; i < n; i++) pre.preprocess(slices.get(i), data, i * per);
+		return data;
+	}
+
+	static float[][] logits(ClassifierModel model, float[] data, int n, int batch) throws Exception {
 		int per = data.length / n;
 		float[][] out = new float[n][];
 		try (ClassifierModel.Session s = model.newSession()) {

@@ -16,6 +16,18 @@ public final class Fixtures {
 
 	private Fixtures() {}
 
+	/**
+	 * The {@code -D} option that points a child JVM at this test run's cache folder
+	 * ({@code medcnn.cache.dir}, set by the build), so that tests never write under the user's home.
+	 *
+	 * @return the option
+	 */
+	public static String cacheDirOption() {
+		String dir = System.getProperty(org.medcnn.core.model.InferenceGraph.CACHE_PROPERTY);
+		if (dir == null) dir = Paths.get("target", "medcnn-cache").toAbsolutePath().toString();
+		return "-D" + org.medcnn.core.model.InferenceGraph.CACHE_PROPERTY + "=" + dir;
+	}
+
 	/** @return the committed tiny-brightness model package folder */
 	public static Path tinyModel() {
 		return resource("/models/tiny-brightness");

@@ -32,6 +32,7 @@ public final class ClassifierModel implements AutoCloseable {
 	private final ZooModel<NDList, NDList> trunk;
 	private final Device device;
 	private final String fallbackWarning;
+	private InferenceGraph.Outcome graph = new InferenceGraph.Outcome(false, "not optimized");
 
 	private ClassifierModel(ModelPackage pkg, ZooModel<NDList, NDList> trunk, Device device, String fallbackWarning) {
 		this.pkg = pkg;
@@ -88,6 +89,12 @@ public final class ClassifierModel implements AutoCloseable {
 			zoo.close();
 			throw e;
 		}
+		if (!device.isGpu()) {
+			int w = pkg.card().input().width();
+			int h = pkg.card().input().height();
+			model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device));
+			LOG.debug("{}: {}", pkg.card().id(), model.graph.detail());
+		}
 		return model;
 	}
 
@@ -125,6 +132,16 @@ public final class ClassifierModel implements AutoCloseable {
 	/** @return the device actually used, as shown in results ({@code cpu}, {@code gpu:0}) */
 	public String deviceName() {
 		return device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu";
+	}
+
+	/** @return whether the trunk runs libtorch's optimized inference graph ({@link InferenceGraph}), and how it was checked or why not */
+	public InferenceGraph.Outcome graph() {
+		return graph;
+	}
+
+	/** @return the loaded trunk, for tests in this package that look at the engine's module */
+	ZooModel<NDList, NDList> trunk() {
+		return trunk;
 	}
 
 	/** @return why the requested device was not used, or null */

@@ -116,6 +116,11 @@ public final class EnginePolicy {
 		out.put("input_layout", channelsLast(Device.cpu()) ? "channels_last on cpu (switch off with -D" + LAYOUT_PROPERTY + "=contiguous)"
 			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + System.getProperty(LAYOUT_PROPERTY) + ")");
 		try {
+			out.put("inference_graph", InferenceGraph.describe());
+		} catch (RuntimeException | LinkageError e) {
+			out.put("inference_graph", "not active: " + e.getMessage());
+		}
+		try {
 			Engine engine = engine();
 			out.put("engine", engine.getEngineName());
 			out.put("pytorch_version", engine.getVersion());

@@ -1,0 +1,456 @@
+package org.medcnn.core.model;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import com.sun.jna.Function;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a loaded CPU trunk through libtorch's {@code torch::jit::optimize_for_inference}: the module is
+ * frozen (weights become constants, Conv+BatchNorm folded), convolutions get oneDNN weights packed once
+ * instead of at every call, and convolution, activation and addition are fused. This is what PyTorch's
+ * Python {@code torch.jit.optimize_for_inference(torch.jit.freeze(m))} does, and the reason it was
+ * 1.3 to 1.5 times ahead of our plain TorchScript path (docs/benchmarks.md).
+ * <p>
+ * Why it is done at load time and not once when packaging: a module saved after this pass cannot be
+ * loaded again (its prepacked weights are not serialisable), so the pass runs on the module DJL has
+ * just loaded. DJL has no call for it; libtorch exports the C++ function, which is called through JNA
+ * on DJL's module handle, and the optimized module replaces the one DJL holds.
+ * <p>
+ * Safety: a C++ exception thrown inside that function cannot be caught through JNA and would end the
+ * whole JVM (Fiji with the user's unsaved work). So each trunk is first optimized in a short-lived
+ * child JVM, once per trunk (SHA-256), libtorch version and input size; the verdict is kept in the
+ * cache folder ({@code -Dmedcnn.cache.dir}, default {@code ~/.medcnn/cache}). Only a trunk that came
+ * through there is optimized in this process. Then, in this process, the features of a seeded random
+ * input from the optimized module are compared with those of the plain one; on a difference over the
+ * tolerance, or any error, the plain module is kept and the reason logged.
+ * <p>
+ * Off with {@code -Dmedcnn.graph=plain}. Only on the CPU, on Linux x86-64 (the C++ symbol name is
+ * for GCC's ABI), and while DJL's graph executor optimizer is on (with it off, the frozen graph fails).
+ */
+public final class InferenceGraph {
+
+	private static final Logger LOG = LoggerFactory.getLogger(InferenceGraph.class);
+
+	/** System property: {@code optimized} (default) or {@code plain}. */
+	public static final String PROPERTY = "medcnn.graph";
+
+	/** System property naming the folder where verdicts of the child-process check are kept. */
+	public static final String CACHE_PROPERTY = "medcnn.cache.dir";
+
+	/** {@code torch::jit::optimize_for_inference(Module&, const std::vector<std::string>&)}, GCC ABI. */
+	static final String SYMBOL = "_ZN5torch3jit22optimize_for_inferenceERNS0_6ModuleERKSt6vectorINSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEESaIS9_EE";
+
+	/** Largest difference allowed between optimized and plain features, relative to the largest plain feature (at least 1). */
+	static final double TOLERANCE = 1e-3;
+
+	/** Bytes reserved for the returned {@code torch::jit::Module} (48 in libtorch 2.5.1). */
+	private static final int MODULE_BYTES = 256;
+
+	/** Line the child prints before its verdict. */
+	private static final String VERDICT = "medcnn-graph-check:";
+
+	private static final long CHILD_TIMEOUT_S = 300;
+
+	private static Function function;
+	private static String unavailable;
+
+	private InferenceGraph() {}
+
+	/**
+	 * What happened to one trunk.
+	 *
+	 * @param optimized whether the optimized module now runs
+	 * @param detail one line: how it was checked, or why the plain module runs
+	 */
+	public record Outcome(boolean optimized, String detail) {}
+
+	/** @return whether the optimized graph is asked for (the default) */
+	public static boolean requested() {
+		return !"plain".equalsIgnoreCase(System.getProperty(PROPERTY, "optimized").trim());
+	}
+
+	/**
+	 * Describes the state for {@code medcnn doctor}; never throws.
+	 *
+	 * @return one line
+	 */
+	public static String describe() {
+		if (!requested()) return "plain TorchScript graph (switched off by -D" + PROPERTY + "=plain)";
+		String why = unavailableReason();
+		if (why != null) return "not active: " + why;
+		return "active on the cpu: each trunk is frozen and optimized for inference at load (oneDNN prepacked weights, fused"
+			+ " convolutions), after a one-time check in a child process (verdicts in " + cacheDir() + "); -D" + PROPERTY + "=plain switches it off";
+	}
+
+	/**
+	 * Optimizes a CPU trunk that DJL has loaded, if it is safe; otherwise leaves it as it is. Never
+	 * throws: every failure leaves the plain module in place and says why.
+	 *
+	 * @param zoo the loaded trunk (on the CPU)
+	 * @param trunkFile its file (for the child-process check)
+	 * @param trunkSha its SHA-256
+	 * @param width input width
+	 * @param height input height
+	 * @param channelsLast whether inputs are given channels-last
+	 * @return what happened
+	 */
+	public static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+		if (!requested()) return new Outcome(false, "plain graph (-D" + PROPERTY + "=plain)");
+		String why = unavailableReason();
+		if (why != null) return new Outcome(false, why);
+		Verdict v = vetted(trunkFile, trunkSha, width, height, channelsLast);
+		if (!v.ok()) return new Outcome(false, "kept the plain graph: " + v.detail());
+		try {
+			double diff = optimizeInPlace(zoo, width, height, channelsLast);
+			return new Outcome(true, String.format(Locale.ROOT, "optimized for inference (checked in a child process; features differ from the plain graph by at most %.1e)", diff));
+		} catch (IOException | RuntimeException e) {
+			LOG.warn("{}: optimizing for inference failed, the plain graph runs: {}", trunkFile, e.getMessage());
+			return new Outcome(false, "kept the plain graph: " + e.getMessage());
+		}
+	}
+
+	/**
+	 * Replaces the module DJL holds with its optimized version, after comparing features on a probe
+	 * input; on any difference over {@link #TOLERANCE} or error, the plain module stays.
+	 *
+	 * @return the largest feature difference, relative
+	 * @throws IOException naming what went wrong; the plain module is then in place
+	 */
+	static double optimizeInPlace(ZooModel<NDList, NDList> zoo, int width, int height, boolean channelsLast) throws IOException {
+		if (!(zoo.getBlock() instanceof PtSymbolBlock block)) throw new IOException("not a TorchScript module");
+		AtomicReference<Long> handle = handleOf(block);
+		float[] probe = probeInput(width, height);
+		float[] plain = features(zoo, probe, width, height, channelsLast);
+		Long old = handle.get();
+		JniUtils.enableInferenceMode(block);
+		long fresh = Native.malloc(MODULE_BYTES);
+		if (fresh == 0) throw new IOException("out of native memory");
+		new Pointer(fresh).clear(MODULE_BYTES);
+		Memory noOtherMethods = new Memory(24); // an empty std::vector<std::string>: three null pointers
+		noOtherMethods.clear();
+		function().invokeVoid(new Object[] {new Pointer(fresh), new Pointer(old), noOtherMethods});
+		handle.set(fresh);
+		double diff;
+		try {
+			diff = relativeDifference(plain, features(zoo, probe, width, height, channelsLast));
+		} catch (IOException | RuntimeException e) {
+			handle.set(old);
+			JniUtils.deleteModule(fresh);
+			throw new IOException("the optimized graph failed on a probe input: " + firstLine(e), e);
+		}
+		if (!(diff <= TOLERANCE)) {
+			handle.set(old);
+			JniUtils.deleteModule(fresh);
+			throw new IOException(String.format(Locale.ROOT, "the optimized graph's features differ from the plain graph's by %.2e (tolerance %.0e)", diff, TOLERANCE));
+		}
+		JniUtils.deleteModule(old);
+		return diff;
+	}
+
+	private static float[] probeInput(int width, int height) {
+		float[] x = new float[3 * width * height];
+		Random r = new Random(20261126L);
+		for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+		return x;
+	}
+
+	private static float[] features(ZooModel<NDList, NDList> zoo, float[] x, int width, int height, boolean channelsLast) throws IOException {
+		try (NDManager m = NDManager.newBaseManager(zoo.getNDManager().getDevice(), "PyTorch");
+			Predictor<NDList, NDList> p = zoo.newPredictor()) {
+			NDList out = p.predict(new NDList(new InputTensors(channelsLast, false).create(m, x, 1, height, width)));
+			if (out.isEmpty()) throw new IOException("the trunk returned no output");
+			return out.get(0).toFloatArray();
+		} catch (ai.djl.translate.TranslateException e) {
+			throw new IOException(firstLine(e), e);
+		}
+	}
+
+	static double relativeDifference(float[] plain, float[] optimized) {
+		if (plain.length != optimized.length) return Double.POSITIVE_INFINITY;
+		double scale = 1;
+		double diff = 0;
+		for (int i = 0; i < plain.length; i++) {
+			scale = Math.max(scale, Math.abs(plain[i]));
+			double d = Math.abs(plain[i] - optimized[i]);
+			if (!(d <= diff)) diff = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+		}
+		return diff / scale;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static AtomicReference<Long> handleOf(PtSymbolBlock block) throws IOException {
+		try {
+			Field f = PtSymbolBlock.class.getDeclaredField("handle");
+			f.setAccessible(true);
+			return (AtomicReference<Long>) f.get(block);
+		} catch (ReflectiveOperationException | RuntimeException e) {
+			throw new IOException("this DJL version keeps its module handle elsewhere (" + e + ")", e);
+		}
+	}
+
+	private static synchronized Function function() {
+		unavailableReason();
+		return function;
+	}
+
+	/** @return why the pass cannot run in this process, or null when it can */
+	public static synchronized String unavailableReason() {
+		if (function != null) return null;
+		if (unavailable != null) return unavailable;
+		String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+		String arch = System.getProperty("os.arch", "");
+		if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+			unavailable = "the optimized graph is called through libtorch's C++ symbol, done on Linux x86-64 only (here " + os + " " + arch + ")";
+			return unavailable;
+		}
+		if ("false".equalsIgnoreCase(System.getProperty("ai.djl.pytorch.graph_optimizer", "true").trim())) {
+			unavailable = "ai.djl.pytorch.graph_optimizer=false (a frozen graph needs DJL's graph executor optimizer)";
+			return unavailable;
+		}
+		try {
+			EnginePolicy.engine();
+			Path lib = Paths.get(ai.djl.pytorch.jni.LibUtils.getLibtorchPath(), "libtorch_cpu.so");
+			if (!Files.isRegularFile(lib)) {
+				unavailable = "no libtorch_cpu.so in " + lib.getParent();
+				return unavailable;
+			}
+			function = NativeLibrary.getInstance(lib.toString()).getFunction(SYMBOL);
+			return null;
+		} catch (ModelLoadException | UnsatisfiedLinkError | RuntimeException e) {
+			unavailable = "libtorch does not export optimize_for_inference here (" + firstLine(e) + ")";
+			return unavailable;
+		}
+	}
+
+	/** The child's verdict on one trunk. */
+	record Verdict(boolean ok, String detail) {}
+
+	/** @return the folder of verdicts */
+	static Path cacheDir() {
+		String p = System.getProperty(CACHE_PROPERTY);
+		if (p != null && !p.isBlank()) return Paths.get(p);
+		return Paths.get(System.getProperty("user.home"), ".medcnn", "cache");
+	}
+
+	private static Verdict vetted(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+		String version;
+		try {
+			version = EnginePolicy.engine().getVersion();
+		} catch (ModelLoadException e) {
+			return new Verdict(false, e.getMessage());
+		}
+		String key = String.format(Locale.ROOT, "%s-torch%s-%dx%d-%s", trunkSha, version, width, height, channelsLast ? "nhwc" : "nchw");
+		Path file = cacheDir().resolve("optimized-graphs").resolve(key + ".properties");
+		Properties known = new Properties();
+		if (Files.isRegularFile(file)) {
+			try (InputStream in = Files.newInputStream(file)) {
+				known.load(in);
+				String status = known.getProperty("status");
+				if ("ok".equals(status) || "failed".equals(status)) return new Verdict("ok".equals(status), known.getProperty("detail", ""));
+			} catch (IOException | IllegalArgumentException e) {
+				LOG.warn("{}: unreadable, checking the trunk again: {}", file, e.getMessage());
+			}
+		}
+		Verdict v;
+		try {
+			v = checkInChild(trunkFile, width, height, channelsLast);
+		} catch (IOException e) {
+			// Not a verdict on the trunk (no java binary, interrupted ...): not kept, tried again next time.
+			return new Verdict(false, "could not check it in a child process: " + e.getMessage());
+		}
+		Properties p = new Properties();
+		p.setProperty("status", v.ok() ? "ok" : "failed");
+		p.setProperty("detail", v.detail());
+		p.setProperty("trunk", trunkFile.toString());
+		try {
+			Files.createDirectories(file.getParent());
+			Path tmp = Files.createTempFile(file.getParent(), key, ".tmp");
+			try (OutputStream out = Files.newOutputStream(tmp)) {
+				p.store(out, "MedCNN: can this trunk be optimized for inference with this libtorch? (delete to check again)");
+			}
+			try {
+				Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			} catch (AtomicMoveNotSupportedException e) {
+				Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+			}
+		} catch (IOException e) {
+			LOG.warn("cannot keep the verdict in {} (checked again next time): {}", file, e.getMessage());
+		}
+		if (!v.ok()) LOG.warn("{}: the plain graph runs: {}", trunkFile, v.detail());
+		return v;
+	}
+
+	private static Verdict checkInChild(Path trunkFile, int width, int height, boolean channelsLast) throws IOException {
+		List<String> cmd = new ArrayList<>();
+		cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+		cmd.add("-Xmx512m");
+		cmd.add("-Dai.djl.offline=true");
+		for (String k : new String[] {"ai.djl.pytorch.graph_optimizer", OpenMpPolicy.PROPERTY, "medcnn.allocator", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR"}) {
+			String v = System.getProperty(k);
+			if (v != null) cmd.add("-D" + k + "=" + v);
+		}
+		cmd.addAll(List.of("-cp", childClassPath(), InferenceGraph.class.getName(), trunkFile.toString(), Integer.toString(width),
+			Integer.toString(height), Boolean.toString(channelsLast)));
+		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+		pb.environment().put("OMP_NUM_THREADS", "1");
+		Process proc = pb.start();
+		String text;
+		try {
+			proc.getOutputStream().close();
+			text = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!proc.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS)) {
+				proc.destroyForcibly();
+				throw new IOException("the check did not finish in " + CHILD_TIMEOUT_S + " s");
+			}
+		} catch (InterruptedException e) {
+			proc.destroyForcibly();
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted", e);
+		}
+		for (String line : text.lines().toList()) {
+			if (!line.startsWith(VERDICT)) continue;
+			String rest = line.substring(VERDICT.length()).trim();
+			if (rest.startsWith("ok")) return new Verdict(true, rest.substring(2).trim());
+			return new Verdict(false, rest.startsWith("failed") ? rest.substring(6).trim() : rest);
+		}
+		if (proc.exitValue() == 0) throw new IOException("the child printed no verdict: " + lastLine(text));
+		// No verdict and a non-zero exit: the child died inside native code (an uncaught C++ exception
+		// aborts the process). This is exactly what the check protects the user's JVM from.
+		return new Verdict(false, "libtorch ended the process while optimizing this trunk (exit code " + proc.exitValue() + "): " + reason(text));
+	}
+
+	/** @return the message of the C++ exception that ended the child, else its last line of output */
+	private static String reason(String text) {
+		for (String line : text.lines().toList()) {
+			int at = line.indexOf("what():");
+			if (at >= 0) return line.substring(at + 7).strip();
+		}
+		return lastLine(text);
+	}
+
+	private static String lastLine(String text) {
+		List<String> lines = text.strip().lines().filter(l -> !l.isBlank() && !l.contains(" DEBUG ")).toList();
+		return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1).strip();
+	}
+
+	/**
+	 * The class path for the child: this JVM's own, plus the locations of the classes it needs when they
+	 * were loaded by another class loader (as in Fiji, where plugins and their jars are not on the
+	 * system class path).
+	 */
+	static String childClassPath() {
+		Set<String> parts = new LinkedHashSet<>();
+		for (String p : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+			if (!p.isBlank()) parts.add(p);
+		}
+		Class<?>[] needed = {InferenceGraph.class, ai.djl.engine.Engine.class, PtSymbolBlock.class, Native.class, LoggerFactory.class,
+			com.google.gson.Gson.class, Criteria.class, NoopTranslator.class};
+		for (Class<?> c : needed) {
+			for (ClassLoader l = c.getClassLoader(); l != null; l = l.getParent()) {
+				if (l instanceof URLClassLoader u) {
+					for (URL url : u.getURLs()) addFile(parts, url);
+				}
+			}
+			if (c.getProtectionDomain().getCodeSource() != null) addFile(parts, c.getProtectionDomain().getCodeSource().getLocation());
+		}
+		URL natives = InferenceGraph.class.getClassLoader().getResource("native/lib/pytorch.properties");
+		if (natives != null && "jar".equals(natives.getProtocol())) {
+			String s = natives.getPath();
+			int bang = s.indexOf("!/");
+			if (bang > 0) {
+				try {
+					addFile(parts, new URL(s.substring(0, bang)));
+				} catch (IOException e) {
+					// the engine then finds its natives in DJL's cache folder
+				}
+			}
+		}
+		return String.join(File.pathSeparator, parts);
+	}
+
+	private static void addFile(Set<String> parts, URL url) {
+		if (url == null || !"file".equals(url.getProtocol())) return;
+		try {
+			parts.add(Paths.get(url.toURI()).toString());
+		} catch (URISyntaxException | RuntimeException e) {
+			// not a local file
+		}
+	}
+
+	private static String firstLine(Throwable e) {
+		Throwable t = e;
+		while (t.getCause() != null && (t.getMessage() == null || t.getMessage().isBlank())) t = t.getCause();
+		String m = String.valueOf(t.getMessage());
+		int nl = m.indexOf('\n');
+		return nl > 0 ? m.substring(0, nl) : m;
+	}
+
+	/**
+	 * The child-process check: loads the trunk, optimizes it as the parent would and compares features.
+	 * Prints one verdict line; if libtorch throws inside the pass, the process dies without one, which
+	 * the parent reads as a failure.
+	 *
+	 * @param args trunk file, width, height, channels-last
+	 */
+	public static void main(String[] args) {
+		EnginePolicy.init();
+		Path trunk = Paths.get(args[0]);
+		int width = Integer.parseInt(args[1]);
+		int height = Integer.parseInt(args[2]);
+		boolean channelsLast = Boolean.parseBoolean(args[3]);
+		String verdict;
+		try {
+			String why = unavailableReason();
+			if (why != null) {
+				verdict = "failed " + why;
+			} else {
+				Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(trunk).optEngine(EnginePolicy.ENGINE)
+					.optDevice(ai.djl.Device.cpu()).optOption("mapLocation", "true").optTranslator(new NoopTranslator(null)).build();
+				try (ZooModel<NDList, NDList> zoo = criteria.loadModel()) {
+					double diff = optimizeInPlace(zoo, width, height, channelsLast);
+					verdict = String.format(Locale.ROOT, "ok features within %.1e of the plain graph on a probe input", diff);
+				}
+			}
+		} catch (Exception e) {
+			verdict = "failed " + firstLine(e);
+		}
+		System.out.println(VERDICT + " " + verdict);
+		System.out.flush();
+		System.exit(0);
+	}
+}

@@ -1,0 +1,139 @@
+package org.medcnn.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.TestPackages;
+
+/**
+ * The optimized inference graph ({@link InferenceGraph}) is really what runs in the process that
+ * loads the model, a trunk that libtorch cannot optimize is found out in a child process (where it
+ * ends the JVM) while this JVM keeps running with the plain graph, and the switch turns it off.
+ * Numerics against the plain graph on the shipped examples: OptimizedGraphNumericsTest.
+ */
+class InferenceGraphTest {
+
+	@TempDir
+	Path cache;
+
+	private String before;
+
+	@BeforeEach
+	void privateCache() {
+		Assumptions.assumeTrue(InferenceGraph.unavailableReason() == null, "optimized graph not available here: " + InferenceGraph.unavailableReason());
+		before = System.getProperty(InferenceGraph.CACHE_PROPERTY);
+		System.setProperty(InferenceGraph.CACHE_PROPERTY, cache.toString());
+	}
+
+	@AfterEach
+	void restore() {
+		System.clearProperty(InferenceGraph.PROPERTY);
+		if (before == null) System.clearProperty(InferenceGraph.CACHE_PROPERTY);
+		else System.setProperty(InferenceGraph.CACHE_PROPERTY, before);
+	}
+
+	@Test
+	void theShippedTrunkRunsFrozenAndOptimizedInThisProcess() throws Exception {
+		ModelPackage pkg = ModelPackage.open(Paths.get("models", "brain-tumor-mri"));
+		try (ClassifierModel optimized = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+			assertTrue(optimized.graph().optimized(), optimized.graph().detail());
+			assertTrue(optimized.graph().detail().contains("child process"), optimized.graph().detail());
+			// A frozen module holds its weights as constants: the engine's module has no parameters left.
+			assertEquals(0, parameterCount(optimized), "the module DJL runs is the frozen, optimized one");
+			Properties verdict = verdict();
+			assertEquals("ok", verdict.getProperty("status"), verdict.toString());
+			assertTrue(EnginePolicy.describe().get("inference_graph").startsWith("active"), "doctor shows it");
+		}
+		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		try (ClassifierModel plain = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+			assertFalse(plain.graph().optimized(), plain.graph().detail());
+			assertTrue(parameterCount(plain) > 100, "switched off: the module as loaded, with its parameters");
+			assertTrue(EnginePolicy.describe().get("inference_graph").startsWith("plain"), "doctor shows the switch");
+		}
+	}
+
+	@Test
+	void aTrunkThatLibtorchCannotFreezeIsFoundOutInAChildAndRunsPlain(@TempDir Path dir) throws Exception {
+		LinearHead head = new LinearHead(4, 2, 0f, new float[] {1, 0, 0, 0, 0, 1, 0, 0}, new float[] {0, 0});
+		Path pkgDir = TestPackages.write(dir, "unfreezable", Fixtures.resource("/trunks/unfreezable-trunk.pt"), List.of("a", "b"), head, 32, 32, "stretch", 255);
+		ModelPackage pkg = ModelPackage.open(pkgDir);
+		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+			String detail = model.graph().detail();
+			assertFalse(model.graph().optimized(), detail);
+			assertTrue(detail.contains("ended the process") && detail.contains("ModuleContainerIndex"), detail);
+			assertEquals("failed", verdict().getProperty("status"));
+			float[][] logits;
+			try (ClassifierModel.Session s = model.newSession()) {
+				logits = s.logits(new float[2 * 3 * 32 * 32], 2);
+			}
+			assertEquals(2, logits.length);
+			assertTrue(Float.isFinite(logits[0][0]), "the plain graph classifies");
+		}
+		// The verdict is kept: a second load does not start a child again and says the same.
+		Path file = verdictFile();
+		long written = Files.getLastModifiedTime(file).toMillis();
+		try (ClassifierModel again = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+			assertFalse(again.graph().optimized());
+			assertTrue(again.graph().detail().contains("ModuleContainerIndex"), again.graph().detail());
+		}
+		assertEquals(written, Files.getLastModifiedTime(file).toMillis());
+	}
+
+	@Test
+	void differencesAreRelativeToTheLargestFeatureAndNaNFails() {
+		assertEquals(0.5, InferenceGraph.relativeDifference(new float[] {0, 0.5f}, new float[] {0, 1f}), 1e-12);
+		assertEquals(0.01, InferenceGraph.relativeDifference(new float[] {100, 1}, new float[] {99, 1}), 1e-9);
+		assertEquals(Double.POSITIVE_INFINITY, InferenceGraph.relativeDifference(new float[] {1, 2}, new float[] {1, Float.NaN}));
+		assertEquals(Double.POSITIVE_INFINITY, InferenceGraph.relativeDifference(new float[] {1, 2}, new float[] {1}));
+	}
+
+	@Test
+	void theChildClassPathHasTheEngineAndMedCnn() {
+		String cp = InferenceGraph.childClassPath().toLowerCase(Locale.ROOT);
+		assertTrue(cp.contains("pytorch-engine"), cp);
+		assertTrue(cp.contains("jna"), cp);
+	}
+
+	private static int parameterCount(ClassifierModel m) {
+		PtSymbolBlock block = (PtSymbolBlock) m.trunk().getBlock();
+		try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), EnginePolicy.ENGINE)) {
+			return JniUtils.moduleGetParams(block, (PtNDManager) manager).size();
+		}
+	}
+
+	private Path verdictFile() throws IOException {
+		try (Stream<Path> files = Files.list(cache.resolve("optimized-graphs"))) {
+			List<Path> all = files.filter(f -> f.toString().endsWith(".properties")).toList();
+			assertEquals(1, all.size(), all.toString());
+			return all.get(0);
+		}
+	}
+
+	private Properties verdict() throws IOException {
+		Properties p = new Properties();
+		try (InputStream in = Files.newInputStream(verdictFile())) {
+			p.load(in);
+		}
+		return p;
+	}
+}
