@@ -49,6 +49,9 @@ public final class BenchCli implements Callable<Integer> {
 	@CommandLine.Spec
 	private CommandLine.Model.CommandSpec spec;
 
+	/** Timed rounds of the Classify Slices overhead measurement. */
+	private static final int ROUNDS = 9;
+
 	@Option(names = "--model", defaultValue = "brain-tumor-mri", description = "Model id or folder whose trunk is measured (default: ${DEFAULT-VALUE}).")
 	private String model;
 
@@ -109,14 +112,15 @@ public final class BenchCli implements Callable<Integer> {
 		double[] contiguous = new double[2];
 		double[] plainGraph = new double[2];
 		ClassifierModel plainModel = withProperty(InferenceGraph.PROPERTY, "plain", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
+		String otherLayout = EnginePolicy.channelsLast(ai.djl.Device.cpu(), loaded.graph().optimized()) ? "contiguous" : "channels_last";
 		for (int i = 0; i < batches.length; i++) {
 			int b = batches[i];
 			ours[i] = throughput(loaded, b);
-			contiguous[i] = withProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous", () -> throughput(loaded, b));
+			contiguous[i] = withProperty(EnginePolicy.LAYOUT_PROPERTY, otherLayout, () -> throughput(loaded, b));
 			plainGraph[i] = throughput(plainModel, b);
 			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%n", ai.djl.engine.Engine.getDjlVersion(),
 				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), b, ours[i]);
-			out.printf(Locale.ROOT, "    without one part: contiguous layout %.1f, plain TorchScript graph %.1f%s%n", contiguous[i], plainGraph[i],
+			out.printf(Locale.ROOT, "    without one part: %s input %.1f, plain TorchScript graph %.1f%s%n", otherLayout, contiguous[i], plainGraph[i],
 				spinning == null ? "" : String.format(Locale.ROOT, ", OpenMP threads spinning (child JVM) %.1f", spinning[i]));
 			if (plainJava != null) {
 				out.printf(Locale.ROOT, "    DJL defaults (glibc allocator, OpenMP spinning, contiguous; child JVM) %.1f: fast path x%.2f%n", plainJava[i],
@@ -291,11 +295,15 @@ public final class BenchCli implements Callable<Integer> {
 			double bestOverlap = Double.MAX_VALUE;
 			double bestPure = Double.MAX_VALUE;
 			String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+			StringBuilder rounds = new StringBuilder();
+			double[] pureRounds = new double[ROUNDS];
+			double[] ratios = new double[ROUNDS];
 			// Pure inference on the very model instance the command uses (the session's cached model).
 			ClassifierModel same = ctx.service(org.medcnn.command.ModelService.class).provider(null).load(pkgDir.toString(), DeviceSpec.CPU);
 			try {
-				// Two untimed rounds warm up the engine's graph executor and the JIT; then the best of 5.
-				for (int rep = -2; rep < 5; rep++) {
+				// Two untimed rounds warm up the engine's graph executor and the JIT; then 9 timed rounds, each
+				// pure inference right before the command, so that each round's ratio sees the same machine.
+				for (int rep = -2; rep < ROUNDS; rep++) {
 					if (rep == 0) {
 						best = Double.MAX_VALUE;
 						bestOverlap = Double.MAX_VALUE;
@@ -305,7 +313,10 @@ public final class BenchCli implements Callable<Integer> {
 					try (ClassifierModel.Session s = same.newSession()) {
 						for (float[] data : batches) s.logits(data, data.length / per);
 					}
-					bestPure = Math.min(bestPure, (System.nanoTime() - t0) / 1e6);
+					double pureMs = (System.nanoTime() - t0) / 1e6;
+					if (rep >= 0) pureRounds[rep] = pureMs;
+					bestPure = Math.min(bestPure, pureMs);
+					if (rep >= 0) rounds.append(String.format(Locale.ROOT, "%s%.0f", rounds.length() == 0 ? "" : "; ", pureMs));
 					// The default (on the CPU: each batch preprocessed on all cores, then the engine), then the
 					// alternative (the next batch preprocessed on one thread while the engine runs).
 					for (String mode : new String[] {null, "overlap"}) {
@@ -315,8 +326,10 @@ public final class BenchCli implements Callable<Integer> {
 						var module = cs.run(ClassifySlicesCommand.class, true, "image", imp, "model", pkgDir.toString(), "device", "cpu", "batch_size", batch,
 							"add_overlay", true).get();
 						double ms = (System.nanoTime() - t0) / 1e6;
+						if (mode == null && rep >= 0) ratios[rep] = ms / pureMs;
 						if (mode == null) best = Math.min(best, ms);
 						else bestOverlap = Math.min(bestOverlap, ms);
+						if (rep >= 0) rounds.append(String.format(Locale.ROOT, " %s %.0f", mode == null ? "default" : mode, ms));
 						if (module.isCanceled()) throw new IllegalStateException("Classify Slices failed: " + module.getCancelReason());
 					}
 				}
@@ -324,10 +337,13 @@ public final class BenchCli implements Callable<Integer> {
 				if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
 				else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
 			}
-			out.printf(Locale.ROOT, "  Classify Slices on a %dx512x512 16-bit stack (batch %d, best of 5 after 2 warm-up rounds): end to end %.0f ms, pure inference %.0f ms, overhead %.1f %%%n",
-				stackSlices, batch, best, bestPure, 100 * (best / bestPure - 1));
+			double[] sorted = ratios.clone();
+			java.util.Arrays.sort(sorted);
+			out.printf(Locale.ROOT, "  Classify Slices on a %dx512x512 16-bit stack (batch %d, %d rounds after 2 warm-up rounds): overhead over pure inference, median of the rounds' ratios %.1f %% (rounds %.1f to %.1f %%); best times: end to end %.0f ms, pure inference %.0f ms, overhead %.1f %%%n",
+				stackSlices, batch, ROUNDS, 100 * (sorted[ROUNDS / 2] - 1), 100 * (sorted[0] - 1), 100 * (sorted[ROUNDS - 1] - 1), best, bestPure, 100 * (best / bestPure - 1));
 			out.printf(Locale.ROOT, "    with the next batch preprocessed on one thread while the engine runs (-D%s=overlap): %.0f ms, overhead %.1f %%%n",
 				DjlSliceClassifier.PREPARE_PROPERTY, bestOverlap, 100 * (bestOverlap / bestPure - 1));
+			out.printf(Locale.ROOT, "    each round, ms (pure inference, then the command): %s%n", rounds);
 		}
 	}
 

@@ -3,8 +3,10 @@ package org.medcnn.ij;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.measure.Calibration;
+import ij.process.ByteProcessor;
 import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
+import ij.process.ShortProcessor;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SliceSource;
 
@@ -103,6 +105,10 @@ public final class ImagePlusSlices implements SliceSource {
 		int w = ip.getWidth();
 		int h = ip.getHeight();
 		int n = w * h;
+		String label = label(stack.getSliceLabel(idx));
+		// Raw 8- and 16-bit pixels are kept as integers (no copy): preprocessing reads them directly.
+		if (cTable == null && ip instanceof ShortProcessor) return Slice.unsigned16(idx, label, w, h, (short[]) ip.getPixels());
+		if (cTable == null && ip instanceof ByteProcessor) return Slice.unsigned8(idx, label, w, h, (byte[]) ip.getPixels());
 		float[] px = new float[n];
 		if (ip instanceof ColorProcessor cp) {
 			int[] rgb = (int[]) cp.getPixels();
@@ -115,7 +121,7 @@ public final class ImagePlusSlices implements SliceSource {
 		} else {
 			for (int i = 0; i < n; i++) px[i] = ip.getf(i);
 		}
-		return new Slice(idx, label(stack.getSliceLabel(idx)), w, h, px);
+		return new Slice(idx, label, w, h, px);
 	}
 
 	/** In-memory stacks are read concurrently; virtual stacks (read from files on demand) are not. */

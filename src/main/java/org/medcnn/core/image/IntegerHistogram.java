@@ -55,6 +55,61 @@ final class IntegerHistogram {
 	 * @param p percentile in [0, 100]
 	 * @return the percentile
 	 */
+	/**
+	 * Builds the histogram of a slice kept as unsigned 8- or 16-bit integers ({@link Slice#integerValued()}):
+	 * one pass over the integers into a full-range histogram, then the occupied range. The same counts
+	 * as {@link #of(float[])} on the slice's float values.
+	 *
+	 * @param slice an integer-valued slice
+	 * @return the histogram
+	 */
+	static IntegerHistogram ofUnsigned(Slice slice) {
+		short[] u16 = slice.u16();
+		byte[] u8 = slice.u8();
+		int[] full;
+		int n;
+		if (u16 != null) {
+			full = new int[1 << 16];
+			for (short v : u16) full[v & 0xffff]++;
+			n = u16.length;
+		} else {
+			full = new int[1 << 8];
+			for (byte v : u8) full[v & 0xff]++;
+			n = u8.length;
+		}
+		int lo = 0;
+		while (full[lo] == 0) lo++;
+		int hi = full.length - 1;
+		while (full[hi] == 0) hi--;
+		return new IntegerHistogram(lo, java.util.Arrays.copyOfRange(full, lo, hi + 1), n);
+	}
+
+	/**
+	 * Like {@link #map(float[], double, double)} for the slice this histogram was built from by
+	 * {@link #ofUnsigned(Slice)}, reading its integers: the same floats.
+	 */
+	float[] mapUnsigned(Slice slice, double lo, double hi) {
+		if (counts.length > n) return direct(slice.pixels(), lo, hi);
+		float[] table = table(lo, hi);
+		int base = (int) min;
+		float[] out = new float[n];
+		short[] u16 = slice.u16();
+		if (u16 != null) {
+			for (int i = 0; i < n; i++) out[i] = table[(u16[i] & 0xffff) - base];
+		} else {
+			byte[] u8 = slice.u8();
+			for (int i = 0; i < n; i++) out[i] = table[(u8[i] & 0xff) - base];
+		}
+		return out;
+	}
+
+	private float[] table(double lo, double hi) {
+		double scale = 1.0 / (hi - lo);
+		float[] table = new float[counts.length];
+		for (int k = 0; k < table.length; k++) table[k] = unit(min + k, lo, scale);
+		return table;
+	}
+
 	double percentile(double p) {
 		double rank = p / 100.0 * (n - 1);
 		int lo = (int) Math.floor(rank);
@@ -85,9 +140,7 @@ final class IntegerHistogram {
 	 */
 	float[] map(float[] values, double lo, double hi) {
 		if (counts.length > values.length) return direct(values, lo, hi);
-		double scale = 1.0 / (hi - lo);
-		float[] table = new float[counts.length];
-		for (int k = 0; k < table.length; k++) table[k] = unit(min + k, lo, scale);
+		float[] table = table(lo, hi);
 		float[] out = new float[values.length];
 		for (int i = 0; i < values.length; i++) out[i] = table[(int) (values[i] - min)];
 		return out;

@@ -5,7 +5,10 @@ import java.util.Objects;
 /**
  * One 2D slice in physical intensity units (for CT: Hounsfield units), row-major, grey.
  * <p>
- * The pixel array is owned by the slice and must not be changed after construction.
+ * The pixel array is owned by the slice and must not be changed after construction. A slice read from
+ * unsigned 8- or 16-bit data may keep those integers instead ({@link #unsigned16}, {@link #unsigned8}):
+ * its float values are then made on first use, and preprocessing works on the integers directly
+ * (same values, less work: no conversion, no NaN scan, histogram without a range pass).
  */
 public final class Slice {
 
@@ -13,7 +16,9 @@ public final class Slice {
 	private final String label;
 	private final int width;
 	private final int height;
-	private final float[] pixels;
+	private volatile float[] pixels;
+	private final short[] u16;
+	private final byte[] u8;
 
 	/**
 	 * Creates a slice.
@@ -26,18 +31,66 @@ public final class Slice {
 	 * @throws IllegalArgumentException if the sizes do not agree
 	 */
 	public Slice(int index, String label, int width, int height, float[] pixels) {
+		this(index, label, width, height, Objects.requireNonNull(pixels, "pixels"), null, null, pixels.length);
+	}
+
+	private Slice(int index, String label, int width, int height, float[] pixels, short[] u16, byte[] u8, int length) {
 		if (width < 1 || height < 1) {
 			throw new IllegalArgumentException("Slice " + index + " has no pixels (" + width + "x" + height + ")");
 		}
-		Objects.requireNonNull(pixels, "pixels");
-		if (pixels.length != width * height) {
-			throw new IllegalArgumentException("Slice " + index + ": " + pixels.length + " pixels for " + width + "x" + height);
+		if (length != width * height) {
+			throw new IllegalArgumentException("Slice " + index + ": " + length + " pixels for " + width + "x" + height);
 		}
 		this.index = index;
 		this.label = label == null ? "" : label;
 		this.width = width;
 		this.height = height;
 		this.pixels = pixels;
+		this.u16 = u16;
+		this.u8 = u8;
+	}
+
+	/**
+	 * A slice of unsigned 16-bit values (0 to 65535), kept as they are.
+	 *
+	 * @param index 1-based position of the slice in its source
+	 * @param label slice label
+	 * @param width width in pixels
+	 * @param height height in pixels
+	 * @param values {@code width * height} values, row-major, read as unsigned; not copied, not changed
+	 * @return the slice
+	 */
+	public static Slice unsigned16(int index, String label, int width, int height, short[] values) {
+		return new Slice(index, label, width, height, null, Objects.requireNonNull(values, "values"), null, values.length);
+	}
+
+	/**
+	 * A slice of unsigned 8-bit values (0 to 255), kept as they are.
+	 *
+	 * @param index 1-based position of the slice in its source
+	 * @param label slice label
+	 * @param width width in pixels
+	 * @param height height in pixels
+	 * @param values {@code width * height} values, row-major, read as unsigned; not copied, not changed
+	 * @return the slice
+	 */
+	public static Slice unsigned8(int index, String label, int width, int height, byte[] values) {
+		return new Slice(index, label, width, height, null, null, Objects.requireNonNull(values, "values"), values.length);
+	}
+
+	/** @return whether the values are known to be integers (read from 8- or 16-bit data), hence finite */
+	public boolean integerValued() {
+		return u16 != null || u8 != null;
+	}
+
+	/** @return the unsigned 16-bit values, or null */
+	short[] u16() {
+		return u16;
+	}
+
+	/** @return the unsigned 8-bit values, or null */
+	byte[] u8() {
+		return u8;
 	}
 
 	/** @return the 1-based slice index in its source */
@@ -62,7 +115,18 @@ public final class Slice {
 
 	/** @return the pixels, row-major; do not modify */
 	public float[] pixels() {
-		return pixels;
+		float[] p = pixels;
+		if (p == null) {
+			int n = width * height;
+			p = new float[n];
+			if (u16 != null) {
+				for (int i = 0; i < n; i++) p[i] = u16[i] & 0xffff;
+			} else {
+				for (int i = 0; i < n; i++) p[i] = u8[i] & 0xff;
+			}
+			pixels = p;
+		}
+		return p;
 	}
 
 	/**

@@ -38,6 +38,7 @@ public final class SlicePreprocessor {
 			throw new IllegalArgumentException(slice.describe() + " is " + slice.width() + "x" + slice.height()
 				+ " pixels; the model needs at least " + min + "x" + min);
 		}
+		if (slice.integerValued()) return;
 		float[] p = slice.pixels();
 		for (int i = 0; i < p.length; i++) {
 			if (!Float.isFinite(p[i])) {
@@ -88,7 +89,7 @@ public final class SlicePreprocessor {
 	 */
 	public float[] unitImage(Slice slice) {
 		check(slice);
-		float[] unit = spec.intensity().apply(slice.pixels());
+		float[] unit = spec.intensity().apply(slice);
 		Placement p = placement(slice.width(), slice.height());
 		float[] resized = Resampling.resize(unit, slice.width(), slice.height(), p.width(), p.height());
 		int iw = spec.width();

@@ -92,7 +92,7 @@ public final class ClassifierModel implements AutoCloseable {
 		if (!device.isGpu()) {
 			int w = pkg.card().input().width();
 			int h = pkg.card().input().height();
-			model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device));
+			model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device, true));
 			LOG.debug("{}: {}", pkg.card().id(), model.graph.detail());
 		}
 		return model;
@@ -155,7 +155,7 @@ public final class ClassifierModel implements AutoCloseable {
 	 * @return the session
 	 */
 	public Session newSession() {
-		return new Session(trunk.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device), true))));
+		return new Session(trunk.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device, graph.optimized()), true))));
 	}
 
 	@Override

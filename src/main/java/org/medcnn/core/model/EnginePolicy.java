@@ -36,21 +36,40 @@ public final class EnginePolicy {
 	}
 
 	/**
-	 * System property choosing the memory layout of input tensors on the CPU: {@code channels_last}
-	 * (the default, faster) or {@code contiguous} (PyTorch's plain N, C, H, W, for comparison).
+	 * System property forcing the memory layout of input tensors on the CPU: {@code channels_last} or
+	 * {@code contiguous} (PyTorch's plain N, C, H, W). Unset: {@link #channelsLast(Device, boolean)}.
 	 */
 	public static final String LAYOUT_PROPERTY = "medcnn.layout";
 
 	/**
-	 * Whether input tensors for a device are laid out channels-last ({@link InputTensors}). Default on
-	 * the CPU, where it was measured; GPUs keep the contiguous layout (not measured here).
+	 * Whether input tensors for a trunk running the plain TorchScript graph are laid out channels-last
+	 * ({@link InputTensors}): the default on the CPU, where it was measured; GPUs keep the contiguous
+	 * layout (not measured here).
 	 *
 	 * @param device the device that runs the trunk
 	 * @return true for channels-last
 	 */
 	public static boolean channelsLast(Device device) {
+		return channelsLast(device, false);
+	}
+
+	/**
+	 * Whether input tensors are laid out channels-last. {@code -Dmedcnn.layout} decides when set. Else,
+	 * on the CPU: channels-last for the plain graph (oneDNN's NHWC kernels, faster) and contiguous for
+	 * the optimized graph ({@link InferenceGraph}), which reorders its input into oneDNN's own layout
+	 * first, so that interleaving the channels in Java would be wasted work (measured: same logits, the
+	 * contiguous copy is half the cost; docs/benchmarks.md). GPUs: contiguous.
+	 *
+	 * @param device the device that runs the trunk
+	 * @param optimizedGraph whether the trunk runs the optimized inference graph
+	 * @return true for channels-last
+	 */
+	public static boolean channelsLast(Device device, boolean optimizedGraph) {
 		if (device.isGpu()) return false;
-		return !"contiguous".equalsIgnoreCase(System.getProperty(LAYOUT_PROPERTY, "channels_last").trim());
+		String forced = System.getProperty(LAYOUT_PROPERTY, "").trim();
+		if (forced.equalsIgnoreCase("contiguous")) return false;
+		if (forced.equalsIgnoreCase("channels_last")) return true;
+		return !optimizedGraph;
 	}
 
 	/**
@@ -113,8 +132,10 @@ public final class EnginePolicy {
 		out.put("djl_version", String.valueOf(Engine.getDjlVersion()));
 		out.put("allocator", NativeAllocator.tune());
 		out.put("openmp_wait", OpenMpPolicy.apply());
-		out.put("input_layout", channelsLast(Device.cpu()) ? "channels_last on cpu (switch off with -D" + LAYOUT_PROPERTY + "=contiguous)"
-			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + System.getProperty(LAYOUT_PROPERTY) + ")");
+		String forced = System.getProperty(LAYOUT_PROPERTY);
+		out.put("input_layout", forced != null && !forced.isBlank() ? channelsLast(Device.cpu(), true) ? "channels_last (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
+			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
+			: "channels_last on cpu for the plain graph, contiguous for the optimized graph (-D" + LAYOUT_PROPERTY + "=channels_last|contiguous forces one)");
 		try {
 			out.put("inference_graph", InferenceGraph.describe());
 		} catch (RuntimeException | LinkageError e) {

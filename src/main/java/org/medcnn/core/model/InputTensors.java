@@ -57,8 +57,12 @@ public final class InputTensors {
 	public NDArray create(NDManager manager, float[] data, int n, int height, int width) {
 		int plane = height * width;
 		int size = n * 3 * plane;
-		if (!channelsLast) return manager.create(FloatBuffer.wrap(data, 0, size), new Shape(n, 3, height, width));
 		ByteBuffer bytes = buffer(size * Float.BYTES);
+		if (!channelsLast) {
+			// One bulk copy into native memory that the engine reads in place (DJL copies a heap buffer value by value).
+			bytes.asFloatBuffer().put(data, 0, size);
+			return manager.create(bytes, new Shape(n, 3, height, width), DataType.FLOAT32);
+		}
 		FloatBuffer fb = bytes.asFloatBuffer();
 		// Interleave the three planes of each slice into H x W x 3: one pass, one write per value.
 		for (int i = 0; i < n; i++) {

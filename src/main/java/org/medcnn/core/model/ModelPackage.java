@@ -86,7 +86,7 @@ public final class ModelPackage {
 		if (!Files.isRegularFile(f)) throw new ModelLoadException(f + ": " + what + " file listed in " + CARD + " is missing");
 		String actual;
 		try {
-			actual = Hashes.sha256(f);
+			actual = Hashes.sha256Cached(f);
 		} catch (IOException e) {
 			throw new ModelLoadException(f + ": cannot read " + what + " file: " + e.getMessage(), e);
 		}

@@ -33,6 +33,37 @@ class FastPreprocessingTest {
 	}
 
 	@Test
+	void slicesKeptAsIntegersPreprocessExactlyLikeTheirFloatValues() {
+		SplittableRandom r = new SplittableRandom(23);
+		IntensityPolicy[] policies = {new IntensityPolicy.Percentile(0.5, 99.5), new IntensityPolicy.Percentile(0, 100),
+			new IntensityPolicy.Range(0, 4095), IntensityPolicy.parse("window:40:400")};
+		for (int trial = 0; trial < 40; trial++) {
+			int w = 1 + r.nextInt(trial % 4 == 0 ? 8 : 300);
+			int h = 1 + r.nextInt(trial % 4 == 0 ? 8 : 300);
+			int n = w * h;
+			int span = trial % 5 == 0 ? 1 : 1 + r.nextInt(trial % 2 == 0 ? 256 : 65536);
+			int offset = r.nextInt(65536 - span + 1);
+			short[] u16 = new short[n];
+			byte[] u8 = new byte[n];
+			for (int i = 0; i < n; i++) {
+				u16[i] = (short) (offset + r.nextInt(span));
+				u8[i] = (byte) r.nextInt(Math.min(span, 256));
+			}
+			Slice s16 = Slice.unsigned16(1, "", w, h, u16);
+			Slice s8 = Slice.unsigned8(1, "", w, h, u8);
+			Slice f16 = new Slice(1, "", w, h, s16.pixels().clone());
+			Slice f8 = new Slice(1, "", w, h, s8.pixels().clone());
+			for (int i = 0; i < n; i++) {
+				if (f16.pixels()[i] != (u16[i] & 0xffff) || f8.pixels()[i] != (u8[i] & 0xff)) throw new AssertionError("unsigned values at " + i);
+			}
+			for (IntensityPolicy p : policies) {
+				assertArrayEquals(p.apply(f16), p.apply(s16), "16-bit trial " + trial + " " + p.describe());
+				assertArrayEquals(p.apply(f8), p.apply(s8), "8-bit trial " + trial + " " + p.describe());
+			}
+		}
+	}
+
+	@Test
 	void nonIntegerOrHugeRangesTakeThePerPixelPath() {
 		assertNull(IntegerHistogram.of(new float[] {1, 2.5f, 3}));
 		assertNull(IntegerHistogram.of(new float[] {0.5f, 1.5f}), "a half-integer grid is not integer data");

@@ -1,46 +1,70 @@
 package org.medcnn.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medcnn.testing.TestPackages;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.TestPackages;
 
 /**
- * The channels-last input layout is really what the engine receives when a model runs through
- * {@link ClassifierModel} (the path of the CLI, the commands, macros, batch and evaluation): the
- * layout-probe trunk (src/test/scripts/make_layout_probe.py) reports, from inside TorchScript, whether
- * its input tensor is channels-last, and the mean of its values. Untimed; speed is in docs/benchmarks.md.
+ * The input layout that {@link ClassifierModel} chooses (the path of the CLI, the commands, macros,
+ * batch and evaluation) is really what the engine receives: the layout-probe trunk
+ * (src/test/scripts/make_layout_probe.py) reports, from inside TorchScript, whether its input tensor is
+ * channels-last, and the mean of its values. By default the plain graph gets channels-last input and the
+ * optimized graph ({@link InferenceGraph}) contiguous input; {@code -Dmedcnn.layout} forces either.
+ * Untimed; speed is in docs/benchmarks.md.
  */
 class InputLayoutTest {
 
-	@Test
-	void theEngineReceivesChannelsLastByDefaultAndTheSameValues(@TempDir Path dir) throws Exception {
-		String before = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
-		System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
-		try (ClassifierModel model = probeModel(dir)) {
-			assertTrue(EnginePolicy.describe().get("input_layout").startsWith("channels_last"), "doctor shows the layout");
-			float[] data = slices();
-			float[] out = run(model, data);
-			for (int i = 0; i < 2; i++) {
-				assertEquals(1f, out[2 * i], "slice " + i + " reaches the trunk channels-last");
-				assertEquals(mean(data, i), out[2 * i + 1], 1e-5, "slice " + i + " values unchanged");
-			}
+	private final String layout = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
+	private final String graph = System.getProperty(InferenceGraph.PROPERTY);
 
+	@AfterEach
+	void restore() {
+		restore(EnginePolicy.LAYOUT_PROPERTY, layout);
+		restore(InferenceGraph.PROPERTY, graph);
+	}
+
+	@Test
+	void thePlainGraphReceivesChannelsLastByDefaultAndTheSameValues(@TempDir Path dir) throws Exception {
+		System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
+		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		try (ClassifierModel model = probeModel(dir)) {
+			assertFalse(model.graph().optimized());
+			assertTrue(EnginePolicy.describe().get("input_layout").startsWith("channels_last on cpu for the plain graph"), "doctor shows the layout");
+			expect(model, 1f, "by default");
 			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous");
-			out = run(model, data);
-			for (int i = 0; i < 2; i++) {
-				assertEquals(0f, out[2 * i], "switched off: slice " + i + " reaches the trunk contiguous");
-				assertEquals(mean(data, i), out[2 * i + 1], 1e-5, "slice " + i + " values unchanged");
-			}
+			expect(model, 0f, "switched off");
 			assertTrue(EnginePolicy.describe().get("input_layout").startsWith("contiguous"), "doctor shows the switch");
-		} finally {
-			if (before == null) System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
-			else System.setProperty(EnginePolicy.LAYOUT_PROPERTY, before);
+		}
+	}
+
+	@Test
+	void theOptimizedGraphReceivesContiguousInputByDefault(@TempDir Path dir) throws Exception {
+		Assumptions.assumeTrue(InferenceGraph.unavailableReason() == null, "optimized graph not available here");
+		System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
+		System.clearProperty(InferenceGraph.PROPERTY);
+		try (ClassifierModel model = probeModel(dir)) {
+			assertTrue(model.graph().optimized(), model.graph().detail());
+			expect(model, 0f, "optimized graph, by default");
+			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "channels_last");
+			expect(model, 1f, "forced channels-last");
+		}
+	}
+
+	private static void expect(ClassifierModel model, float channelsLastFlag, String what) throws Exception {
+		float[] data = slices();
+		float[] out = run(model, data);
+		for (int i = 0; i < 2; i++) {
+			assertEquals(channelsLastFlag, out[2 * i], what + ": slice " + i + " reaches the trunk " + (channelsLastFlag == 1f ? "channels-last" : "contiguous"));
+			assertEquals(mean(data, i), out[2 * i + 1], 1e-5, what + ": slice " + i + " values unchanged");
 		}
 	}
 
@@ -68,5 +92,10 @@ class InputLayoutTest {
 		double sum = 0;
 		for (int i = 0; i < per; i++) sum += d[slice * per + i];
 		return (float) (sum / per);
+	}
+
+	private static void restore(String key, String value) {
+		if (value == null) System.clearProperty(key);
+		else System.setProperty(key, value);
 	}
 }

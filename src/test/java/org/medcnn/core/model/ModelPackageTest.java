@@ -91,6 +91,19 @@ class ModelPackageTest {
 	}
 
 	@Test
+	void aFileChangedInPlaceAfterAVerifiedOpenIsCaughtEvenWithItsOldSizeAndTime() throws Exception {
+		Path pkg = Fixtures.copyTinyModel(dir);
+		ModelPackage.open(pkg); // hashes verified and remembered
+		Path head = pkg.resolve("head.bin");
+		java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(head);
+		byte[] bytes = Files.readAllBytes(head);
+		bytes[bytes.length - 1] ^= 1; // same size
+		Files.write(head, bytes);
+		Files.setLastModifiedTime(head, before); // same modification time, as a copy tool might leave it
+		assertNames(openFails(pkg), head, "sha256 mismatch", Hashes.sha256(head));
+	}
+
+	@Test
 	void trunkThatIsNotTorchScript() throws Exception {
 		Path pkg = Fixtures.copyTinyModel(dir);
 		Files.writeString(pkg.resolve("trunk.pt"), "this is a text file, not a TorchScript archive\n");
