@@ -23,32 +23,42 @@ public final class Resampling {
 		float[] tmp = new float[dw * sh];
 		Kernel kx = new Kernel(sw, dw);
 		int y0 = 0;
-		// Four rows at a time share each output column's taps (fewer loads and loop steps); every value is
-		// still summed tap by tap in the order of Kernel.apply, so the results are the same floats.
-		for (; y0 + 3 < sh; y0 += 4) {
+		// Eight rows at a time share each output column's taps (fewer loads and loop steps, and eight
+		// independent sums in flight); every value is still summed tap by tap in the order of
+		// Kernel.apply, so the results are the same floats.
+		for (; y0 + 7 < sh; y0 += 8) {
 			int r0 = y0 * sw;
-			int r1 = r0 + sw;
-			int r2 = r1 + sw;
-			int r3 = r2 + sw;
 			int o = y0 * dw;
 			for (int x = 0; x < dw; x++) {
 				float[] w = kx.weights[x];
-				int j = kx.start[x];
+				int j = r0 + kx.start[x];
 				float a0 = 0;
 				float a1 = 0;
 				float a2 = 0;
 				float a3 = 0;
+				float a4 = 0;
+				float a5 = 0;
+				float a6 = 0;
+				float a7 = 0;
 				for (float wk : w) {
-					a0 += wk * src[r0 + j];
-					a1 += wk * src[r1 + j];
-					a2 += wk * src[r2 + j];
-					a3 += wk * src[r3 + j];
+					a0 += wk * src[j];
+					a1 += wk * src[j + sw];
+					a2 += wk * src[j + 2 * sw];
+					a3 += wk * src[j + 3 * sw];
+					a4 += wk * src[j + 4 * sw];
+					a5 += wk * src[j + 5 * sw];
+					a6 += wk * src[j + 6 * sw];
+					a7 += wk * src[j + 7 * sw];
 					j++;
 				}
 				tmp[o + x] = a0;
 				tmp[o + dw + x] = a1;
 				tmp[o + 2 * dw + x] = a2;
 				tmp[o + 3 * dw + x] = a3;
+				tmp[o + 4 * dw + x] = a4;
+				tmp[o + 5 * dw + x] = a5;
+				tmp[o + 6 * dw + x] = a6;
+				tmp[o + 7 * dw + x] = a7;
 			}
 		}
 		for (int y = y0; y < sh; y++) {

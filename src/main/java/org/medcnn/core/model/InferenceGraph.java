@@ -274,7 +274,8 @@ public final class InferenceGraph {
 		} catch (ModelLoadException e) {
 			return new Verdict(false, e.getMessage());
 		}
-		String key = String.format(Locale.ROOT, "%s-torch%s-%dx%d-%s", trunkSha, version, width, height, channelsLast ? "nhwc" : "nchw");
+		String key = String.format(Locale.ROOT, "%s-torch%s-djl%s-%dx%d-%s", trunkSha, version, ai.djl.engine.Engine.getDjlVersion(), width, height,
+			channelsLast ? "nhwc" : "nchw");
 		Path file = cacheDir().resolve("optimized-graphs").resolve(key + ".properties");
 		Properties known = new Properties();
 		if (Files.isRegularFile(file)) {
@@ -342,18 +343,35 @@ public final class InferenceGraph {
 			Thread.currentThread().interrupt();
 			throw new IOException("interrupted", e);
 		}
+		return interpret(proc.exitValue(), text);
+	}
+
+
+	/**
+	 * Reads the child's output.
+	 *
+	 * @param exit its exit code
+	 * @param text its output (stdout and stderr)
+	 * @return the verdict on the trunk
+	 * @throws IOException when the child ended without one for a reason that says nothing about the trunk
+	 */
+	static Verdict interpret(int exit, String text) throws IOException {
 		for (String line : text.lines().toList()) {
 			if (!line.startsWith(VERDICT)) continue;
 			String rest = line.substring(VERDICT.length()).trim();
 			if (rest.startsWith("ok")) return new Verdict(true, rest.substring(2).trim());
-			return new Verdict(false, rest.startsWith("failed") ? rest.substring(6).trim() : rest);
+			if (rest.startsWith("failed")) return new Verdict(false, rest.substring(6).trim());
+			throw new IOException(rest.startsWith("error") ? rest.substring(5).trim() : rest);
 		}
-		if (proc.exitValue() == 0) throw new IOException("the child printed no verdict: " + lastLine(text));
-		// No verdict and a non-zero exit: the child died inside native code (an uncaught C++ exception
-		// aborts the process). This is exactly what the check protects the user's JVM from.
-		return new Verdict(false, "libtorch ended the process while optimizing this trunk (exit code " + proc.exitValue() + "): " + reason(text));
+		// No verdict. An uncaught C++ exception inside the pass aborts the process (SIGABRT, exit code 134,
+		// "terminate called ..."): exactly what the check protects the user's JVM from, and a verdict on the
+		// trunk. Anything else (a class missing from the child's class path, no memory ...) says nothing
+		// about the trunk: not kept, so it is tried again next time.
+		if (exit == 134 || text.contains("terminate called")) {
+			return new Verdict(false, "libtorch ended the process while optimizing this trunk (exit code " + exit + "): " + reason(text));
+		}
+		throw new IOException("the check ended without a verdict (exit code " + exit + "): " + lastLine(text));
 	}
-
 	/** @return the message of the C++ exception that ended the child, else its last line of output */
 	private static String reason(String text) {
 		for (String line : text.lines().toList()) {
@@ -433,21 +451,29 @@ public final class InferenceGraph {
 		int width = Integer.parseInt(args[1]);
 		int height = Integer.parseInt(args[2]);
 		boolean channelsLast = Boolean.parseBoolean(args[3]);
-		String verdict;
-		try {
-			String why = unavailableReason();
-			if (why != null) {
-				verdict = "failed " + why;
-			} else {
-				Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(trunk).optEngine(EnginePolicy.ENGINE)
-					.optDevice(ai.djl.Device.cpu()).optOption("mapLocation", "true").optTranslator(new NoopTranslator(null)).build();
-				try (ZooModel<NDList, NDList> zoo = criteria.loadModel()) {
+		// "ok" and "failed" are verdicts on the trunk; "error" means the check itself could not run here.
+		String verdict = null;
+		String why = unavailableReason();
+		if (why != null) {
+			verdict = "error " + why;
+		} else {
+			Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(trunk).optEngine(EnginePolicy.ENGINE)
+				.optDevice(ai.djl.Device.cpu()).optOption("mapLocation", "true").optTranslator(new NoopTranslator(null)).build();
+			ZooModel<NDList, NDList> zoo = null;
+			try {
+				zoo = criteria.loadModel();
+			} catch (Exception e) {
+				verdict = "error cannot load the trunk: " + firstLine(e);
+			}
+			if (zoo != null) {
+				try {
 					double diff = optimizeInPlace(zoo, width, height, channelsLast);
 					verdict = String.format(Locale.ROOT, "ok features within %.1e of the plain graph on a probe input", diff);
+				} catch (Exception e) {
+					verdict = "failed " + firstLine(e);
 				}
+				zoo.close();
 			}
-		} catch (Exception e) {
-			verdict = "failed " + firstLine(e);
 		}
 		System.out.println(VERDICT + " " + verdict);
 		System.out.flush();

@@ -2,6 +2,7 @@ package org.medcnn.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -105,6 +106,23 @@ class InferenceGraphTest {
 		assertEquals(0.01, InferenceGraph.relativeDifference(new float[] {100, 1}, new float[] {99, 1}), 1e-9);
 		assertEquals(Double.POSITIVE_INFINITY, InferenceGraph.relativeDifference(new float[] {1, 2}, new float[] {1, Float.NaN}));
 		assertEquals(Double.POSITIVE_INFINITY, InferenceGraph.relativeDifference(new float[] {1, 2}, new float[] {1}));
+	}
+
+	@Test
+	void theChildsOutputIsReadAsAVerdictOnlyWhenItIsOneOnTheTrunk() throws Exception {
+		assertTrue(InferenceGraph.interpret(0, "log line\nmedcnn-graph-check: ok features within 2.1e-06\n").ok());
+		InferenceGraph.Verdict failed = InferenceGraph.interpret(0, "medcnn-graph-check: failed the optimized graph failed on a probe input: x\n");
+		assertFalse(failed.ok());
+		assertTrue(failed.detail().startsWith("the optimized graph failed"), failed.detail());
+		InferenceGraph.Verdict aborted = InferenceGraph.interpret(134, "terminate called after throwing an instance of 'c10::Error'\n  what():  Freezing is not supported\nframe #0: ...\n");
+		assertFalse(aborted.ok());
+		assertTrue(aborted.detail().contains("Freezing is not supported") && aborted.detail().contains("134"), aborted.detail());
+		// Not about the trunk: the check could not run (engine missing in the child, a class missing): no verdict, so nothing is kept.
+		IOException noEngine = assertThrows(IOException.class, () -> InferenceGraph.interpret(0, "medcnn-graph-check: error no libtorch_cpu.so in /x\n"));
+		assertTrue(noEngine.getMessage().contains("libtorch_cpu.so"), noEngine.getMessage());
+		IOException noClass = assertThrows(IOException.class,
+			() -> InferenceGraph.interpret(1, "Exception in thread \"main\" java.lang.NoClassDefFoundError: ai/djl/engine/Engine\n"));
+		assertTrue(noClass.getMessage().contains("exit code 1"), noClass.getMessage());
 	}
 
 	@Test
