@@ -21,7 +21,7 @@ public final class Resampling {
 	public static float[] resize(float[] src, int sw, int sh, int dw, int dh) {
 		if (sw == dw && sh == dh) return src.clone();
 		float[] tmp = new float[dw * sh];
-		Kernel kx = new Kernel(sw, dw);
+		Kernel kx = kernel(sw, dw);
 		int y0 = 0;
 		// Eight rows at a time share each output column's taps (fewer loads and loop steps, and eight
 		// independent sums in flight); every value is still summed tap by tap in the order of
@@ -68,7 +68,7 @@ public final class Resampling {
 			}
 		}
 		float[] out = new float[dw * dh];
-		Kernel ky = new Kernel(sh, dh);
+		Kernel ky = kernel(sh, dh);
 		// Row by row: out row y = sum over taps k of w[k] * tmp row (start + k). The same products added
 		// in the same order as Kernel.apply (so the same floats), but along rows, which the JIT vectorises,
 		// instead of down columns with a stride of a row per tap.
@@ -85,6 +85,21 @@ public final class Resampling {
 	}
 
 	/** Precomputed filter taps for one axis. */
+	/** Kernels by (input size, output size): a stack's slices all need the same two, and making them took a tenth of preprocessing. */
+	private static final java.util.Map<Long, Kernel> KERNELS = new java.util.concurrent.ConcurrentHashMap<>();
+
+	private static Kernel kernel(int in, int out) {
+		Long key = ((long) in << 32) | out;
+		Kernel k = KERNELS.get(key);
+		if (k == null) {
+			if (KERNELS.size() > 256) KERNELS.clear();
+			k = new Kernel(in, out);
+			KERNELS.put(key, k);
+		}
+		return k;
+	}
+
+	/** Immutable once made: shared between threads. */
 	private static final class Kernel {
 		final int[] start;
 		final float[][] weights;

@@ -192,9 +192,10 @@ public final class InferenceGraph {
 	private static float[] features(ZooModel<NDList, NDList> zoo, float[] x, int width, int height, boolean channelsLast) throws IOException {
 		try (NDManager m = NDManager.newBaseManager(zoo.getNDManager().getDevice(), "PyTorch");
 			Predictor<NDList, NDList> p = zoo.newPredictor()) {
-			NDList out = p.predict(new NDList(new InputTensors(channelsLast, false).create(m, x, 1, height, width)));
-			if (out.isEmpty()) throw new IOException("the trunk returned no output");
-			return out.get(0).toFloatArray();
+			try (NDList out = p.predict(new NDList(new InputTensors(channelsLast, false).create(m, x, 1, height, width)))) {
+				if (out.isEmpty()) throw new IOException("the trunk returned no output");
+				return out.get(0).toFloatArray();
+			}
 		} catch (ai.djl.translate.TranslateException e) {
 			throw new IOException(firstLine(e), e);
 		}
