@@ -34,7 +34,8 @@ public final class EngineDoctor {
 			} else {
 				try {
 					ModelPackage pkg = ModelPackage.open(e.dir());
-					state = "ok, hashes verified, sha256 " + pkg.shortSha() + ", classes " + pkg.card().classes() + ", at " + e.dir();
+					state = "ok, hashes verified, sha256 " + pkg.shortSha() + ", classes " + pkg.card().classes() + ", at " + e.dir() + "; inference graph: "
+						+ InferenceGraph.knownState(pkg.card().trunk().sha256(), pkg.card().input().width(), pkg.card().input().height());
 				} catch (ModelLoadException ex) {
 					state = "BROKEN: " + ex.getMessage();
 				}

@@ -268,26 +268,55 @@ public final class InferenceGraph {
 		return Paths.get(System.getProperty("user.home"), ".medcnn", "cache");
 	}
 
-	private static Verdict vetted(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
-		String version;
+	private static String key(String trunkSha, int width, int height, boolean channelsLast) throws ModelLoadException {
+		return String.format(Locale.ROOT, "%s-torch%s-djl%s-%dx%d-%s", trunkSha, EnginePolicy.engine().getVersion(), ai.djl.engine.Engine.getDjlVersion(),
+			width, height, channelsLast ? "nhwc" : "nchw");
+	}
+
+	private static Verdict known(Path file) {
+		if (!Files.isRegularFile(file)) return null;
+		Properties known = new Properties();
+		try (InputStream in = Files.newInputStream(file)) {
+			known.load(in);
+			String status = known.getProperty("status");
+			if ("ok".equals(status) || "failed".equals(status)) return new Verdict("ok".equals(status), known.getProperty("detail", ""));
+		} catch (IOException | IllegalArgumentException e) {
+			LOG.warn("{}: unreadable, checking the trunk again: {}", file, e.getMessage());
+		}
+		return null;
+	}
+
+	/**
+	 * What is known about a trunk without loading it, for {@code medcnn doctor}; never throws.
+	 *
+	 * @param trunkSha the trunk's SHA-256
+	 * @param width input width
+	 * @param height input height
+	 * @return one line: whether it will run the optimized graph on the CPU, or that it is checked at its first load
+	 */
+	public static String knownState(String trunkSha, int width, int height) {
+		if (!requested()) return "plain graph (-D" + PROPERTY + "=plain)";
+		String why = unavailableReason();
+		if (why != null) return "plain graph (" + why + ")";
 		try {
-			version = EnginePolicy.engine().getVersion();
+			Verdict v = known(cacheDir().resolve("optimized-graphs").resolve(key(trunkSha, width, height, EnginePolicy.channelsLast(ai.djl.Device.cpu(), true)) + ".properties"));
+			if (v == null) return "not checked yet (checked at its first load on the cpu)";
+			return v.ok() ? "optimized on the cpu (" + v.detail() + ")" : "plain graph: " + v.detail();
+		} catch (ModelLoadException | RuntimeException e) {
+			return "unknown (" + e.getMessage() + ")";
+		}
+	}
+
+	private static Verdict vetted(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+		String key;
+		try {
+			key = key(trunkSha, width, height, channelsLast);
 		} catch (ModelLoadException e) {
 			return new Verdict(false, e.getMessage());
 		}
-		String key = String.format(Locale.ROOT, "%s-torch%s-djl%s-%dx%d-%s", trunkSha, version, ai.djl.engine.Engine.getDjlVersion(), width, height,
-			channelsLast ? "nhwc" : "nchw");
 		Path file = cacheDir().resolve("optimized-graphs").resolve(key + ".properties");
-		Properties known = new Properties();
-		if (Files.isRegularFile(file)) {
-			try (InputStream in = Files.newInputStream(file)) {
-				known.load(in);
-				String status = known.getProperty("status");
-				if ("ok".equals(status) || "failed".equals(status)) return new Verdict("ok".equals(status), known.getProperty("detail", ""));
-			} catch (IOException | IllegalArgumentException e) {
-				LOG.warn("{}: unreadable, checking the trunk again: {}", file, e.getMessage());
-			}
-		}
+		Verdict known = known(file);
+		if (known != null) return known;
 		Verdict v;
 		try {
 			v = checkInChild(trunkFile, width, height, channelsLast);

@@ -64,6 +64,8 @@ class InferenceGraphTest {
 			Properties verdict = verdict();
 			assertEquals("ok", verdict.getProperty("status"), verdict.toString());
 			assertTrue(EnginePolicy.describe().get("inference_graph").startsWith("active"), "doctor shows it");
+			String state = InferenceGraph.knownState(pkg.card().trunk().sha256(), 224, 224);
+			assertTrue(state.startsWith("optimized on the cpu"), "doctor shows it for the model: " + state);
 		}
 		System.setProperty(InferenceGraph.PROPERTY, "plain");
 		try (ClassifierModel plain = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
@@ -98,6 +100,8 @@ class InferenceGraphTest {
 			assertTrue(again.graph().detail().contains("ModuleContainerIndex"), again.graph().detail());
 		}
 		assertEquals(written, Files.getLastModifiedTime(file).toMillis());
+		String state = InferenceGraph.knownState(pkg.card().trunk().sha256(), 32, 32);
+		assertTrue(state.startsWith("plain graph: libtorch ended the process"), "doctor shows it for the model: " + state);
 	}
 
 	@Test
