@@ -85,8 +85,10 @@ public final class InputTensors {
 		return buffer.clear().limit(bytes).slice().order(ByteOrder.nativeOrder());
 	}
 
-	/** Native memory at a 64-byte boundary (a cache line; oneDNN's vector loads are fastest there). */
-	private static ByteBuffer aligned(int bytes) {
-		return ByteBuffer.allocateDirect(bytes + 64).alignedSlice(64).limit(bytes).slice().order(ByteOrder.nativeOrder());
+	/** {@code bytes} of native memory starting at a 64-byte boundary (a cache line; oneDNN's vector loads are fastest there). */
+	static ByteBuffer aligned(int bytes) {
+		ByteBuffer raw = ByteBuffer.allocateDirect(bytes + 63);
+		int start = (64 - raw.alignmentOffset(0, 64)) % 64;
+		return raw.position(start).limit(start + bytes).slice().order(ByteOrder.nativeOrder());
 	}
 }

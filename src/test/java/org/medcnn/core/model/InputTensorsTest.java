@@ -1,0 +1,52 @@
+package org.medcnn.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Input tensors hold exactly the preprocessed values, in N x 3 x H x W order, for every input size
+ * (not only multiples of the 64-byte alignment of their native memory) and both layouts.
+ */
+class InputTensorsTest {
+
+	@Test
+	void alignedBuffersHaveTheAskedSizeAndStartOnACacheLine() {
+		for (int bytes = 1; bytes < 600; bytes += 7) {
+			ByteBuffer b = InputTensors.aligned(bytes);
+			assertEquals(bytes, b.capacity(), "capacity for " + bytes);
+			assertEquals(0, b.alignmentOffset(0, 64), "alignment for " + bytes);
+		}
+	}
+
+	@Test
+	void valuesArriveUnchangedForAnyInputSize() {
+		int[][] sizes = {{299, 299}, {227, 227}, {16, 12}, {7, 5}, {224, 224}};
+		try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), EnginePolicy.ENGINE)) {
+			for (boolean channelsLast : new boolean[] {false, true}) {
+				for (boolean reuse : new boolean[] {false, true}) {
+					InputTensors inputs = new InputTensors(channelsLast, reuse);
+					for (int[] s : sizes) {
+						for (int n : new int[] {1, 3}) {
+							int w = s[0];
+							int h = s[1];
+							float[] data = new float[n * 3 * w * h + 5]; // longer than needed: only the first n slices count
+							for (int i = 0; i < data.length; i++) data[i] = (float) Math.sin(i * 0.013) + i % 7;
+							try (NDManager scope = manager.newSubManager()) {
+								NDArray t = inputs.create(scope, data, n, h, w);
+								String what = (channelsLast ? "channels-last" : "contiguous") + (reuse ? " reused" : "") + " " + n + "x3x" + h + "x" + w;
+								assertEquals(new Shape(n, 3, h, w), t.getShape(), what);
+								assertArrayEquals(java.util.Arrays.copyOf(data, n * 3 * w * h), t.toFloatArray(), what);
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
