@@ -106,9 +106,10 @@ public final class ImagePlusSlices implements SliceSource {
 		int h = ip.getHeight();
 		int n = w * h;
 		String label = label(stack.getSliceLabel(idx));
-		// Raw 8- and 16-bit pixels are kept as integers (no copy): preprocessing reads them directly.
-		if (cTable == null && ip instanceof ShortProcessor) return Slice.unsigned16(idx, label, w, h, (short[]) ip.getPixels());
-		if (cTable == null && ip instanceof ByteProcessor) return Slice.unsigned8(idx, label, w, h, (byte[]) ip.getPixels());
+		// Raw 8- and 16-bit pixels are kept as integers: preprocessing reads them directly. Copied, because
+		// the image may be edited while a classification runs in the background.
+		if (cTable == null && ip instanceof ShortProcessor) return Slice.unsigned16(idx, label, w, h, ((short[]) ip.getPixels()).clone());
+		if (cTable == null && ip instanceof ByteProcessor) return Slice.unsigned8(idx, label, w, h, ((byte[]) ip.getPixels()).clone());
 		float[] px = new float[n];
 		if (ip instanceof ColorProcessor cp) {
 			int[] rgb = (int[]) cp.getPixels();

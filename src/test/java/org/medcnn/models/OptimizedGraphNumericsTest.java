@@ -47,6 +47,7 @@ class OptimizedGraphNumericsTest {
 			if (before == null) System.clearProperty(InferenceGraph.PROPERTY);
 			else System.setProperty(InferenceGraph.PROPERTY, before);
 		}
+		System.clearProperty(InferenceGraph.PROPERTY); // the default
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 			assertTrue(model.graph().optimized(), model.graph().detail());
 			for (int batch : new int[] {1, n}) {
@@ -59,6 +60,9 @@ class OptimizedGraphNumericsTest {
 				System.out.printf("%s batch %d: largest logit difference optimized vs plain graph %.2e%n", dir.getFileName(), batch, worst);
 				assertTrue(worst <= ChannelsLastNumericsTest.LOGIT_TOLERANCE, dir.getFileName() + " batch " + batch + ": logits differ by " + worst);
 			}
+		} finally {
+			if (before == null) System.clearProperty(InferenceGraph.PROPERTY);
+			else System.setProperty(InferenceGraph.PROPERTY, before);
 		}
 	}
 }

@@ -49,13 +49,6 @@ final class IntegerHistogram {
 	}
 
 	/**
-	 * The p-th percentile, interpolated as {@link IntensityPolicy#percentile(float[], double)} does on
-	 * the sorted values.
-	 *
-	 * @param p percentile in [0, 100]
-	 * @return the percentile
-	 */
-	/**
 	 * Builds the histogram of a slice kept as unsigned 8- or 16-bit integers ({@link Slice#integerValued()}):
 	 * one pass over the integers into a full-range histogram, then the occupied range. The same counts
 	 * as {@link #of(float[])} on the slice's float values.
@@ -110,6 +103,13 @@ final class IntegerHistogram {
 		return table;
 	}
 
+	/**
+	 * The p-th percentile, interpolated as {@link IntensityPolicy#percentile(float[], double)} does on
+	 * the sorted values.
+	 *
+	 * @param p percentile in [0, 100]
+	 * @return the percentile
+	 */
 	double percentile(double p) {
 		double rank = p / 100.0 * (n - 1);
 		int lo = (int) Math.floor(rank);

@@ -84,7 +84,6 @@ public final class Resampling {
 		return out;
 	}
 
-	/** Precomputed filter taps for one axis. */
 	/** Kernels by (input size, output size): a stack's slices all need the same two, and making them took a tenth of preprocessing. */
 	private static final java.util.Map<Long, Kernel> KERNELS = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -99,7 +98,7 @@ public final class Resampling {
 		return k;
 	}
 
-	/** Immutable once made: shared between threads. */
+	/** Precomputed filter taps for one axis; immutable once made, shared between threads. */
 	private static final class Kernel {
 		final int[] start;
 		final float[][] weights;

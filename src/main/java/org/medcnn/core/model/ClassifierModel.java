@@ -67,6 +67,10 @@ public final class ClassifierModel implements AutoCloseable {
 	}
 
 	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning) throws ModelLoadException {
+		return loadOn(pkg, device, warning, true);
+	}
+
+	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning, boolean optimize) throws ModelLoadException {
 		java.nio.file.Path file = pkg.trunkFile();
 		Criteria<NDList, NDList> criteria = Criteria.builder()
 			.setTypes(NDList.class, NDList.class)
@@ -89,10 +93,18 @@ public final class ClassifierModel implements AutoCloseable {
 			zoo.close();
 			throw e;
 		}
-		if (!device.isGpu()) {
+		if (!device.isGpu() && optimize) {
 			int w = pkg.card().input().width();
 			int h = pkg.card().input().height();
-			model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device, true));
+			try {
+				model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device, true));
+			} catch (InferenceGraph.InPlaceException e) {
+				LOG.warn("{}: {}; loading it again with the plain graph", file, e.getMessage());
+				zoo.close();
+				ClassifierModel again = loadOn(pkg, device, warning, false);
+				again.graph = new InferenceGraph.Outcome(false, "kept the plain graph: " + e.getMessage());
+				return again;
+			}
 			LOG.debug("{}: {}", pkg.card().id(), model.graph.detail());
 		}
 		return model;

@@ -99,6 +99,15 @@ public final class InferenceGraph {
 	 */
 	public record Outcome(boolean optimized, String detail) {}
 
+	/** The optimized graph failed its check after libtorch had changed the loaded module in place: load the trunk again. */
+	public static final class InPlaceException extends IOException {
+		private static final long serialVersionUID = 1L;
+
+		InPlaceException(String message) {
+			super(message);
+		}
+	}
+
 	/** @return whether the optimized graph is asked for (the default) */
 	public static boolean requested() {
 		return !"plain".equalsIgnoreCase(System.getProperty(PROPERTY, "optimized").trim());
@@ -118,8 +127,9 @@ public final class InferenceGraph {
 	}
 
 	/**
-	 * Optimizes a CPU trunk that DJL has loaded, if it is safe; otherwise leaves it as it is. Never
-	 * throws: every failure leaves the plain module in place and says why.
+	 * Optimizes a CPU trunk that DJL has loaded, if it is safe; otherwise leaves it as it is: every
+	 * failure leaves the plain module in place and says why, except when libtorch changed a trunk saved
+	 * frozen in place ({@link InPlaceException}).
 	 *
 	 * @param zoo the loaded trunk (on the CPU)
 	 * @param trunkFile its file (for the child-process check)
@@ -128,8 +138,10 @@ public final class InferenceGraph {
 	 * @param height input height
 	 * @param channelsLast whether inputs are given channels-last
 	 * @return what happened
+	 * @throws InPlaceException when the loaded module was changed and must be loaded again (a trunk saved frozen)
 	 */
-	public static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+	public static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast)
+		throws InPlaceException {
 		if (!requested()) return new Outcome(false, "plain graph (-D" + PROPERTY + "=plain)");
 		String why = unavailableReason();
 		if (why != null) return new Outcome(false, why);
@@ -138,6 +150,8 @@ public final class InferenceGraph {
 		try {
 			double diff = optimizeInPlace(zoo, width, height, channelsLast);
 			return new Outcome(true, String.format(Locale.ROOT, "optimized for inference (checked in a child process; features differ from the plain graph by at most %.1e)", diff));
+		} catch (InPlaceException e) {
+			throw e;
 		} catch (IOException | RuntimeException e) {
 			LOG.warn("{}: optimizing for inference failed, the plain graph runs: {}", trunkFile, e.getMessage());
 			return new Outcome(false, "kept the plain graph: " + e.getMessage());
@@ -158,25 +172,38 @@ public final class InferenceGraph {
 		float[] plain = features(zoo, probe, width, height, channelsLast);
 		Long old = handle.get();
 		JniUtils.enableInferenceMode(block);
+		// The module is returned by value into this buffer, which DJL later frees with C++ delete (glibc's
+		// free, since no other allocator is loaded: see unavailableReason).
 		long fresh = Native.malloc(MODULE_BYTES);
 		if (fresh == 0) throw new IOException("out of native memory");
 		new Pointer(fresh).clear(MODULE_BYTES);
 		Memory noOtherMethods = new Memory(24); // an empty std::vector<std::string>: three null pointers
 		noOtherMethods.clear();
-		function().invokeVoid(new Object[] {new Pointer(fresh), new Pointer(old), noOtherMethods});
+		try {
+			function().invokeVoid(new Object[] {new Pointer(fresh), new Pointer(old), noOtherMethods});
+		} catch (RuntimeException | Error e) {
+			Native.free(fresh);
+			throw new IOException("calling optimize_for_inference failed: " + e, e);
+		}
+		// A trunk saved already frozen is optimized in place (libtorch reuses the same module object): the
+		// plain graph is then gone, and the two handles share one object.
+		boolean inPlace = new Pointer(fresh).getLong(0) == new Pointer(old).getLong(0);
 		handle.set(fresh);
-		double diff;
+		String failure = null;
+		double diff = Double.NaN;
 		try {
 			diff = relativeDifference(plain, features(zoo, probe, width, height, channelsLast));
+			if (!(diff <= TOLERANCE)) {
+				failure = String.format(Locale.ROOT, "the optimized graph's features differ from the plain graph's by %.2e (tolerance %.0e)", diff, TOLERANCE);
+			}
 		} catch (IOException | RuntimeException e) {
-			handle.set(old);
-			JniUtils.deleteModule(fresh);
-			throw new IOException("the optimized graph failed on a probe input: " + firstLine(e), e);
+			failure = "the optimized graph failed on a probe input: " + firstLine(e);
 		}
-		if (!(diff <= TOLERANCE)) {
+		if (failure != null) {
 			handle.set(old);
 			JniUtils.deleteModule(fresh);
-			throw new IOException(String.format(Locale.ROOT, "the optimized graph's features differ from the plain graph's by %.2e (tolerance %.0e)", diff, TOLERANCE));
+			if (inPlace) throw new InPlaceException(failure + "; the trunk was saved frozen and was changed in place, so it must be loaded again");
+			throw new IOException(failure);
 		}
 		JniUtils.deleteModule(old);
 		return diff;
@@ -243,6 +270,11 @@ public final class InferenceGraph {
 			unavailable = "ai.djl.pytorch.graph_optimizer=false (a frozen graph needs DJL's graph executor optimizer)";
 			return unavailable;
 		}
+		String allocator = replacementAllocator();
+		if (allocator != null) {
+			unavailable = "another allocator than glibc's is loaded (" + allocator + "); the optimized module would be freed with the wrong size";
+			return unavailable;
+		}
 		try {
 			EnginePolicy.engine();
 			Path lib = Paths.get(ai.djl.pytorch.jni.LibUtils.getLibtorchPath(), "libtorch_cpu.so");
@@ -256,6 +288,20 @@ public final class InferenceGraph {
 			unavailable = "libtorch does not export optimize_for_inference here (" + firstLine(e) + ")";
 			return unavailable;
 		}
+	}
+
+	/** @return the file name of a malloc replacement mapped into this process (jemalloc, tcmalloc, mimalloc), or null */
+	private static String replacementAllocator() {
+		try {
+			for (String line : Files.readAllLines(Paths.get("/proc/self/maps"))) {
+				for (String name : new String[] {"jemalloc", "tcmalloc", "mimalloc"}) {
+					if (line.contains(name)) return line.substring(line.lastIndexOf('/') + 1);
+				}
+			}
+		} catch (IOException | RuntimeException e) {
+			return null;
+		}
+		return null;
 	}
 
 	/** The child's verdict on one trunk. */
@@ -357,25 +403,36 @@ public final class InferenceGraph {
 		}
 		cmd.addAll(List.of("-cp", childClassPath(), InferenceGraph.class.getName(), trunkFile.toString(), Integer.toString(width),
 			Integer.toString(height), Boolean.toString(channelsLast)));
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+		// In a temporary folder, output to a file: a core dump (the child may abort on purpose) lands there
+		// and is deleted with it, and the time limit holds even if the child hangs with its output open.
+		Path work = Files.createTempDirectory("medcnn-graph-check");
+		Path log = work.resolve("check.log");
+		ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
 		pb.environment().put("OMP_NUM_THREADS", "1");
-		Process proc = pb.start();
+		Process proc = null;
 		String text;
 		try {
+			proc = pb.start();
 			proc.getOutputStream().close();
-			text = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-			if (!proc.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS)) {
-				proc.destroyForcibly();
-				throw new IOException("the check did not finish in " + CHILD_TIMEOUT_S + " s");
-			}
+			if (!proc.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS)) throw new IOException("the check did not finish in " + CHILD_TIMEOUT_S + " s");
+			text = Files.readString(log, StandardCharsets.UTF_8);
 		} catch (InterruptedException e) {
-			proc.destroyForcibly();
 			Thread.currentThread().interrupt();
 			throw new IOException("interrupted", e);
+		} finally {
+			if (proc != null) proc.destroyForcibly();
+			deleteTree(work);
 		}
 		return interpret(proc.exitValue(), text);
 	}
 
+	private static void deleteTree(Path dir) {
+		try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+			for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+		} catch (IOException | RuntimeException e) {
+			LOG.debug("cannot delete {}: {}", dir, e.getMessage());
+		}
+	}
 
 	/**
 	 * Reads the child's output.
@@ -468,6 +525,21 @@ public final class InferenceGraph {
 		return nl > 0 ? m.substring(0, nl) : m;
 	}
 
+	/** The C library's resource limits. */
+	interface Limits extends com.sun.jna.Library {
+		int setrlimit(int resource, long[] limit);
+	}
+
+	/** The child may abort on purpose: no core file of a JVM with libtorch in it (hundreds of MB). */
+	private static void noCoreDumps() {
+		try {
+			final int rlimitCore = 4; // Linux
+			Native.load("c", Limits.class).setrlimit(rlimitCore, new long[] {0, 0});
+		} catch (UnsatisfiedLinkError | RuntimeException e) {
+			// then a core file may land in the child's temporary folder, which is deleted
+		}
+	}
+
 	/**
 	 * The child-process check: loads the trunk, optimizes it as the parent would and compares features.
 	 * Prints one verdict line; if libtorch throws inside the pass, the process dies without one, which
@@ -476,6 +548,7 @@ public final class InferenceGraph {
 	 * @param args trunk file, width, height, channels-last
 	 */
 	public static void main(String[] args) {
+		noCoreDumps();
 		EnginePolicy.init();
 		Path trunk = Paths.get(args[0]);
 		int width = Integer.parseInt(args[1]);

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -37,20 +41,25 @@ class InferenceGraphTest {
 	@TempDir
 	Path cache;
 
-	private String before;
+	private final String before = System.getProperty(InferenceGraph.CACHE_PROPERTY);
+	private final String graph = System.getProperty(InferenceGraph.PROPERTY);
 
 	@BeforeEach
-	void privateCache() {
+	void privateCacheAndTheDefaultGraph() {
 		Assumptions.assumeTrue(InferenceGraph.unavailableReason() == null, "optimized graph not available here: " + InferenceGraph.unavailableReason());
-		before = System.getProperty(InferenceGraph.CACHE_PROPERTY);
 		System.setProperty(InferenceGraph.CACHE_PROPERTY, cache.toString());
+		System.clearProperty(InferenceGraph.PROPERTY);
 	}
 
 	@AfterEach
 	void restore() {
-		System.clearProperty(InferenceGraph.PROPERTY);
-		if (before == null) System.clearProperty(InferenceGraph.CACHE_PROPERTY);
-		else System.setProperty(InferenceGraph.CACHE_PROPERTY, before);
+		restore(InferenceGraph.PROPERTY, graph);
+		restore(InferenceGraph.CACHE_PROPERTY, before);
+	}
+
+	private static void restore(String key, String value) {
+		if (value == null) System.clearProperty(key);
+		else System.setProperty(key, value);
 	}
 
 	@Test
@@ -102,6 +111,35 @@ class InferenceGraphTest {
 		assertEquals(written, Files.getLastModifiedTime(file).toMillis());
 		String state = InferenceGraph.knownState(pkg.card().trunk().sha256(), 32, 32);
 		assertTrue(state.startsWith("plain graph: libtorch ended the process"), "doctor shows it for the model: " + state);
+	}
+
+	@Test
+	void whenTheOptimizedGraphFailsItsCheckThePlainModuleIsPutBackAndStillRuns() throws Exception {
+		// With libtorch's graph executor optimizer off (a per-thread switch), the frozen graph of this trunk
+		// fails at its first run: the in-process check must then put the loaded module back.
+		Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(Paths.get("models", "brain-tumor-mri", "trunk.pt"))
+			.optEngine(EnginePolicy.ENGINE).optDevice(ai.djl.Device.cpu()).optOption("mapLocation", "true").optTranslator(new NoopTranslator(null)).build();
+		try (ZooModel<NDList, NDList> zoo = criteria.loadModel()) {
+			PtSymbolBlock block = (PtSymbolBlock) zoo.getBlock();
+			long loaded = block.getHandle();
+			IOException e;
+			JniUtils.setGraphExecutorOptimize(false);
+			try {
+				e = assertThrows(IOException.class, () -> InferenceGraph.optimizeInPlace(zoo, 224, 224, false));
+			} finally {
+				JniUtils.setGraphExecutorOptimize(true);
+			}
+			assertTrue(e.getMessage().startsWith("the optimized graph failed on a probe input"), e.getMessage());
+			assertEquals(loaded, block.getHandle(), "the module DJL loaded is back in place");
+			try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), EnginePolicy.ENGINE)) {
+				assertTrue(JniUtils.moduleGetParams(block, (PtNDManager) manager).size() > 100, "with its parameters");
+			}
+			try (ai.djl.inference.Predictor<NDList, NDList> p = zoo.newPredictor();
+				NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu(), EnginePolicy.ENGINE)) {
+				NDList out = p.predict(new NDList(m.zeros(new ai.djl.ndarray.types.Shape(1, 3, 224, 224))));
+				assertEquals(1280, out.get(0).getShape().get(1), "and it still runs");
+			}
+		}
 	}
 
 	@Test

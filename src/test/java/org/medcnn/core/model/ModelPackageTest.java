@@ -94,6 +94,7 @@ class ModelPackageTest {
 	void aFileChangedInPlaceAfterAVerifiedOpenIsCaughtEvenWithItsOldSizeAndTime() throws Exception {
 		Path pkg = Fixtures.copyTinyModel(dir);
 		ModelPackage.open(pkg); // hashes verified and remembered
+		Thread.sleep(50); // past the file system's timestamp granularity, so that the status-change time moves
 		Path head = pkg.resolve("head.bin");
 		java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(head);
 		byte[] bytes = Files.readAllBytes(head);
