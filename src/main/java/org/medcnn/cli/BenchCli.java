@@ -329,8 +329,12 @@ public final class BenchCli implements Callable<Integer> {
 						if (mode == null && rep >= 0) ratios[rep] = ms / pureMs;
 						if (mode == null) best = Math.min(best, ms);
 						else bestOverlap = Math.min(bestOverlap, ms);
-						if (rep >= 0) rounds.append(String.format(Locale.ROOT, " %s %.0f", mode == null ? "default" : mode, ms));
 						if (module.isCanceled()) throw new IllegalStateException("Classify Slices failed: " + module.getCancelReason());
+						// The engine's share: the table's ms column is each slice's share of its batch's engine time.
+						double engine = 0;
+						ij.measure.ResultsTable table = (ij.measure.ResultsTable) module.getOutput("results");
+						for (int row = 0; row < table.size(); row++) engine += table.getValue("ms", row);
+						if (rep >= 0) rounds.append(String.format(Locale.ROOT, " %s %.0f (engine %.0f)", mode == null ? "default" : mode, ms, engine));
 					}
 				}
 			} finally {
@@ -343,7 +347,7 @@ public final class BenchCli implements Callable<Integer> {
 				stackSlices, batch, ROUNDS, 100 * (sorted[ROUNDS / 2] - 1), 100 * (sorted[0] - 1), 100 * (sorted[ROUNDS - 1] - 1), best, bestPure, 100 * (best / bestPure - 1));
 			out.printf(Locale.ROOT, "    with the next batch preprocessed on one thread while the engine runs (-D%s=overlap): %.0f ms, overhead %.1f %%%n",
 				DjlSliceClassifier.PREPARE_PROPERTY, bestOverlap, 100 * (bestOverlap / bestPure - 1));
-			out.printf(Locale.ROOT, "    each round, ms (pure inference, then the command): %s%n", rounds);
+			out.printf(Locale.ROOT, "    each round, ms (pure inference, then the command with, in brackets, its engine calls): %s%n", rounds);
 		}
 	}
 
