@@ -53,14 +53,16 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Safety: a C++ exception thrown inside that function cannot be caught through JNA and would end the
  * whole JVM (Fiji with the user's unsaved work). So each trunk is first optimized in a short-lived
- * child JVM, once per trunk (SHA-256), libtorch version and input size; the verdict is kept in the
+ * child JVM, once per trunk (SHA-256), libtorch and DJL version, input size and layout; the verdict is kept in the
  * cache folder ({@code -Dmedcnn.cache.dir}, default {@code ~/.medcnn/cache}). Only a trunk that came
  * through there is optimized in this process. Then, in this process, the features of a seeded random
  * input from the optimized module are compared with those of the plain one; on a difference over the
  * tolerance, or any error, the plain module is kept and the reason logged.
  * <p>
  * Off with {@code -Dmedcnn.graph=plain}. Only on the CPU, on Linux x86-64 (the C++ symbol name is
- * for GCC's ABI), and while DJL's graph executor optimizer is on (with it off, the frozen graph fails).
+ * for GCC's ABI), with glibc's allocator (DJL frees the module this class allocates with a sized C++
+ * delete, which a preloaded jemalloc or tcmalloc would take at its word), and while DJL's graph executor
+ * optimizer is on (with it off, the frozen graph fails).
  */
 public final class InferenceGraph {
 
