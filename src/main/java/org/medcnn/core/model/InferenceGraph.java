@@ -370,6 +370,7 @@ public final class InferenceGraph {
 			v = checkInChild(trunkFile, width, height, channelsLast);
 		} catch (IOException e) {
 			// Not a verdict on the trunk (no java binary, interrupted ...): not kept, tried again next time.
+			LOG.warn("{}: the plain graph runs: could not check the optimized graph in a child process: {}", trunkFile, e.getMessage());
 			return new Verdict(false, "could not check it in a child process: " + e.getMessage());
 		}
 		Properties p = new Properties();
