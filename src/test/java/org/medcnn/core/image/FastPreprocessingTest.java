@@ -64,6 +64,29 @@ class FastPreprocessingTest {
 	}
 
 	@Test
+	void integerSlicesPreprocessExactlyLikeTheirFloatValuesAtEverySizeAndPlacement() {
+		SplittableRandom r = new SplittableRandom(31);
+		int[][] sizes = {{512, 512}, {513, 300}, {37, 91}, {224, 224}, {9, 17}, {600, 200}};
+		for (InputSpec.Resize resize : InputSpec.Resize.values()) {
+			for (double[] pct : new double[][] {{0.5, 99.5}, {0, 100}, {2, 98}}) {
+				InputSpec spec = InputSpec.builder().setSize(224, 224).setIntensity(new IntensityPolicy.Percentile(pct[0], pct[1])).optResize(resize)
+					.optMinSliceSize(4).build();
+				SlicePreprocessor pre = new SlicePreprocessor(spec);
+				for (int[] s : sizes) {
+					int n = s[0] * s[1];
+					short[] v = new short[n];
+					int span = 1 + r.nextInt(r.nextBoolean() ? 300 : 65536);
+					int offset = r.nextInt(65536 - span + 1);
+					for (int i = 0; i < n; i++) v[i] = (short) (offset + r.nextInt(span));
+					Slice integers = Slice.unsigned16(1, "", s[0], s[1], v);
+					Slice floats = new Slice(1, "", s[0], s[1], integers.pixels().clone());
+					assertArrayEquals(pre.unitImage(floats), pre.unitImage(integers), resize + " " + pct[0] + "-" + pct[1] + " " + s[0] + "x" + s[1]);
+				}
+			}
+		}
+	}
+
+	@Test
 	void nonIntegerOrHugeRangesTakeThePerPixelPath() {
 		assertNull(IntegerHistogram.of(new float[] {1, 2.5f, 3}));
 		assertNull(IntegerHistogram.of(new float[] {0.5f, 1.5f}), "a half-integer grid is not integer data");
