@@ -84,7 +84,7 @@ public final class Resampling {
 		return out;
 	}
 
-	/** Kernels by (input size, output size): a stack's slices all need the same two, and making them took a tenth of preprocessing. */
+	/** Kernels by (input size, output size): a stack's slices all need the same two (making them showed as a tenth of preprocessing in one profile). */
 	private static final java.util.Map<Long, Kernel> KERNELS = new java.util.concurrent.ConcurrentHashMap<>();
 
 	private static Kernel kernel(int in, int out) {
