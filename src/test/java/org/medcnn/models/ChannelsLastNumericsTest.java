@@ -21,6 +21,7 @@ import org.medcnn.core.model.InferenceGraph;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.io.ImageFiles;
+import org.medcnn.testing.Fixtures;
 
 /**
  * The fast input layout (channels-last, the default) gives the same results as PyTorch's plain
@@ -64,10 +65,8 @@ class ChannelsLastNumericsTest {
 				assertTrue(worst <= LOGIT_TOLERANCE, dir.getFileName() + " batch " + batch + ": logits differ by " + worst);
 			}
 		} finally {
-			if (graph == null) System.clearProperty(InferenceGraph.PROPERTY);
-			else System.setProperty(InferenceGraph.PROPERTY, graph);
-			if (before == null) System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
-			else System.setProperty(EnginePolicy.LAYOUT_PROPERTY, before);
+			Fixtures.restoreProperty(InferenceGraph.PROPERTY, graph);
+			Fixtures.restoreProperty(EnginePolicy.LAYOUT_PROPERTY, before);
 		}
 	}
 

@@ -15,6 +15,7 @@ import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.InferenceGraph;
 import org.medcnn.core.model.ModelPackage;
+import org.medcnn.testing.Fixtures;
 
 /**
  * The optimized inference graph (the default on the CPU) gives the same results as the plain
@@ -44,8 +45,7 @@ class OptimizedGraphNumericsTest {
 			assertFalse(model.graph().optimized());
 			plain = ChannelsLastNumericsTest.logits(model, data, n, 1);
 		} finally {
-			if (before == null) System.clearProperty(InferenceGraph.PROPERTY);
-			else System.setProperty(InferenceGraph.PROPERTY, before);
+			Fixtures.restoreProperty(InferenceGraph.PROPERTY, before);
 		}
 		System.clearProperty(InferenceGraph.PROPERTY); // the default
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
@@ -61,8 +61,7 @@ class OptimizedGraphNumericsTest {
 				assertTrue(worst <= ChannelsLastNumericsTest.LOGIT_TOLERANCE, dir.getFileName() + " batch " + batch + ": logits differ by " + worst);
 			}
 		} finally {
-			if (before == null) System.clearProperty(InferenceGraph.PROPERTY);
-			else System.setProperty(InferenceGraph.PROPERTY, before);
+			Fixtures.restoreProperty(InferenceGraph.PROPERTY, before);
 		}
 	}
 }

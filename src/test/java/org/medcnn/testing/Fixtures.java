@@ -17,6 +17,17 @@ public final class Fixtures {
 	private Fixtures() {}
 
 	/**
+	 * Sets a system property back to a value read earlier.
+	 *
+	 * @param key the property
+	 * @param value its earlier value; null clears it
+	 */
+	public static void restoreProperty(String key, String value) {
+		if (value == null) System.clearProperty(key);
+		else System.setProperty(key, value);
+	}
+
+	/**
 	 * The {@code -D} option that points a child JVM at this test run's cache folder
 	 * ({@code medcnn.cache.dir}, set by the build), so that tests never write under the user's home.
 	 *

@@ -123,7 +123,8 @@ public final class ClassifierModel implements AutoCloseable {
 		}
 	}
 
-	private static String firstLine(Throwable e) {
+	/** @return the first line of the first non-empty message in a cause chain, for one-line errors */
+	static String firstLine(Throwable e) {
 		Throwable t = e;
 		while (t.getCause() != null && (t.getMessage() == null || t.getMessage().isBlank())) t = t.getCause();
 		String m = String.valueOf(t.getMessage());

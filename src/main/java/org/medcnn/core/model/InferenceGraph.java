@@ -199,7 +199,7 @@ public final class InferenceGraph {
 				failure = String.format(Locale.ROOT, "the optimized graph's features differ from the plain graph's by %.2e (tolerance %.0e)", diff, TOLERANCE);
 			}
 		} catch (IOException | RuntimeException e) {
-			failure = "the optimized graph failed on a probe input: " + firstLine(e);
+			failure = "the optimized graph failed on a probe input: " + ClassifierModel.firstLine(e);
 		}
 		if (failure != null) {
 			handle.set(old);
@@ -226,7 +226,7 @@ public final class InferenceGraph {
 				return out.get(0).toFloatArray();
 			}
 		} catch (ai.djl.translate.TranslateException e) {
-			throw new IOException(firstLine(e), e);
+			throw new IOException(ClassifierModel.firstLine(e), e);
 		}
 	}
 
@@ -287,7 +287,7 @@ public final class InferenceGraph {
 			function = NativeLibrary.getInstance(lib.toString()).getFunction(SYMBOL);
 			return null;
 		} catch (ModelLoadException | UnsatisfiedLinkError | RuntimeException e) {
-			unavailable = "libtorch does not export optimize_for_inference here (" + firstLine(e) + ")";
+			unavailable = "libtorch does not export optimize_for_inference here (" + ClassifierModel.firstLine(e) + ")";
 			return unavailable;
 		}
 	}
@@ -520,13 +520,6 @@ public final class InferenceGraph {
 		}
 	}
 
-	private static String firstLine(Throwable e) {
-		Throwable t = e;
-		while (t.getCause() != null && (t.getMessage() == null || t.getMessage().isBlank())) t = t.getCause();
-		String m = String.valueOf(t.getMessage());
-		int nl = m.indexOf('\n');
-		return nl > 0 ? m.substring(0, nl) : m;
-	}
 
 	/** The C library's resource limits. */
 	interface Limits extends com.sun.jna.Library {
@@ -569,14 +562,14 @@ public final class InferenceGraph {
 			try {
 				zoo = criteria.loadModel();
 			} catch (Exception e) {
-				verdict = "error cannot load the trunk: " + firstLine(e);
+				verdict = "error cannot load the trunk: " + ClassifierModel.firstLine(e);
 			}
 			if (zoo != null) {
 				try {
 					double diff = optimizeInPlace(zoo, width, height, channelsLast);
 					verdict = String.format(Locale.ROOT, "ok features within %.1e of the plain graph on a probe input", diff);
 				} catch (Exception e) {
-					verdict = "failed " + firstLine(e);
+					verdict = "failed " + ClassifierModel.firstLine(e);
 				}
 				zoo.close();
 			}

@@ -53,13 +53,8 @@ class InferenceGraphTest {
 
 	@AfterEach
 	void restore() {
-		restore(InferenceGraph.PROPERTY, graph);
-		restore(InferenceGraph.CACHE_PROPERTY, before);
-	}
-
-	private static void restore(String key, String value) {
-		if (value == null) System.clearProperty(key);
-		else System.setProperty(key, value);
+		Fixtures.restoreProperty(InferenceGraph.PROPERTY, graph);
+		Fixtures.restoreProperty(InferenceGraph.CACHE_PROPERTY, before);
 	}
 
 	@Test

@@ -28,8 +28,8 @@ class InputLayoutTest {
 
 	@AfterEach
 	void restore() {
-		restore(EnginePolicy.LAYOUT_PROPERTY, layout);
-		restore(InferenceGraph.PROPERTY, graph);
+		Fixtures.restoreProperty(EnginePolicy.LAYOUT_PROPERTY, layout);
+		Fixtures.restoreProperty(InferenceGraph.PROPERTY, graph);
 	}
 
 	@Test
@@ -94,8 +94,4 @@ class InputLayoutTest {
 		return (float) (sum / per);
 	}
 
-	private static void restore(String key, String value) {
-		if (value == null) System.clearProperty(key);
-		else System.setProperty(key, value);
-	}
 }
