@@ -101,13 +101,19 @@ public final class ImagePlusSlices implements SliceSource {
 	@Override
 	public Slice get(int position) {
 		int idx = stackIndex[position];
+		String label = label(stack.getSliceLabel(idx));
+		// Raw 8- and 16-bit pixels are kept as integers: preprocessing reads them directly. Copied, because
+		// the image may be edited while a classification runs in the background. In-memory stacks hand out
+		// their arrays without a processor (making one scans the slice for its display range).
+		if (cTable == null && !stack.isVirtual()) {
+			Object pixels = stack.getPixels(idx);
+			if (pixels instanceof short[] s) return Slice.unsigned16(idx, label, stack.getWidth(), stack.getHeight(), s.clone());
+			if (pixels instanceof byte[] b) return Slice.unsigned8(idx, label, stack.getWidth(), stack.getHeight(), b.clone());
+		}
 		ImageProcessor ip = stack.getProcessor(idx);
 		int w = ip.getWidth();
 		int h = ip.getHeight();
 		int n = w * h;
-		String label = label(stack.getSliceLabel(idx));
-		// Raw 8- and 16-bit pixels are kept as integers: preprocessing reads them directly. Copied, because
-		// the image may be edited while a classification runs in the background.
 		if (cTable == null && ip instanceof ShortProcessor) return Slice.unsigned16(idx, label, w, h, ((short[]) ip.getPixels()).clone());
 		if (cTable == null && ip instanceof ByteProcessor) return Slice.unsigned8(idx, label, w, h, ((byte[]) ip.getPixels()).clone());
 		float[] px = new float[n];

@@ -151,11 +151,8 @@ public sealed interface IntensityPolicy {
 		@Override
 		public float[] apply(Slice slice) {
 			if (!slice.integerValued()) return apply(slice.pixels());
-			IntegerHistogram h = IntegerHistogram.ofUnsigned(slice);
-			double lo = h.percentile(low);
-			double hi = h.percentile(high);
-			if (!(hi > lo)) return new float[slice.width() * slice.height()];
-			return h.mapUnsigned(slice, lo, hi);
+			IntegerHistogram.Table t = IntegerHistogram.ofUnsigned(slice).percentileTable(low, high);
+			return t != null ? t.map(slice) : apply(slice.pixels());
 		}
 
 		@Override

@@ -89,9 +89,10 @@ public final class SlicePreprocessor {
 	 */
 	public float[] unitImage(Slice slice) {
 		check(slice);
-		float[] unit = spec.intensity().apply(slice);
 		Placement p = placement(slice.width(), slice.height());
-		float[] resized = Resampling.resize(unit, slice.width(), slice.height(), p.width(), p.height());
+		IntegerHistogram.Table table = integerTable(spec.intensity(), slice);
+		float[] resized = table != null ? Resampling.resize(slice, table, p.width(), p.height())
+			: Resampling.resize(spec.intensity().apply(slice), slice.width(), slice.height(), p.width(), p.height());
 		int iw = spec.width();
 		if (p.width() == iw && p.height() == spec.height()) return resized;
 		float[] framed = new float[iw * spec.height()];
@@ -99,6 +100,20 @@ public final class SlicePreprocessor {
 			System.arraycopy(resized, y * p.width(), framed, (y + p.y()) * iw + p.x(), p.width());
 		}
 		return framed;
+	}
+
+	/**
+	 * The intensity policy of an 8- or 16-bit slice as a table of its integers, so that mapping and
+	 * resizing run in one pass over the slice: the same floats as {@link IntensityPolicy#apply(Slice)}.
+	 *
+	 * @return the table, or null for float slices (and value ranges wider than the slice has pixels)
+	 */
+	private static IntegerHistogram.Table integerTable(IntensityPolicy policy, Slice slice) {
+		if (!slice.integerValued()) return null;
+		if (policy instanceof IntensityPolicy.Percentile pc) return IntegerHistogram.ofUnsigned(slice).percentileTable(pc.low(), pc.high());
+		if (policy instanceof IntensityPolicy.Window w) return IntegerHistogram.linearTable(slice, w.center() - w.width() / 2, w.center() + w.width() / 2);
+		IntensityPolicy.Range r = (IntensityPolicy.Range) policy;
+		return IntegerHistogram.linearTable(slice, r.min(), r.max());
 	}
 
 	/**

@@ -3,6 +3,7 @@ package org.medcnn.core.image;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -65,22 +66,31 @@ class FastPreprocessingTest {
 
 	@Test
 	void integerSlicesPreprocessExactlyLikeTheirFloatValuesAtEverySizeAndPlacement() {
+		// Integer slices are mapped through a table and resized in one pass over their rows; float slices
+		// are mapped whole, then resized.
 		SplittableRandom r = new SplittableRandom(31);
-		int[][] sizes = {{512, 512}, {513, 300}, {37, 91}, {224, 224}, {9, 17}, {600, 200}};
+		int[][] sizes = {{512, 512}, {513, 300}, {37, 91}, {224, 224}, {9, 17}, {600, 200}, {224, 100}, {100, 224}};
+		IntensityPolicy[] policies = {new IntensityPolicy.Percentile(0.5, 99.5), new IntensityPolicy.Percentile(0, 100),
+			new IntensityPolicy.Percentile(2, 98), new IntensityPolicy.Range(0, 4095), IntensityPolicy.parse("window:40:400")};
 		for (InputSpec.Resize resize : InputSpec.Resize.values()) {
-			for (double[] pct : new double[][] {{0.5, 99.5}, {0, 100}, {2, 98}}) {
-				InputSpec spec = InputSpec.builder().setSize(224, 224).setIntensity(new IntensityPolicy.Percentile(pct[0], pct[1])).optResize(resize)
-					.optMinSliceSize(4).build();
+			for (IntensityPolicy policy : policies) {
+				InputSpec spec = InputSpec.builder().setSize(224, 224).setIntensity(policy).optResize(resize).optMinSliceSize(4).build();
 				SlicePreprocessor pre = new SlicePreprocessor(spec);
 				for (int[] s : sizes) {
 					int n = s[0] * s[1];
 					short[] v = new short[n];
+					byte[] b = new byte[n];
 					int span = 1 + r.nextInt(r.nextBoolean() ? 300 : 65536);
 					int offset = r.nextInt(65536 - span + 1);
-					for (int i = 0; i < n; i++) v[i] = (short) (offset + r.nextInt(span));
+					for (int i = 0; i < n; i++) {
+						v[i] = (short) (offset + r.nextInt(span));
+						b[i] = (byte) r.nextInt(Math.min(span, 256));
+					}
+					String what = resize + " " + policy.describe() + " " + s[0] + "x" + s[1];
 					Slice integers = Slice.unsigned16(1, "", s[0], s[1], v);
-					Slice floats = new Slice(1, "", s[0], s[1], integers.pixels().clone());
-					assertArrayEquals(pre.unitImage(floats), pre.unitImage(integers), resize + " " + pct[0] + "-" + pct[1] + " " + s[0] + "x" + s[1]);
+					assertArrayEquals(pre.unitImage(new Slice(1, "", s[0], s[1], integers.pixels().clone())), pre.unitImage(integers), "16-bit " + what);
+					Slice bytes = Slice.unsigned8(1, "", s[0], s[1], b);
+					assertArrayEquals(pre.unitImage(new Slice(1, "", s[0], s[1], bytes.pixels().clone())), pre.unitImage(bytes), "8-bit " + what);
 				}
 			}
 		}
@@ -109,6 +119,35 @@ class FastPreprocessingTest {
 		}
 	}
 
+	@Test
+	void columnsFirstDiffersFromTheFormerRowsFirstOrderOnlyByRounding() {
+		// Resampling used to run along rows first; the same sums in the other order
+		// differ only in float rounding: a few units in the last place of values in [0, 1].
+		SplittableRandom r = new SplittableRandom(7);
+		for (int[] s : new int[][] {{512, 512, 224, 224}, {300, 513, 224, 224}, {64, 64, 224, 224}}) {
+			float[] src = new float[s[0] * s[1]];
+			for (int i = 0; i < src.length; i++) src[i] = (float) r.nextDouble();
+			float[] before = rowsFirst(src, s[0], s[1], s[2], s[3]);
+			float[] now = Resampling.resize(src, s[0], s[1], s[2], s[3]);
+			double worst = 0;
+			for (int i = 0; i < now.length; i++) worst = Math.max(worst, Math.abs(now[i] - before[i]));
+			assertTrue(worst < 5e-7, s[0] + "x" + s[1] + ": largest difference " + worst);
+		}
+	}
+
+	/** The order used before: rows (along each row), then columns. */
+	private static float[] rowsFirst(float[] src, int sw, int sh, int dw, int dh) {
+		float[] tmp = new float[dw * sh];
+		for (int y = 0; y < sh; y++) {
+			for (int x = 0; x < dw; x++) tmp[y * dw + x] = tap(src, y * sw, 1, sw, dw, x);
+		}
+		float[] out = new float[dw * dh];
+		for (int x = 0; x < dw; x++) {
+			for (int y = 0; y < dh; y++) out[y * dw + x] = tap(tmp, x, dw, sh, dh, y);
+		}
+		return out;
+	}
+
 	/** The formula of IntensityPolicy's linear map, pixel by pixel. */
 	private static float[] perPixel(float[] values, double lo, double hi) {
 		float[] out = new float[values.length];
@@ -120,15 +159,15 @@ class FastPreprocessingTest {
 		return out;
 	}
 
-	/** Resampling as first written: each output pixel summed tap by tap, rows then columns. */
+	/** Resampling written plainly: each output pixel summed tap by tap, columns (down each column) then rows. */
 	private static float[] reference(float[] src, int sw, int sh, int dw, int dh) {
-		float[] tmp = new float[dw * sh];
-		for (int y = 0; y < sh; y++) {
-			for (int x = 0; x < dw; x++) tmp[y * dw + x] = tap(src, y * sw, 1, sw, dw, x);
+		float[] tmp = new float[sw * dh];
+		for (int x = 0; x < sw; x++) {
+			for (int y = 0; y < dh; y++) tmp[y * sw + x] = tap(src, x, sw, sh, dh, y);
 		}
 		float[] out = new float[dw * dh];
-		for (int x = 0; x < dw; x++) {
-			for (int y = 0; y < dh; y++) out[y * dw + x] = tap(tmp, x, dw, sh, dh, y);
+		for (int y = 0; y < dh; y++) {
+			for (int x = 0; x < dw; x++) out[y * dw + x] = tap(tmp, y * sw, 1, sw, dw, x);
 		}
 		return out;
 	}
