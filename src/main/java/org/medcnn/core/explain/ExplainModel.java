@@ -30,6 +30,7 @@ import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.EnginePolicy;
+import org.medcnn.core.model.EngineThread;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
@@ -95,6 +96,10 @@ public final class ExplainModel implements AutoCloseable {
 	 * @throws ModelLoadException naming the trunk file when it cannot be loaded or does not fit the head
 	 */
 	public static ExplainModel load(ModelPackage pkg, DeviceSpec deviceSpec) throws ModelLoadException {
+		return EngineThread.call(() -> loadResolved(pkg, deviceSpec));
+	}
+
+	private static ExplainModel loadResolved(ModelPackage pkg, DeviceSpec deviceSpec) throws ModelLoadException {
 		EnginePolicy.Resolution res = EnginePolicy.resolve(deviceSpec);
 		if (res.warning() != null) LOG.warn(res.warning());
 		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), res.warning());
@@ -203,6 +208,10 @@ public final class ExplainModel implements AutoCloseable {
 	 * @throws SaliencyException if the engine fails
 	 */
 	public float[][] logits(float[] units, int n) throws SaliencyException {
+		return EngineThread.call(() -> logitsOnEngine(units, n));
+	}
+
+	private float[][] logitsOnEngine(float[] units, int n) throws SaliencyException {
 		synchronized (LOCK) {
 			ensureOpen();
 			try (NDScope scope = new NDScope()) {
@@ -225,6 +234,10 @@ public final class ExplainModel implements AutoCloseable {
 	 * @throws SaliencyException if the engine fails
 	 */
 	public InputGradients inputGradients(float[] units, int n, int[] targets) throws SaliencyException {
+		return EngineThread.call(() -> inputGradientsOnEngine(units, n, targets));
+	}
+
+	private InputGradients inputGradientsOnEngine(float[] units, int n, int[] targets) throws SaliencyException {
 		synchronized (LOCK) {
 			ensureOpen();
 			Engine engine = manager.getEngine();
@@ -261,6 +274,10 @@ public final class ExplainModel implements AutoCloseable {
 	 * @throws SaliencyException if the engine fails
 	 */
 	public FeatureGradients featureGradients(float[] units, int n, int[] targets) throws SaliencyException {
+		return EngineThread.call(() -> featureGradientsOnEngine(units, n, targets));
+	}
+
+	private FeatureGradients featureGradientsOnEngine(float[] units, int n, int[] targets) throws SaliencyException {
 		synchronized (LOCK) {
 			ensureOpen();
 			Engine engine = manager.getEngine();
@@ -400,6 +417,13 @@ public final class ExplainModel implements AutoCloseable {
 	 * @throws IllegalArgumentException if there is no such block
 	 */
 	public void randomizeBlock(String name, long seed) {
+		EngineThread.call(() -> {
+			randomizeBlockOnEngine(name, seed);
+			return null;
+		});
+	}
+
+	private void randomizeBlockOnEngine(String name, long seed) {
 		synchronized (LOCK) {
 			ensureOpen();
 			List<Parameter> params = blockParameters().get(name);

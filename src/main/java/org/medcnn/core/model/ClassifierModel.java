@@ -52,6 +52,11 @@ public final class ClassifierModel implements AutoCloseable {
 	 *         feature map that fits the head
 	 */
 	public static ClassifierModel load(ModelPackage pkg, DeviceSpec spec) throws ModelLoadException {
+		// Loading runs the trunk (the probe, the optimized graph's check): on the engine thread, like all inference.
+		return EngineThread.call(() -> loadResolved(pkg, spec));
+	}
+
+	private static ClassifierModel loadResolved(ModelPackage pkg, DeviceSpec spec) throws ModelLoadException {
 		EnginePolicy.Resolution res = EnginePolicy.resolve(spec);
 		String warning = res.warning();
 		if (warning != null) LOG.warn(warning);
@@ -193,7 +198,8 @@ public final class ClassifierModel implements AutoCloseable {
 		 * @throws TranslateException if the engine fails
 		 */
 		public float[] pooledFeatures(float[] data, int n) throws TranslateException {
-			return predictor.predict(new TensorBatch(data, n, pkg.card().input().height(), pkg.card().input().width()));
+			TensorBatch batch = new TensorBatch(data, n, pkg.card().input().height(), pkg.card().input().width());
+			return EngineThread.call(() -> predictor.predict(batch));
 		}
 
 		/**

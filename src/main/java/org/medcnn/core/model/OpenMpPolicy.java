@@ -1,7 +1,9 @@
 package org.medcnn.core.model;
 
+import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +89,41 @@ public final class OpenMpPolicy {
 	public static synchronized boolean isActive() {
 		apply();
 		return active;
+	}
+
+	/**
+	 * Gives back the OpenMP worker threads that the calling thread started (libgomp's
+	 * {@code omp_pause_resource_all}, soft): they no longer count against the cores, which
+	 * {@link EngineThread} explains. For threads that ran engine work themselves (training), when they
+	 * are done with it. Never throws.
+	 *
+	 * @return whether libgomp is loaded and released the thread's pool
+	 */
+	public static boolean releaseThreadPool() {
+		Function pause = pauseFunction();
+		try {
+			return pause != null && pause.invokeInt(new Object[] {1}) == 0;
+		} catch (RuntimeException | UnsatisfiedLinkError e) {
+			return false;
+		}
+	}
+
+	private static Function pause;
+
+	/** libgomp's {@code omp_pause_resource_all}, once libgomp is loaded; null before or without it. */
+	private static synchronized Function pauseFunction() {
+		if (pause != null) return pause;
+		try {
+			for (String line : Files.readAllLines(Paths.get("/proc/self/maps"))) {
+				int slash = line.indexOf('/');
+				if (slash < 0 || !line.substring(slash).contains("/libgomp")) continue;
+				pause = NativeLibrary.getInstance(line.substring(slash).trim()).getFunction("omp_pause_resource_all");
+				return pause;
+			}
+		} catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+			return null;
+		}
+		return null;
 	}
 
 	/**

@@ -52,6 +52,7 @@ import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.EnginePolicy;
 import org.medcnn.core.model.InputTensors;
+import org.medcnn.core.model.OpenMpPolicy;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCard;
@@ -135,6 +136,15 @@ public final class ClassifierTrainer {
 	 *         folder that already holds a model and overwrite is off)
 	 */
 	public TrainingResult train() throws IOException, ModelLoadException {
+		try {
+			return trainHere();
+		} finally {
+			// Training runs the engine on this thread; its OpenMP workers would otherwise slow all later inference (EngineThread).
+			OpenMpPolicy.releaseThreadPool();
+		}
+	}
+
+	private TrainingResult trainHere() throws IOException, ModelLoadException {
 		long t0 = System.nanoTime();
 		EnginePolicy.init();
 		Path out = cfg.outputDir;

@@ -1,0 +1,154 @@
+package org.medcnn.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * All engine work runs on one thread, so that libtorch keeps one OpenMP thread pool: inference from
+ * several threads starts no OpenMP threads of theirs, and a thread that ran the engine itself can
+ * give its pool back.
+ */
+class EngineThreadTest {
+
+	@Test
+	void tasksRunOnTheEngineThreadAndReportTheirOwnExceptions() throws Exception {
+		assertEquals(EngineThread.NAME, EngineThread.call(() -> Thread.currentThread().getName()));
+		AtomicReference<String> fromOther = new AtomicReference<>();
+		Thread other = new Thread(() -> fromOther.set(EngineThread.call(() -> Thread.currentThread().getName())));
+		other.start();
+		other.join();
+		assertEquals(EngineThread.NAME, fromOther.get());
+		// A task started from the engine thread runs in place (no deadlock).
+		assertEquals(EngineThread.NAME, EngineThread.call(() -> EngineThread.call(() -> Thread.currentThread().getName())));
+		IOException checked = new IOException("unreadable trunk");
+		assertSame(checked, assertThrows(IOException.class, () -> EngineThread.call(() -> {
+			throw checked;
+		})));
+		IllegalStateException unchecked = new IllegalStateException("engine failed");
+		assertSame(unchecked, assertThrows(IllegalStateException.class, () -> EngineThread.call(() -> {
+			throw unchecked;
+		})));
+	}
+
+	@Test
+	void anInterruptedCallerStillGetsTheResultAndKeepsItsInterrupt() throws Exception {
+		AtomicReference<String> result = new AtomicReference<>();
+		AtomicReference<Boolean> interrupted = new AtomicReference<>();
+		Thread caller = new Thread(() -> {
+			try {
+				result.set(EngineThread.call(() -> {
+					Thread.sleep(300);
+					return "done";
+				}));
+			} catch (InterruptedException e) {
+				result.set("the task was interrupted");
+			}
+			interrupted.set(Thread.currentThread().isInterrupted());
+		});
+		caller.start();
+		Thread.sleep(100);
+		caller.interrupt();
+		caller.join();
+		assertEquals("done", result.get(), "the task's buffers stay in use until it ends: the caller waits for it");
+		assertTrue(interrupted.get(), "the interrupt is kept for the caller's own checks");
+	}
+
+	@Test
+	void inferenceFromSeveralThreadsStartsOpenMpThreadsOnlyOnTheEngineThread() throws Exception {
+		assumeOpenMpThreads();
+		ModelPackage pkg = ModelPackage.open(Paths.get("models", "brain-tumor-mri"));
+		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+			float[] data = new float[2 * pkg.card().input().tensorSize()];
+			List<Thread> callers = new ArrayList<>();
+			List<Throwable> failures = new ArrayList<>();
+			for (String name : new String[] {"medcnn-test-a", "medcnn-test-b"}) {
+				Thread t = new Thread(() -> {
+					try (ClassifierModel.Session s = model.newSession()) {
+						s.logits(data, 2);
+						// Threads are counted while the callers are still alive (a dead thread's pool ends with it).
+						Thread.sleep(200);
+					} catch (Exception e) {
+						synchronized (failures) {
+							failures.add(e);
+						}
+					}
+				}, name);
+				callers.add(t);
+				t.start();
+			}
+			Thread.sleep(100);
+			long a = threadsNamed("medcnn-test-a");
+			long b = threadsNamed("medcnn-test-b");
+			for (Thread t : callers) t.join();
+			assertTrue(failures.isEmpty(), failures.toString());
+			// Linux threads inherit their creator's name: OpenMP workers of a caller would carry the caller's.
+			assertEquals(1, a, "only the Java thread itself: its inference started no OpenMP threads");
+			assertEquals(1, b, "only the Java thread itself: its inference started no OpenMP threads");
+			assertTrue(threadsNamed(EngineThread.NAME) >= 2, "the engine thread and its OpenMP workers");
+		}
+	}
+
+	@Test
+	void aThreadThatRanTheEngineItselfGivesItsOpenMpThreadsBack() throws Exception {
+		assumeOpenMpThreads();
+		AtomicReference<long[]> counts = new AtomicReference<>();
+		AtomicReference<Throwable> failure = new AtomicReference<>();
+		Thread worker = new Thread(() -> {
+			try (NDManager m = EnginePolicy.engine().newBaseManager()) {
+				// Large enough for libtorch to split it over its OpenMP threads, started from this thread.
+				NDArray x = m.ones(new Shape(4_000_000)).mul(3).sin();
+				x.toFloatArray();
+				long during = threadsNamed("medcnn-test-r");
+				boolean released = OpenMpPolicy.releaseThreadPool();
+				counts.set(new long[] {during, threadsNamed("medcnn-test-r"), released ? 1 : 0});
+			} catch (Throwable e) {
+				failure.set(e);
+			}
+		}, "medcnn-test-r");
+		worker.start();
+		worker.join();
+		if (failure.get() != null) throw new AssertionError(failure.get());
+		long[] c = counts.get();
+		assertTrue(c[0] > 1, "the engine started OpenMP threads from this thread: " + c[0] + " threads carry its name");
+		assertEquals(1, c[2], "libgomp released the pool");
+		assertEquals(1, c[1], "after release only the Java thread itself is left");
+	}
+
+	/** Skips where the engine runs single-threaded or thread names cannot be read (not Linux). */
+	private static void assumeOpenMpThreads() throws ModelLoadException {
+		Assumptions.assumeTrue(Files.isDirectory(Paths.get("/proc/self/task")), "needs Linux /proc to count threads");
+		Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs 2 or more cores for OpenMP threads");
+		Assumptions.assumeTrue(!"caller".equals(System.getProperty(EngineThread.PROPERTY)), "engine thread switched off");
+		EnginePolicy.engine();
+		Assumptions.assumeTrue(ai.djl.pytorch.jni.JniUtils.getNumThreads() >= 2, "the engine uses one intra-op thread");
+	}
+
+	/** Threads of this process whose Linux name is {@code name}. */
+	private static long threadsNamed(String name) throws IOException {
+		try (Stream<Path> tasks = Files.list(Paths.get("/proc/self/task"))) {
+			return tasks.filter(t -> {
+				try {
+					return Files.readString(t.resolve("comm")).trim().equals(name);
+				} catch (IOException e) {
+					return false;
+				}
+			}).count();
+		}
+	}
+}
