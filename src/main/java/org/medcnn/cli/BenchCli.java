@@ -24,6 +24,7 @@ import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.EnginePolicy;
+import org.medcnn.core.model.EngineThread;
 import org.medcnn.core.model.InferenceGraph;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelProvider;
@@ -100,6 +101,7 @@ public final class BenchCli implements Callable<Integer> {
 		out.printf(Locale.ROOT, "  input layout: %s; intra-op threads %d, inter-op threads %d%n", EnginePolicy.describe().get("input_layout"),
 			ai.djl.pytorch.jni.JniUtils.getNumThreads(), ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
 		out.printf(Locale.ROOT, "  inference graph: %s%n", loaded.graph().detail());
+		out.printf(Locale.ROOT, "  engine thread: %s%n", EngineThread.describe());
 		if (overheadOnly) {
 			overhead(loaded, provider, out);
 			provider.close();
@@ -150,6 +152,16 @@ public final class BenchCli implements Callable<Integer> {
 			}
 		}
 		overhead(loaded, provider, out);
+		out.flush();
+		// Without the engine thread the command and pure inference run on two threads with two OpenMP
+		// pools: a child JVM, since a pool cannot be taken back from a thread that still lives.
+		String callers = child(err, List.of("--overhead-only"), "-D" + EngineThread.PROPERTY + "=caller");
+		if (callers != null) {
+			out.printf(Locale.ROOT, "  the same, each caller's thread running the engine (-D%s=caller, child JVM):%n", EngineThread.PROPERTY);
+			for (String line : callers.split("\n")) {
+				if (line.startsWith("  Classify Slices on") || line.startsWith("    each round")) out.println("  " + line.strip());
+			}
+		}
 		out.printf(Locale.ROOT, "  peak memory: resident %s, Java heap used now %d MiB of max %d MiB%n", peakRss(),
 			(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, Runtime.getRuntime().maxMemory() >> 20);
 		provider.close();
@@ -161,26 +173,38 @@ public final class BenchCli implements Callable<Integer> {
 	 * settings that cannot be undone in-process (allocator, OpenMP wait policy).
 	 */
 	private double[] childThroughput(PrintWriter err, String... properties) {
+		String text = child(err, List.of("--throughput-only", "--seconds", Double.toString(seconds)), properties);
+		if (text == null) return null;
+		double[] r = new double[2];
+		for (String line : text.strip().split("\n")) {
+			String[] f = line.trim().split(" ");
+			if (f.length == 2 && f[0].equals("1")) r[0] = Double.parseDouble(f[1]);
+			if (f.length == 2 && f[0].equals("8")) r[1] = Double.parseDouble(f[1]);
+		}
+		return r;
+	}
+
+	/**
+	 * Runs {@code bench} with the given options in a child JVM with the given system properties.
+	 *
+	 * @return its output, or null (said on err) when it failed
+	 */
+	private String child(PrintWriter err, List<String> options, String... properties) {
 		try {
 			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
 			cmd.addAll(List.of(properties));
 			String cache = System.getProperty(InferenceGraph.CACHE_PROPERTY);
 			if (cache != null) cmd.add("-D" + InferenceGraph.CACHE_PROPERTY + "=" + cache);
-			cmd.addAll(List.of("-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench", "--throughput-only",
-				"--model", model, "--seconds", Double.toString(seconds)));
+			cmd.addAll(List.of("-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench",
+				"--model", model));
+			cmd.addAll(options);
 			for (Path d : modelsDirs) cmd.addAll(List.of("--models-dir", d.toString()));
 			ProcessBuilder pb = new ProcessBuilder(cmd);
 			pb.environment().keySet().removeIf(k -> k.startsWith("MALLOC_") || k.startsWith("OMP_") || k.startsWith("GOMP_"));
 			Process p = pb.redirectErrorStream(true).start();
 			String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 			if (p.waitFor() != 0) throw new IOException(text.strip());
-			double[] r = new double[2];
-			for (String line : text.strip().split("\n")) {
-				String[] f = line.trim().split(" ");
-				if (f.length == 2 && f[0].equals("1")) r[0] = Double.parseDouble(f[1]);
-				if (f.length == 2 && f[0].equals("8")) r[1] = Double.parseDouble(f[1]);
-			}
-			return r;
+			return text;
 		} catch (IOException | RuntimeException e) {
 			err.println("  child JVM run " + List.of(properties) + " skipped: " + e.getMessage());
 			return null;
