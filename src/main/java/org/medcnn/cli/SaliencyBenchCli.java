@@ -30,6 +30,7 @@ import org.medcnn.core.image.SliceSource;
 import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.EnginePolicy;
+import org.medcnn.core.model.EngineThread;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCards;
 import org.medcnn.core.image.IntensityPolicy;
@@ -264,6 +265,11 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 	}
 
 	private static int channels(Path trunkFile, int size) throws ModelLoadException {
+		// On the engine thread, like all engine work: a second OpenMP pool here would slow what is measured.
+		return EngineThread.call(() -> channelsHere(trunkFile, size));
+	}
+
+	private static int channelsHere(Path trunkFile, int size) throws ModelLoadException {
 		EnginePolicy.init();
 		Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(trunkFile).optEngine(EnginePolicy.ENGINE)
 			.optDevice(Device.cpu()).optTranslator(new NoopTranslator(null)).build();

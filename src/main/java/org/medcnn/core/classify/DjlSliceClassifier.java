@@ -176,6 +176,8 @@ public final class DjlSliceClassifier implements SliceClassifier {
 				PassSampler.Batch result;
 				try {
 					result = sampler.run(batch.data(), b, passes, keys);
+				} catch (java.util.concurrent.CancellationException e) {
+					throw e;
 				} catch (TranslateException | RuntimeException e) {
 					if (!current.onGpu() || fallback == null) {
 						throw new ClassificationException(source.name() + ": inference failed on slices " + (start + 1) + "-" + (start + b) + ": " + e.getMessage(), e);

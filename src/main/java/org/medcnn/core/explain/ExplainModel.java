@@ -251,8 +251,11 @@ public final class ExplainModel implements AutoCloseable {
 					lv = logits.toFloatArray();
 					t = resolveTargets(lv, n, targets);
 					gc.backward(logits.mul(oneHot(t)).sum());
+				} finally {
+					// Also when the collector cannot open (DJL switches grad mode on before it refuses): the
+					// engine thread runs everything else after this.
+					JniUtils.setGradMode(false);
 				}
-				JniUtils.setGradMode(false);
 				return new InputGradients(u.getGradient().toFloatArray(), rows(lv, n, head.classes()), t);
 			} catch (IllegalStateException e) {
 				throw busy(e);
@@ -293,8 +296,9 @@ public final class ExplainModel implements AutoCloseable {
 					lv = logits.toFloatArray();
 					t = resolveTargets(lv, n, targets);
 					gc.backward(logits.mul(oneHot(t)).sum());
+				} finally {
+					JniUtils.setGradMode(false);
 				}
-				JniUtils.setGradMode(false);
 				return new FeatureGradients(a.toFloatArray(), a.getGradient().toFloatArray(), features, featureHeight, featureWidth,
 					rows(lv, n, head.classes()), t);
 			} catch (IllegalStateException e) {

@@ -96,7 +96,14 @@ final class IntegerHistogram {
 		while (f[lo] + g[lo] == 0) lo++;
 		int hi = bins - 1;
 		while (f[hi] + g[hi] == 0) hi--;
-		int[] counts = new int[hi - lo + 1];
+		int[] counts;
+		try {
+			counts = new int[hi - lo + 1];
+		} catch (OutOfMemoryError e) {
+			java.util.Arrays.fill(f, 0);
+			java.util.Arrays.fill(g, 0);
+			throw e;
+		}
 		// Only the occupied range holds counts: clearing it leaves both arrays all zero for the next slice.
 		for (int k = 0; k < counts.length; k++) {
 			counts[k] = f[lo + k] + g[lo + k];

@@ -52,15 +52,27 @@ public final class ClassifierModel implements AutoCloseable {
 	 *         feature map that fits the head
 	 */
 	public static ClassifierModel load(ModelPackage pkg, DeviceSpec spec) throws ModelLoadException {
-		// Loading runs the trunk (the probe, the optimized graph's check): on the engine thread, like all inference.
-		return EngineThread.call(() -> loadResolved(pkg, spec));
+		EnginePolicy.Resolution res = EnginePolicy.resolve(spec);
+		InferenceGraph.Verdict ahead = null;
+		if (!res.device().isGpu()) {
+			// The optimized graph's one-time check of a trunk runs a child JVM (seconds; minutes at most): here,
+			// on the caller's thread, where it holds up no one else's inference and an interrupt stops it.
+			int w = pkg.card().input().width();
+			int h = pkg.card().input().height();
+			ahead = InferenceGraph.vetAhead(pkg.trunkFile(), pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(Device.cpu(), true));
+		}
+		InferenceGraph.Verdict verdict = ahead;
+		// Loading runs the trunk (the probe, the optimized graph's comparison): on the engine thread, like all inference.
+		return EngineThread.call(() -> loadResolved(pkg, res, verdict));
 	}
 
-	private static ClassifierModel loadResolved(ModelPackage pkg, DeviceSpec spec) throws ModelLoadException {
-		EnginePolicy.Resolution res = EnginePolicy.resolve(spec);
+	private static ClassifierModel loadResolved(ModelPackage pkg, EnginePolicy.Resolution res, InferenceGraph.Verdict ahead) throws ModelLoadException {
+		// Grad mode is per thread: DJL switches it off only on the thread that started the engine, and the
+		// optimized graph is made (and checked in the child process) with it off.
+		ai.djl.pytorch.jni.JniUtils.setGradMode(false);
 		String warning = res.warning();
 		if (warning != null) LOG.warn(warning);
-		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), warning);
+		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), warning, true, ahead);
 		try {
 			return loadOn(pkg, res.device(), null);
 		} catch (ModelLoadException e) {
@@ -72,10 +84,10 @@ public final class ClassifierModel implements AutoCloseable {
 	}
 
 	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning) throws ModelLoadException {
-		return loadOn(pkg, device, warning, true);
+		return loadOn(pkg, device, warning, true, null);
 	}
 
-	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning, boolean optimize) throws ModelLoadException {
+	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning, boolean optimize, InferenceGraph.Verdict ahead) throws ModelLoadException {
 		java.nio.file.Path file = pkg.trunkFile();
 		Criteria<NDList, NDList> criteria = Criteria.builder()
 			.setTypes(NDList.class, NDList.class)
@@ -102,11 +114,11 @@ public final class ClassifierModel implements AutoCloseable {
 			int w = pkg.card().input().width();
 			int h = pkg.card().input().height();
 			try {
-				model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device, true));
+				model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device, true), ahead);
 			} catch (InferenceGraph.InPlaceException e) {
 				LOG.warn("{}: {}; loading it again with the plain graph", file, e.getMessage());
 				zoo.close();
-				ClassifierModel again = loadOn(pkg, device, warning, false);
+				ClassifierModel again = loadOn(pkg, device, warning, false, null);
 				again.graph = new InferenceGraph.Outcome(false, "kept the plain graph: " + e.getMessage());
 				return again;
 			}

@@ -1,6 +1,7 @@
 package org.medcnn.core.model;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,18 +64,23 @@ public final class EngineThread {
 	}
 
 	/**
-	 * Runs a task on the engine thread and waits for it. The wait is not cut short by an interrupt (the
-	 * task may be using the caller's buffers); the interrupt status is set again afterwards.
+	 * Runs a task on the engine thread and waits for it. An interrupt withdraws a task that has not
+	 * started yet ({@link CancellationException}); a running task is waited for (it may be using the
+	 * caller's buffers). Either way the interrupt status is set again.
 	 *
 	 * @param <T> the result
 	 * @param <E> the checked exception of the task
 	 * @param task the work
 	 * @return its result
-	 * @throws E as the task threw it (runtime exceptions and errors too, unchanged)
+	 * @throws E as the task threw it (runtime exceptions and errors too, unchanged; the caller's stack is
+	 *         added as a suppressed exception)
+	 * @throws CancellationException when the caller was interrupted before the task started
 	 */
 	public static <T, E extends Exception> T call(Task<T, E> task) throws E {
 		if (Thread.currentThread() == thread || "caller".equals(System.getProperty(PROPERTY))) return task.run();
-		Future<T> f = EXECUTOR.submit((Callable<T>) task::run);
+		// 0 queued, 1 started, 2 withdrawn: whichever of the engine thread and an interrupted caller comes first.
+		java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+		Future<T> f = EXECUTOR.submit((Callable<T>) () -> state.compareAndSet(0, 1) ? task.run() : null);
 		boolean interrupted = false;
 		try {
 			while (true) {
@@ -82,12 +88,27 @@ public final class EngineThread {
 					return f.get();
 				} catch (InterruptedException e) {
 					interrupted = true;
+					if (state.compareAndSet(0, 2)) {
+						f.cancel(false);
+						throw new CancellationException("interrupted while waiting for the engine thread");
+					}
 				} catch (ExecutionException e) {
-					throw EngineThread.<E>rethrow(e.getCause());
+					Throwable cause = e.getCause();
+					cause.addSuppressed(new CallerStack());
+					throw EngineThread.<E>rethrow(cause);
 				}
 			}
 		} finally {
 			if (interrupted) Thread.currentThread().interrupt();
+		}
+	}
+
+	/** Where a failed engine task was called from: the task's own stack trace shows only the engine thread. */
+	private static final class CallerStack extends Exception {
+		private static final long serialVersionUID = 1L;
+
+		CallerStack() {
+			super("called from thread " + Thread.currentThread().getName());
 		}
 	}
 

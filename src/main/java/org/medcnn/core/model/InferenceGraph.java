@@ -144,10 +144,16 @@ public final class InferenceGraph {
 	 */
 	public static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast)
 		throws InPlaceException {
+		return apply(zoo, trunkFile, trunkSha, width, height, channelsLast, null);
+	}
+
+	/** {@link #apply}, with the verdict of {@link #vetAhead} when there is one (null: check now). */
+	static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast, Verdict ahead)
+		throws InPlaceException {
 		if (!requested()) return new Outcome(false, "plain graph (-D" + PROPERTY + "=plain)");
 		String why = unavailableReason();
 		if (why != null) return new Outcome(false, why);
-		Verdict v = vetted(trunkFile, trunkSha, width, height, channelsLast);
+		Verdict v = ahead != null ? ahead : vetted(trunkFile, trunkSha, width, height, channelsLast);
 		if (!v.ok()) return new Outcome(false, "kept the plain graph: " + v.detail());
 		try {
 			double diff = optimizeInPlace(zoo, width, height, channelsLast);
@@ -157,6 +163,27 @@ public final class InferenceGraph {
 		} catch (IOException | RuntimeException e) {
 			LOG.warn("{}: optimizing for inference failed, the plain graph runs: {}", trunkFile, e.getMessage());
 			return new Outcome(false, "kept the plain graph: " + e.getMessage());
+		}
+	}
+
+	/**
+	 * Runs the one-time child-process check of a trunk now, if the optimized graph is wanted and its
+	 * verdict is not known yet, for {@link #apply} to use later. Never throws.
+	 *
+	 * @param trunkFile the trunk file
+	 * @param trunkSha its SHA-256
+	 * @param width input width
+	 * @param height input height
+	 * @param channelsLast whether inputs are given channels-last
+	 * @return the verdict, or null when the optimized graph is not wanted or not available here
+	 */
+	static Verdict vetAhead(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+		if (!requested() || unavailableReason() != null) return null;
+		try {
+			return vetted(trunkFile, trunkSha, width, height, channelsLast);
+		} catch (RuntimeException e) {
+			LOG.debug("{}: checking the optimized graph ahead failed: {}", trunkFile, e.getMessage());
+			return null;
 		}
 	}
 

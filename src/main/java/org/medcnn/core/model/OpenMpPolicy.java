@@ -110,20 +110,29 @@ public final class OpenMpPolicy {
 
 	private static Function pause;
 
-	/** libgomp's {@code omp_pause_resource_all}, once libgomp is loaded; null before or without it. */
+	/**
+	 * libgomp's {@code omp_pause_resource_all}, once libgomp is loaded; null before or without it. The
+	 * libgomp next to libtorch when several are mapped (DJL's natives bring their own).
+	 */
 	private static synchronized Function pauseFunction() {
 		if (pause != null) return pause;
 		try {
+			java.util.Set<String> mapped = new java.util.LinkedHashSet<>();
 			for (String line : Files.readAllLines(Paths.get("/proc/self/maps"))) {
 				int slash = line.indexOf('/');
-				if (slash < 0 || !line.substring(slash).contains("/libgomp")) continue;
-				pause = NativeLibrary.getInstance(line.substring(slash).trim()).getFunction("omp_pause_resource_all");
-				return pause;
+				if (slash >= 0 && line.substring(slash).contains("/libgomp")) mapped.add(line.substring(slash).trim());
 			}
+			if (mapped.isEmpty()) return null;
+			String chosen = mapped.iterator().next();
+			if (mapped.size() > 1) {
+				String torch = ai.djl.pytorch.jni.LibUtils.getLibtorchPath();
+				for (String path : mapped) if (path.startsWith(torch)) chosen = path;
+			}
+			pause = NativeLibrary.getInstance(chosen).getFunction("omp_pause_resource_all");
+			return pause;
 		} catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
 			return null;
 		}
-		return null;
 	}
 
 	/**

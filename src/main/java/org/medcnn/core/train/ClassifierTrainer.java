@@ -260,6 +260,9 @@ public final class ClassifierTrainer {
 					bestPhase = "finetune";
 				}
 			}
+		} finally {
+			// The engine work on this thread is over; calibration and evaluation below run on the engine thread.
+			OpenMpPolicy.releaseThreadPool();
 		}
 
 		// 5. write the package

@@ -70,6 +70,46 @@ class EngineThreadTest {
 	}
 
 	@Test
+	void anInterruptWithdrawsATaskThatHasNotStarted() throws Exception {
+		java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		Thread busy = new Thread(() -> {
+			try {
+				EngineThread.call(() -> {
+					running.countDown();
+					release.await();
+					return null;
+				});
+			} catch (InterruptedException e) {
+				throw new IllegalStateException(e);
+			}
+		});
+		busy.start();
+		running.await();
+		java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+		AtomicReference<Throwable> thrown = new AtomicReference<>();
+		Thread queued = new Thread(() -> {
+			try {
+				EngineThread.call(() -> {
+					ran.set(true);
+					return null;
+				});
+			} catch (RuntimeException e) {
+				thrown.set(e);
+			}
+		});
+		queued.start();
+		Thread.sleep(100);
+		queued.interrupt();
+		queued.join();
+		release.countDown();
+		busy.join();
+		assertTrue(thrown.get() instanceof java.util.concurrent.CancellationException, String.valueOf(thrown.get()));
+		EngineThread.call(() -> null);
+		assertTrue(!ran.get(), "the withdrawn task never runs");
+	}
+
+	@Test
 	void inferenceFromSeveralThreadsStartsOpenMpThreadsOnlyOnTheEngineThread() throws Exception {
 		assumeOpenMpThreads();
 		ModelPackage pkg = ModelPackage.open(Paths.get("models", "brain-tumor-mri"));
