@@ -40,6 +40,9 @@ public final class EngineThread {
 	private static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
 		Thread t = new Thread(r, NAME);
 		t.setDaemon(true);
+		// DJL finds its engine through the context class loader: MedCNN's own, whichever thread came first
+		// (inside Fiji, a plugin's classes are not visible to every thread's loader).
+		t.setContextClassLoader(EngineThread.class.getClassLoader());
 		thread = t;
 		return t;
 	});

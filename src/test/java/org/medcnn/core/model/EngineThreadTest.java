@@ -34,6 +34,8 @@ class EngineThreadTest {
 		other.start();
 		other.join();
 		assertEquals(EngineThread.NAME, fromOther.get());
+		// DJL finds the engine through the context class loader: MedCNN's, whoever started the thread.
+		assertSame(EngineThread.class.getClassLoader(), EngineThread.call(() -> Thread.currentThread().getContextClassLoader()));
 		// A task started from the engine thread runs in place (no deadlock).
 		assertEquals(EngineThread.NAME, EngineThread.call(() -> EngineThread.call(() -> Thread.currentThread().getName())));
 		IOException checked = new IOException("unreadable trunk");
