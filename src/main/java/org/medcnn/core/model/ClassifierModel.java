@@ -53,15 +53,11 @@ public final class ClassifierModel implements AutoCloseable {
 	 */
 	public static ClassifierModel load(ModelPackage pkg, DeviceSpec spec) throws ModelLoadException {
 		EnginePolicy.Resolution res = EnginePolicy.resolve(spec);
-		InferenceGraph.Verdict ahead = null;
-		if (!res.device().isGpu()) {
-			// The optimized graph's one-time check of a trunk runs a child JVM (seconds; minutes at most): here,
-			// on the caller's thread, where it holds up no one else's inference and an interrupt stops it.
-			int w = pkg.card().input().width();
-			int h = pkg.card().input().height();
-			ahead = InferenceGraph.vetAhead(pkg.trunkFile(), pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(Device.cpu(), true));
-		}
-		InferenceGraph.Verdict verdict = ahead;
+		// The optimized graph's one-time check of a trunk runs a child JVM (seconds; minutes at most): here,
+		// on the caller's thread, where it holds up no one else's inference and an interrupt stops it.
+		InferenceGraph.Verdict verdict = res.device().isGpu() ? null
+			: InferenceGraph.vetAhead(pkg.trunkFile(), pkg.card().trunk().sha256(), pkg.card().input().width(), pkg.card().input().height(),
+				EnginePolicy.channelsLast(Device.cpu(), true));
 		// Loading runs the trunk (the probe, the optimized graph's comparison): on the engine thread, like all inference.
 		return EngineThread.call(() -> loadResolved(pkg, res, verdict));
 	}
