@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SliceSource;
@@ -150,32 +151,32 @@ public final class DjlSliceClassifier implements SliceClassifier {
 			t.setDaemon(true);
 			return t;
 		});
+		int per = passes * pre.spec().tensorSize();
 		try {
 			progress.progress("classifying " + source.name(), 0, n);
 			// The batch arrays are reused: a new one per batch cost a tenth of preprocessing (measured). While
 			// overlapping, the engine reads one while the next batch is written into the other.
-			int length = Math.min(batchSize, n) * passes * pre.spec().tensorSize();
-			float[][] arrays = new float[overlap ? 2 : 1][length];
+			float[][] arrays = new float[overlap ? 2 : 1][Math.min(batchSize, n) * per];
 			Future<Prepared> next = overlap ? reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n), passes, uncertainty.seed(), null, 1, arrays[0])) : null;
 			for (int start = 0; start < n; start += batchSize) {
 				cancellation.check("classification of " + source.name());
 				int b = Math.min(batchSize, n - start);
-				Prepared batch;
+				Prepared prepared;
 				if (overlap) {
-					batch = await(next);
+					prepared = await(next);
 					int following = start + batchSize;
 					float[] into = arrays[(following / batchSize) % 2];
 					next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following), passes, uncertainty.seed(), null, 1, into)) : null;
 				} else {
-					batch = prepare(source, pre, start, b, passes, uncertainty.seed(), reader, workers, arrays[0]);
+					prepared = prepare(source, pre, start, b, passes, uncertainty.seed(), reader, workers, arrays[0]);
 				}
-				Slice[] slices = batch.slices();
+				float[] data = prepared.data();
 				long[] keys = new long[b];
-				for (int i = 0; i < b; i++) keys[i] = slices[i].index();
+				for (int i = 0; i < b; i++) keys[i] = prepared.indices()[i];
 				long t0 = System.nanoTime();
 				PassSampler.Batch result;
 				try {
-					result = sampler.run(batch.data(), b, passes, keys);
+					result = sampler.run(data, b, passes, keys);
 				} catch (java.util.concurrent.CancellationException e) {
 					throw e;
 				} catch (TranslateException | RuntimeException e) {
@@ -194,7 +195,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 					sampler = new PassSampler(current, uncertainty, batchSize);
 					t0 = System.nanoTime();
 					try {
-						result = sampler.run(batch.data(), b, passes, keys);
+						result = sampler.run(data, b, passes, keys);
 					} catch (TranslateException e2) {
 						throw new ClassificationException(source.name() + ": inference failed on slices " + (start + 1) + "-" + (start + b) + ": " + e2.getMessage(), e2);
 					}
@@ -204,7 +205,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 					float[] p = result.probabilities()[i];
 					int top = argmax(p);
 					UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(result.samples()[i], top).flagged(threshold) : null;
-					out.add(new Prediction(slices[i].index(), slices[i].label(), top, classes(), p, result.logits()[i], ms, u));
+					out.add(new Prediction(prepared.indices()[i], prepared.labels()[i], top, classes(), p, result.logits()[i], ms, u));
 				}
 				progress.progress("classifying " + source.name(), start + b, n);
 			}
@@ -231,8 +232,11 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		return w;
 	}
 
-	/** A read and preprocessed batch: {@code passes} consecutive tensors per slice, at the start of {@code data}. */
-	private record Prepared(Slice[] slices, float[] data) {}
+	/**
+	 * Read and preprocessed slices: {@code passes} consecutive tensors per slice, from the start of
+	 * {@code data}; only the index and label of each slice are kept, not its pixels.
+	 */
+	private record Prepared(int[] indices, String[] labels, float[] data) {}
 
 	/**
 	 * Whether the next batch is prepared while the engine runs ({@code medcnn.prepare=overlap}) or
@@ -249,37 +253,53 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	public static final String PREPARE_PROPERTY = "medcnn.prepare";
 
 	/**
-	 * Reads slices {@code start .. start + b - 1} and preprocesses them into the start of {@code data},
-	 * split over {@code workers} threads (the caller and the pool). Sources that do not allow concurrent
-	 * reads are read in order on the calling thread first.
+	 * Reads slices {@code start .. start + b - 1} and preprocesses them into the start of {@code data} on
+	 * {@code workers} threads (the caller and the pool), each taking the next slice not yet taken, so that a
+	 * thread that starts late takes fewer. Sources that do not allow concurrent reads are read in order on
+	 * the calling thread first.
 	 */
 	private static Prepared prepare(SliceSource source, SlicePreprocessor pre, int start, int b, int passes, long seed, ExecutorService pool, int workers,
 		float[] data) {
 		Slice[] slices = new Slice[b];
 		boolean concurrent = workers > 1 && source.concurrentReads();
 		if (!concurrent) for (int i = 0; i < b; i++) slices[i] = source.get(start + i);
-		int chunks = Math.max(1, Math.min(workers, b));
+		int[] indices = new int[b];
+		String[] labels = new String[b];
+		AtomicInteger taken = new AtomicInteger();
+		Runnable work = () -> {
+			int per = pre.spec().tensorSize();
+			for (int i = taken.getAndIncrement(); i < b; i = taken.getAndIncrement()) {
+				Slice slice = concurrent ? source.get(start + i) : slices[i];
+				slices[i] = null;
+				TestTimeAugmentation.preprocess(pre, slice, passes, seed, data, i * passes * per);
+				indices[i] = slice.index();
+				labels[i] = slice.label();
+			}
+		};
 		List<Future<?>> others = new ArrayList<>();
-		for (int c = 1; c < chunks; c++) {
-			int lo = c * b / chunks;
-			int hi = (c + 1) * b / chunks;
-			others.add(pool.submit(() -> fill(source, concurrent ? start : -1, pre, slices, data, lo, hi, passes, seed)));
-		}
+		for (int c = 1; c < Math.min(workers, b); c++) others.add(pool.submit(work));
+		boolean failed = true;
 		try {
-			fill(source, concurrent ? start : -1, pre, slices, data, 0, b / chunks, passes, seed);
+			work.run();
+			failed = false;
 		} finally {
-			for (Future<?> f : others) await(f);
+			// After a failure here the helpers stop at their next slice, and this failure reaches the caller.
+			if (failed) taken.set(b);
+			for (Future<?> f : others) {
+				if (!failed) {
+					await(f);
+					continue;
+				}
+				try {
+					f.get();
+				} catch (InterruptedException e) {
+					Thread.currentThread().interrupt();
+				} catch (ExecutionException e) {
+					// the caller's own failure is reported
+				}
+			}
 		}
-		return new Prepared(slices, data);
-	}
-
-	/** Reads (when {@code start >= 0}) and preprocesses slices {@code lo .. hi - 1} into their place in {@code data}. */
-	private static void fill(SliceSource source, int start, SlicePreprocessor pre, Slice[] slices, float[] data, int lo, int hi, int passes, long seed) {
-		int per = pre.spec().tensorSize();
-		for (int i = lo; i < hi; i++) {
-			if (start >= 0) slices[i] = source.get(start + i);
-			TestTimeAugmentation.preprocess(pre, slices[i], passes, seed, data, i * passes * per);
-		}
+		return new Prepared(indices, labels, data);
 	}
 
 	/** Waits for a task; a bad slice's IllegalArgumentException reaches the caller unchanged. */

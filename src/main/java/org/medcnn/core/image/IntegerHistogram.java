@@ -72,29 +72,45 @@ final class IntegerHistogram {
 		int[] f = halves[0];
 		int[] g = halves[1];
 		int n;
-		int bins;
+		// The AND of all values is at most the smallest, their OR at least the largest: the occupied range is
+		// searched from there, not over all 65536 bins (half a megabyte to read per slice).
+		int and;
+		int or;
 		if (u16 != null) {
 			n = u16.length;
-			bins = 1 << 16;
 			int half = n >>> 1;
+			int a0 = 0xffff;
+			int o0 = 0;
 			for (int i = 0; i < half; i++) {
-				f[u16[i] & 0xffff]++;
-				g[u16[i + half] & 0xffff]++;
+				int a = u16[i] & 0xffff;
+				int b = u16[i + half] & 0xffff;
+				f[a]++;
+				g[b]++;
+				a0 &= a & b;
+				o0 |= a | b;
 			}
-			if ((n & 1) != 0) f[u16[n - 1] & 0xffff]++;
+			if ((n & 1) != 0) {
+				int a = u16[n - 1] & 0xffff;
+				f[a]++;
+				a0 &= a;
+				o0 |= a;
+			}
+			and = a0;
+			or = o0;
 		} else {
 			n = u8.length;
-			bins = 1 << 8;
 			int half = n >>> 1;
 			for (int i = 0; i < half; i++) {
 				f[u8[i] & 0xff]++;
 				g[u8[i + half] & 0xff]++;
 			}
 			if ((n & 1) != 0) f[u8[n - 1] & 0xff]++;
+			and = 0;
+			or = 0xff;
 		}
-		int lo = 0;
+		int lo = and;
 		while (f[lo] + g[lo] == 0) lo++;
-		int hi = bins - 1;
+		int hi = or;
 		while (f[hi] + g[hi] == 0) hi--;
 		int[] counts;
 		try {

@@ -54,31 +54,71 @@ public final class Resampling {
 	 */
 	private static float[] resize(int sw, int sh, int dw, int dh, RowSource source) {
 		Kernel ky = kernel(sh, dh);
-		float[][] ring = new float[ky.longest][sw];
-		int[] held = new int[ring.length];
-		java.util.Arrays.fill(held, -1);
-		float[][] tmp = new float[dh][];
+		Scratch scratch = Scratch.of(ky.longest, dh, sw);
+		float[][] ring = scratch.ring;
+		int[] held = scratch.held;
+		java.util.Arrays.fill(held, 0, ky.longest, -1);
+		float[][] tmp = scratch.rows;
 		for (int y = 0; y < dh; y++) {
-			float[] t = new float[sw];
+			float[] t = tmp[y];
 			int r = ky.start[y];
-			for (float wk : ky.weights[y]) {
-				int slot = r % ring.length;
+			float[] w = ky.weights[y];
+			for (int k = 0; k < w.length; k++) {
+				int slot = r % ky.longest;
 				if (held[slot] != r) {
 					source.read(r, ring[slot]);
 					held[slot] = r;
 				}
 				float[] row = ring[slot];
-				for (int x = 0; x < sw; x++) t[x] += wk * row[x];
+				float wk = w[k];
+				// The first tap sets the row (0 + v is v), the others add to it: the same floats as summing into zeros.
+				if (k == 0) {
+					for (int x = 0; x < sw; x++) t[x] = wk * row[x];
+				} else {
+					for (int x = 0; x < sw; x++) t[x] += wk * row[x];
+				}
 				r++;
 			}
-			tmp[y] = t;
 		}
-		return rows(tmp, sw, dw);
+		return rows(tmp, dh, sw, dw);
+	}
+
+	/**
+	 * Working rows of one thread, reused from slice to slice: new ones for every slice (half a megabyte for
+	 * 512 -> 224) were memory the caches had never seen, and work for the garbage collector. Only kept
+	 * while small ({@link #KEEP_FLOATS}); larger images get arrays of their own.
+	 */
+	private static final class Scratch {
+		static final int KEEP_FLOATS = 1 << 20;
+		private static final ThreadLocal<Scratch> KEPT = new ThreadLocal<>();
+
+		final float[][] ring;
+		final int[] held;
+		final float[][] rows;
+
+		private Scratch(int longest, int dh, int sw) {
+			ring = new float[longest][sw];
+			held = new int[longest];
+			rows = new float[dh][sw];
+		}
+
+		private boolean fits(int longest, int dh, int sw) {
+			return ring.length >= longest && rows.length >= dh && rows[0].length == sw;
+		}
+
+		static Scratch of(int longest, int dh, int sw) {
+			if ((long) (longest + dh) * sw > KEEP_FLOATS) return new Scratch(longest, dh, sw);
+			Scratch s = KEPT.get();
+			if (s == null || !s.fits(longest, dh, sw)) {
+				s = new Scratch(longest, dh, sw);
+				KEPT.set(s);
+			}
+			return s;
+		}
 	}
 
 	/** Resamples each row from width {@code sw} to {@code dw}, into one row-major array. */
-	private static float[] rows(float[][] src, int sw, int dw) {
-		int h = src.length;
+	private static float[] rows(float[][] src, int h, int sw, int dw) {
 		float[] out = new float[dw * h];
 		if (sw == dw) {
 			for (int y = 0; y < h; y++) System.arraycopy(src[y], 0, out, y * dw, dw);

@@ -120,6 +120,37 @@ class FastPreprocessingTest {
 	}
 
 	@Test
+	void resamplingReusesItsWorkingRowsWithoutCarryingValuesOver() {
+		// Each thread keeps its working rows from image to image: larger, smaller and other sizes in turn
+		// on one thread still give the reference values.
+		SplittableRandom r = new SplittableRandom(13);
+		int[][] sizes = {{512, 512, 224, 224}, {512, 300, 224, 100}, {512, 512, 224, 224}, {512, 40, 224, 7}, {100, 512, 60, 224}, {512, 512, 224, 224}};
+		for (int[] s : sizes) {
+			float[] src = new float[s[0] * s[1]];
+			for (int i = 0; i < src.length; i++) src[i] = (float) r.nextDouble();
+			assertArrayEquals(reference(src, s[0], s[1], s[2], s[3]), Resampling.resize(src, s[0], s[1], s[2], s[3]),
+				s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3]);
+		}
+	}
+
+	@Test
+	void theHistogramFindsTheExtremeValuesOfAnIntegerSlice() {
+		// The occupied range is searched from the AND and the OR of all values: exact at 0 and 65535, with an
+		// odd number of pixels, and where the OR overshoots the largest value (1023 | 1024 = 2047).
+		int[][] cases = {{0, 65535, 7}, {1023, 1024, 1024}, {65535, 65535, 65535}, {0, 0, 1}, {32768, 5, 40000}};
+		IntensityPolicy policy = new IntensityPolicy.Percentile(0, 100);
+		for (int[] values : cases) {
+			for (int w : new int[] {values.length, 5}) {
+				short[] u16 = new short[w];
+				for (int i = 0; i < w; i++) u16[i] = (short) values[i % values.length];
+				Slice integers = Slice.unsigned16(1, "", w, 1, u16);
+				Slice floats = new Slice(1, "", w, 1, integers.pixels().clone());
+				assertArrayEquals(policy.apply(floats), policy.apply(integers), java.util.Arrays.toString(values) + " width " + w);
+			}
+		}
+	}
+
+	@Test
 	void columnsFirstDiffersFromTheFormerRowsFirstOrderOnlyByRounding() {
 		// Resampling used to run along rows first; the same sums in the other order
 		// differ only in float rounding: a few units in the last place of values in [0, 1].
