@@ -72,6 +72,21 @@ public final class PassSampler implements AutoCloseable {
 	 * @throws TranslateException if the engine fails
 	 */
 	public Batch run(float[] data, int n, int passes, long[] keys) throws TranslateException {
+		return run(data, 0, n, passes, keys);
+	}
+
+	/**
+	 * Runs a batch that starts inside a larger array.
+	 *
+	 * @param data preprocessed tensors, n x passes of them from {@code offset} on, the passes of a slice consecutive
+	 * @param offset index of the first value of the batch
+	 * @param n number of slices
+	 * @param passes tensors per slice (TTA copies), 1 otherwise
+	 * @param keys one key per slice (its 1-based index), for the dropout masks
+	 * @return probabilities and samples
+	 * @throws TranslateException if the engine fails
+	 */
+	public Batch run(float[] data, int offset, int n, int passes, long[] keys) throws TranslateException {
 		ModelPackage first = models.primary();
 		int per = first.card().input().tensorSize();
 		int classes = first.card().classes().size();
@@ -86,7 +101,7 @@ public final class PassSampler implements AutoCloseable {
 		int member = 0;
 		for (int m = 0; m < sessions.size(); m++) {
 			ModelPackage pkg = models.models().get(m).pkg();
-			float[] pooled = pooled(sessions.get(m), data, n * passes, per);
+			float[] pooled = pooled(sessions.get(m), data, offset, n * passes, per);
 			for (ModelPackage.Head head : pkg.heads()) {
 				LinearHead h = head.head();
 				int f = h.features();
@@ -126,13 +141,13 @@ public final class PassSampler implements AutoCloseable {
 	}
 
 	/** Pooled features of {@code count} tensors, given to the engine at most {@code chunk} at a time. */
-	private float[] pooled(ClassifierModel.Session session, float[] data, int count, int per) throws TranslateException {
-		if (count <= chunk) return session.pooledFeatures(data, count);
+	private float[] pooled(ClassifierModel.Session session, float[] data, int offset, int count, int per) throws TranslateException {
+		if (count <= chunk) return session.pooledFeatures(data, offset, count);
 		float[] out = null;
 		int f = 0;
 		for (int s = 0; s < count; s += chunk) {
 			int c = Math.min(chunk, count - s);
-			float[] part = session.pooledFeatures(Arrays.copyOfRange(data, s * per, (s + c) * per), c);
+			float[] part = session.pooledFeatures(data, offset + s * per, c);
 			if (out == null) {
 				f = part.length / c;
 				out = new float[count * f];

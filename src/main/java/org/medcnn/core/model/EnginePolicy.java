@@ -133,6 +133,7 @@ public final class EnginePolicy {
 		out.put("allocator", NativeAllocator.tune());
 		out.put("openmp_wait", OpenMpPolicy.apply());
 		out.put("engine_thread", EngineThread.describe());
+		out.put("engine_lanes", EngineThread.describeLanes());
 		String forced = System.getProperty(LAYOUT_PROPERTY);
 		out.put("input_layout", forced != null && !forced.isBlank() ? channelsLast(Device.cpu(), true) ? "channels_last (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
 			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + forced + ")"

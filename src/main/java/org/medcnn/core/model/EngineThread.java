@@ -26,6 +26,9 @@ import java.util.concurrent.Future;
  * tasks are leaf operations (load a module, run a batch, compute gradients). A task started from
  * this thread runs at once, in place. {@code -Dmedcnn.engine_thread=caller} runs every task on its
  * caller's thread instead (for comparisons).
+ * <p>
+ * Inference of a batch of 2 or more slices on the CPU uses a second thread beside it, the second lane
+ * ({@link #callPair}): the two halves of the batch run at once, each lane with half of the OpenMP threads.
  */
 public final class EngineThread {
 
@@ -36,6 +39,7 @@ public final class EngineThread {
 	public static final String PROPERTY = "medcnn.engine_thread";
 
 	private static volatile Thread thread;
+	private static volatile Thread secondThread;
 
 	private static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
 		Thread t = new Thread(r, NAME);
@@ -80,7 +84,7 @@ public final class EngineThread {
 	 * @throws CancellationException when the caller was interrupted before the task started
 	 */
 	public static <T, E extends Exception> T call(Task<T, E> task) throws E {
-		if (Thread.currentThread() == thread || "caller".equals(System.getProperty(PROPERTY))) return task.run();
+		if (isEngineThread() || "caller".equals(System.getProperty(PROPERTY))) return task.run();
 		// 0 queued, 1 started, 2 withdrawn: whichever of the engine thread and an interrupted caller comes first.
 		java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
 		Future<T> f = EXECUTOR.submit((Callable<T>) () -> state.compareAndSet(0, 1) ? task.run() : null);
@@ -106,6 +110,163 @@ public final class EngineThread {
 		}
 	}
 
+	/** The second lane's thread name. */
+	public static final String SECOND = NAME + "-2";
+
+	/** System property: {@code 1} keeps every batch on the engine thread's OpenMP threads (no second lane). */
+	public static final String LANES_PROPERTY = "medcnn.lanes";
+
+	private static final java.util.concurrent.atomic.AtomicLong PAIRS = new java.util.concurrent.atomic.AtomicLong();
+	private static ExecutorService second;
+	private static volatile boolean noSecond;
+	private static int laneThreads;
+
+	/**
+	 * Whether batches may be split over two lanes ({@link #callPair}): on, unless {@code -Dmedcnn.lanes=1}.
+	 *
+	 * @return whether splitting is allowed
+	 */
+	public static boolean lanesEnabled() {
+		return !"1".equals(System.getProperty(LANES_PROPERTY, "2").trim());
+	}
+
+	/**
+	 * Whether splitting a batch over the lanes pays: they are enabled, and not found unusable (an engine
+	 * with one OpenMP thread, or no libgomp to set each lane's threads), where the halves would only run
+	 * one after the other.
+	 *
+	 * @return whether to split
+	 */
+	public static boolean lanesUsable() {
+		return lanesEnabled() && !noSecond;
+	}
+
+	/**
+	 * Runs two independent tasks at once, {@code a} on the engine thread and {@code b} on its second lane
+	 * ({@value #SECOND}), each with half of the engine thread's OpenMP threads, and waits for both.
+	 * <p>
+	 * Why: on 2 cores, two forward passes of half a batch, one thread each, gave 250-263 slices/s where
+	 * one pass of the whole batch on 2 threads gave 221-236 (PyTorch-Python, MobileNetV2 at batch 8; the
+	 * same in libtorch, docs/benchmarks.md): each lane runs its layers without waiting for the other at
+	 * every barrier. The OpenMP thread count is a setting of each thread, so the engine thread's own
+	 * calls keep all their threads. The second lane is only ever started from the engine thread, inside
+	 * such a call, so at most two lanes' threads run engine work, and the pools stay within the cores.
+	 *
+	 * @param <T> the result
+	 * @param <E> the checked exception of the tasks
+	 * @param a the first task, run on the engine thread
+	 * @param b the second task, run on the second lane
+	 * @return the two results, a's first
+	 * @throws E as a task threw it (a's failure first); both tasks have ended by then
+	 * @throws CancellationException when the caller was interrupted before the tasks started
+	 */
+	public static <T, E extends Exception> java.util.List<T> callPair(Task<T, E> a, Task<T, E> b) throws E {
+		return call(() -> pair(a, b));
+	}
+
+	private static <T, E extends Exception> java.util.List<T> pair(Task<T, E> a, Task<T, E> b) throws E {
+		int before = OpenMpPolicy.threads();
+		ExecutorService lane = secondLane(before);
+		if (lane == null) {
+			boolean outer = IN_PAIR.get();
+			IN_PAIR.set(true);
+			try {
+				T ra = a.run();
+				return java.util.Arrays.asList(ra, b.run());
+			} finally {
+				IN_PAIR.set(outer);
+			}
+		}
+		PAIRS.incrementAndGet();
+		Future<T> fb = lane.submit(() -> {
+			IN_PAIR.set(true);
+			try {
+				return b.run();
+			} finally {
+				IN_PAIR.set(false);
+				// With more than one thread a lane keeps a pool of OpenMP workers; given back, the pools of the
+				// engine thread (all cores) and of this lane never add up to more threads than cores. One thread
+				// (2 cores) has no pool to give back.
+				if (laneThreads > 1) OpenMpPolicy.releaseThreadPool();
+			}
+		});
+		T ra = null;
+		Throwable failure = null;
+		OpenMpPolicy.setThreads(laneThreads);
+		boolean outer = IN_PAIR.get();
+		IN_PAIR.set(true);
+		try {
+			ra = a.run();
+		} catch (Exception | Error e) {
+			failure = e;
+		} finally {
+			IN_PAIR.set(outer);
+			OpenMpPolicy.setThreads(before);
+		}
+		T rb = null;
+		boolean interrupted = false;
+		while (true) {
+			try {
+				rb = fb.get();
+				break;
+			} catch (InterruptedException e) {
+				// b may be reading the caller's buffers: wait for it all the same
+				interrupted = true;
+			} catch (ExecutionException e) {
+				if (failure == null) failure = e.getCause();
+				break;
+			}
+		}
+		if (interrupted) Thread.currentThread().interrupt();
+		if (failure != null) throw EngineThread.<E>rethrow(failure);
+		return java.util.Arrays.asList(ra, rb);
+	}
+
+	/**
+	 * The second lane, started on first use with half of {@code threads} OpenMP threads; null when the
+	 * engine has fewer than 2 threads or libgomp cannot be told (then both tasks run one after the other).
+	 * libtorch sets a new thread's thread count at its first call, so that call comes first, then half.
+	 */
+	private static synchronized ExecutorService secondLane(int threads) {
+		if (second != null || noSecond) return second;
+		if (threads < 2) {
+			noSecond = true;
+			return null;
+		}
+		ExecutorService lane = Executors.newSingleThreadExecutor(r -> {
+			Thread t = new Thread(r, SECOND);
+			t.setDaemon(true);
+			t.setContextClassLoader(EngineThread.class.getClassLoader());
+			secondThread = t;
+			return t;
+		});
+		int half = threads / 2;
+		try {
+			boolean set = lane.submit(() -> {
+				// Grad mode is per thread; then libtorch's own setup of this thread's thread count, then half.
+				ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+				ai.djl.pytorch.jni.JniUtils.getNumThreads();
+				return OpenMpPolicy.setThreads(half) && OpenMpPolicy.threads() == half;
+			}).get();
+			if (!set) {
+				noSecond = true;
+				lane.shutdown();
+				return null;
+			}
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			lane.shutdown();
+			return null;
+		} catch (ExecutionException e) {
+			noSecond = true;
+			lane.shutdown();
+			return null;
+		}
+		laneThreads = half;
+		second = lane;
+		return second;
+	}
+
 	/** Where a failed engine task was called from: the task's own stack trace shows only the engine thread. */
 	private static final class CallerStack extends Exception {
 		private static final long serialVersionUID = 1L;
@@ -121,10 +282,30 @@ public final class EngineThread {
 		return "active: models load and run on one thread (" + NAME + "), so the engine keeps one OpenMP thread pool";
 	}
 
-	/** @return whether the calling thread is the engine thread */
-	public static boolean isEngineThread() {
-		return Thread.currentThread() == thread;
+	/** @return a one-line description of the two lanes, for doctor and benchmarks */
+	public static String describeLanes() {
+		if (!lanesEnabled()) return "off: every batch runs on the engine thread's OpenMP threads (-D" + LANES_PROPERTY + "=1)";
+		return "active on the cpu: a batch of 2 or more slices runs as two halves at once, on " + NAME + " and " + SECOND
+			+ ", each with half of the OpenMP threads (with 1 engine thread, one after the other); -D" + LANES_PROPERTY + "=1 switches it off";
 	}
+
+	/** @return how many {@link #callPair} calls ran on two lanes in this process (for tests) */
+	static long pairsRun() {
+		return PAIRS.get();
+	}
+
+	/** @return whether the calling thread is the engine thread or its second lane */
+	public static boolean isEngineThread() {
+		Thread t = Thread.currentThread();
+		return t == thread || t == secondThread;
+	}
+
+	/** @return whether the calling thread runs one of the two tasks of a {@link #callPair} (which then must not split its work again) */
+	public static boolean inPair() {
+		return IN_PAIR.get();
+	}
+
+	private static final ThreadLocal<Boolean> IN_PAIR = ThreadLocal.withInitial(() -> false);
 
 	/** The task's own exception: unchecked ones as they are, a checked one as the task's declared type. */
 	@SuppressWarnings("unchecked")

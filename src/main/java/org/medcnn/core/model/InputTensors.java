@@ -55,19 +55,34 @@ public final class InputTensors {
 	 * @return the tensor, shape (n, 3, height, width)
 	 */
 	public NDArray create(NDManager manager, float[] data, int n, int height, int width) {
+		return create(manager, data, 0, n, height, width);
+	}
+
+	/**
+	 * Builds an N x 3 x H x W float tensor from slices that start inside a larger array.
+	 *
+	 * @param manager the manager that owns the tensor
+	 * @param data slices, each 3 x H x W channel-first, contiguous from {@code offset}
+	 * @param offset index of the first value of the first slice
+	 * @param n number of slices
+	 * @param height H
+	 * @param width W
+	 * @return the tensor, shape (n, 3, height, width)
+	 */
+	public NDArray create(NDManager manager, float[] data, int offset, int n, int height, int width) {
 		int plane = height * width;
 		int size = n * 3 * plane;
 		ByteBuffer bytes = buffer(size * Float.BYTES);
 		if (!channelsLast) {
 			// One bulk copy into native memory that the engine reads in place (DJL copies a heap buffer value by value).
-			bytes.asFloatBuffer().put(data, 0, size);
+			bytes.asFloatBuffer().put(data, offset, size);
 			return manager.create(bytes, new Shape(n, 3, height, width), DataType.FLOAT32);
 		}
 		FloatBuffer fb = bytes.asFloatBuffer();
 		// Interleave the three planes of each slice into H x W x 3: one pass, one write per value.
 		for (int i = 0; i < n; i++) {
-			int src = i * 3 * plane;
-			int dst = src;
+			int dst = i * 3 * plane;
+			int src = offset + dst;
 			for (int p = 0; p < plane; p++) {
 				fb.put(dst++, data[src + p]);
 				fb.put(dst++, data[src + plane + p]);

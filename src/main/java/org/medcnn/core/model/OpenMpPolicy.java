@@ -100,7 +100,7 @@ public final class OpenMpPolicy {
 	 * @return whether libgomp is loaded and released the thread's pool
 	 */
 	public static boolean releaseThreadPool() {
-		Function pause = pauseFunction();
+		Function pause = function("omp_pause_resource_all");
 		try {
 			return pause != null && pause.invokeInt(new Object[] {1}) == 0;
 		} catch (RuntimeException | UnsatisfiedLinkError e) {
@@ -108,28 +108,62 @@ public final class OpenMpPolicy {
 		}
 	}
 
-	private static Function pause;
+	/**
+	 * The calling thread's OpenMP thread count for its next parallel regions (libgomp's
+	 * {@code omp_get_max_threads}: a setting of each thread, which libtorch's kernels and oneDNN follow).
+	 *
+	 * @return the count, or -1 when libgomp is not loaded
+	 */
+	public static int threads() {
+		Function f = function("omp_get_max_threads");
+		try {
+			return f == null ? -1 : f.invokeInt(new Object[0]);
+		} catch (RuntimeException | UnsatisfiedLinkError e) {
+			return -1;
+		}
+	}
 
 	/**
-	 * libgomp's {@code omp_pause_resource_all}, once libgomp is loaded; null before or without it. The
-	 * libgomp next to libtorch when several are mapped (DJL's natives bring their own).
+	 * Sets the calling thread's OpenMP thread count (libgomp's {@code omp_set_num_threads}); other
+	 * threads keep theirs. Never throws.
+	 *
+	 * @param n threads, at least 1
+	 * @return whether libgomp is loaded and took it
 	 */
-	private static synchronized Function pauseFunction() {
-		if (pause != null) return pause;
+	public static boolean setThreads(int n) {
+		Function f = function("omp_set_num_threads");
 		try {
-			java.util.Set<String> mapped = new java.util.LinkedHashSet<>();
-			for (String line : Files.readAllLines(Paths.get("/proc/self/maps"))) {
-				int slash = line.indexOf('/');
-				if (slash >= 0 && line.substring(slash).contains("/libgomp")) mapped.add(line.substring(slash).trim());
+			if (f == null) return false;
+			f.invoke(new Object[] {Math.max(1, n)});
+			return true;
+		} catch (RuntimeException | UnsatisfiedLinkError e) {
+			return false;
+		}
+	}
+
+	private static NativeLibrary gomp;
+
+	/**
+	 * A function of libgomp, once libgomp is loaded; null before or without it. The libgomp next to
+	 * libtorch when several are mapped (DJL's natives bring their own).
+	 */
+	private static synchronized Function function(String name) {
+		try {
+			if (gomp == null) {
+				java.util.Set<String> mapped = new java.util.LinkedHashSet<>();
+				for (String line : Files.readAllLines(Paths.get("/proc/self/maps"))) {
+					int slash = line.indexOf('/');
+					if (slash >= 0 && line.substring(slash).contains("/libgomp")) mapped.add(line.substring(slash).trim());
+				}
+				if (mapped.isEmpty()) return null;
+				String chosen = mapped.iterator().next();
+				if (mapped.size() > 1) {
+					String torch = ai.djl.pytorch.jni.LibUtils.getLibtorchPath();
+					for (String path : mapped) if (path.startsWith(torch)) chosen = path;
+				}
+				gomp = NativeLibrary.getInstance(chosen);
 			}
-			if (mapped.isEmpty()) return null;
-			String chosen = mapped.iterator().next();
-			if (mapped.size() > 1) {
-				String torch = ai.djl.pytorch.jni.LibUtils.getLibtorchPath();
-				for (String path : mapped) if (path.startsWith(torch)) chosen = path;
-			}
-			pause = NativeLibrary.getInstance(chosen).getFunction("omp_pause_resource_all");
-			return pause;
+			return gomp.getFunction(name);
 		} catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
 			return null;
 		}

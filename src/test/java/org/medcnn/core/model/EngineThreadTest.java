@@ -172,6 +172,69 @@ class EngineThreadTest {
 		assertEquals(1, c[1], "after release only the Java thread itself is left");
 	}
 
+	@Test
+	void aPairRunsOnTwoLanesEachWithHalfTheThreadsAndTheEngineThreadGetsItsOwnBack() throws Exception {
+		assumeOpenMpThreads();
+		Assumptions.assumeTrue(EngineThread.lanesEnabled(), "lanes switched off");
+		EnginePolicy.engine();
+		int full = EngineThread.call(OpenMpPolicy::threads);
+		assertTrue(full >= 2, "the engine thread runs on " + full + " OpenMP threads");
+		List<String> seen = EngineThread.callPair(() -> Thread.currentThread().getName() + " " + OpenMpPolicy.threads() + " " + EngineThread.inPair(),
+			() -> Thread.currentThread().getName() + " " + OpenMpPolicy.threads() + " " + EngineThread.inPair());
+		assertEquals(List.of(EngineThread.NAME + " " + full / 2 + " true", EngineThread.SECOND + " " + full / 2 + " true"), seen);
+		assertEquals(full, EngineThread.call(OpenMpPolicy::threads), "the engine thread's own calls keep all their threads");
+		assertTrue(!EngineThread.call(EngineThread::inPair));
+		// A failure of either task reaches the caller once both have ended; the first task's comes first.
+		java.util.concurrent.atomic.AtomicBoolean aEnded = new java.util.concurrent.atomic.AtomicBoolean();
+		IOException fromB = new IOException("second half failed");
+		assertSame(fromB, assertThrows(IOException.class, () -> EngineThread.callPair(() -> {
+			Thread.sleep(100);
+			aEnded.set(true);
+			return "a";
+		}, () -> {
+			throw fromB;
+		})));
+		assertTrue(aEnded.get());
+		IOException fromA = new IOException("first half failed");
+		assertSame(fromA, assertThrows(IOException.class, () -> EngineThread.callPair(() -> {
+			throw fromA;
+		}, () -> {
+			throw fromB;
+		})));
+	}
+
+	@Test
+	void aBatchIsSplitOverTheLanesWithTheSameLogits() throws Exception {
+		assumeOpenMpThreads();
+		Assumptions.assumeTrue(EngineThread.lanesEnabled(), "lanes switched off");
+		ModelPackage pkg = ModelPackage.open(Paths.get("models", "brain-tumor-mri"));
+		int per = pkg.card().input().tensorSize();
+		float[] data = new float[7 * per];
+		java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+		for (int i = 0; i < data.length; i++) data[i] = (float) (r.nextDouble() * 4 - 2);
+		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU); ClassifierModel.Session s = model.newSession()) {
+			long before = EngineThread.pairsRun();
+			float[][] split = s.logits(data, 7);
+			assertEquals(before + 1, EngineThread.pairsRun(), "a batch of 7 ran as two halves on the two lanes");
+			float[][] whole;
+			String old = System.setProperty(EngineThread.LANES_PROPERTY, "1");
+			try {
+				whole = s.logits(data, 7);
+			} finally {
+				if (old == null) System.clearProperty(EngineThread.LANES_PROPERTY);
+				else System.setProperty(EngineThread.LANES_PROPERTY, old);
+			}
+			assertEquals(before + 1, EngineThread.pairsRun(), "-Dmedcnn.lanes=1 keeps the batch whole");
+			double worst = 0;
+			for (int i = 0; i < 7; i++) {
+				for (int c = 0; c < split[i].length; c++) worst = Math.max(worst, Math.abs(split[i][c] - whole[i][c]));
+			}
+			// Half batches may take other oneDNN kernels: float rounding only (the same tolerance as the optimized graph's check).
+			assertTrue(worst < 1e-4, "largest logit difference, two lanes against one: " + worst);
+			System.out.printf("two lanes against one, batch 7: largest logit difference %.2e%n", worst);
+		}
+	}
+
 	/** Skips where the engine runs single-threaded or thread names cannot be read (not Linux). */
 	private static void assumeOpenMpThreads() throws ModelLoadException {
 		Assumptions.assumeTrue(Files.isDirectory(Paths.get("/proc/self/task")), "needs Linux /proc to count threads");

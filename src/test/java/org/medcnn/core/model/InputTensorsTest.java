@@ -42,6 +42,9 @@ class InputTensorsTest {
 								String what = (channelsLast ? "channels-last" : "contiguous") + (reuse ? " reused" : "") + " " + n + "x3x" + h + "x" + w;
 								assertEquals(new Shape(n, 3, h, w), t.getShape(), what);
 								assertArrayEquals(java.util.Arrays.copyOf(data, n * 3 * w * h), t.toFloatArray(), what);
+								// A batch that starts inside a larger array (the second lane's half)
+								NDArray later = inputs.create(scope, data, 5, n, h, w);
+								assertArrayEquals(java.util.Arrays.copyOfRange(data, 5, 5 + n * 3 * w * h), later.toFloatArray(), what + " from offset 5");
 							}
 						}
 					}
