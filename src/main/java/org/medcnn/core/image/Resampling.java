@@ -103,11 +103,12 @@ public final class Resampling {
 		}
 
 		private boolean fits(int longest, int dh, int sw) {
+			// Kept scratches have at least one row (see of).
 			return ring.length >= longest && rows.length >= dh && rows[0].length == sw;
 		}
 
 		static Scratch of(int longest, int dh, int sw) {
-			if ((long) (longest + dh) * sw > KEEP_FLOATS) return new Scratch(longest, dh, sw);
+			if (dh < 1 || (long) (longest + dh) * sw > KEEP_FLOATS) return new Scratch(longest, dh, sw);
 			Scratch s = KEPT.get();
 			if (s == null || !s.fits(longest, dh, sw)) {
 				s = new Scratch(longest, dh, sw);

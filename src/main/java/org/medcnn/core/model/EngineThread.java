@@ -151,6 +151,8 @@ public final class EngineThread {
 	 * every barrier. The OpenMP thread count is a setting of each thread, so the engine thread's own
 	 * calls keep all their threads. The second lane is only ever started from the engine thread, inside
 	 * such a call, so at most two lanes' threads run engine work, and the pools stay within the cores.
+	 * Measured on 2 cores only (one thread a lane); with more, each lane has several threads and the
+	 * second lane gives its pool back after each pair, which has not been measured.
 	 *
 	 * @param <T> the result
 	 * @param <E> the checked exception of the tasks
@@ -165,8 +167,13 @@ public final class EngineThread {
 	}
 
 	private static <T, E extends Exception> java.util.List<T> pair(Task<T, E> a, Task<T, E> b) throws E {
+		// libtorch sets a thread's OpenMP thread count at its first call there: first that, then read it (a
+		// caller's thread under -Dmedcnn.engine_thread=caller may not have run libtorch yet).
+		ai.djl.pytorch.jni.JniUtils.getNumThreads();
 		int before = OpenMpPolicy.threads();
-		ExecutorService lane = secondLane(before);
+		// Inside a pair (a task that pairs again) both run here, one after the other: the second lane is
+		// busy with this pair's other half, and waiting for it there would never end.
+		ExecutorService lane = IN_PAIR.get() ? null : secondLane(before);
 		if (lane == null) {
 			boolean outer = IN_PAIR.get();
 			IN_PAIR.set(true);
@@ -241,23 +248,28 @@ public final class EngineThread {
 			return t;
 		});
 		int half = threads / 2;
-		try {
-			boolean set = lane.submit(() -> {
-				// Grad mode is per thread; then libtorch's own setup of this thread's thread count, then half.
-				ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-				ai.djl.pytorch.jni.JniUtils.getNumThreads();
-				return OpenMpPolicy.setThreads(half) && OpenMpPolicy.threads() == half;
-			}).get();
-			if (!set) {
-				noSecond = true;
-				lane.shutdown();
-				return null;
+		Future<Boolean> setUp = lane.submit(() -> {
+			// Grad mode is per thread; then libtorch's own setup of this thread's thread count, then half.
+			ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+			ai.djl.pytorch.jni.JniUtils.getNumThreads();
+			return OpenMpPolicy.setThreads(half) && OpenMpPolicy.threads() == half;
+		});
+		boolean set;
+		boolean interrupted = false;
+		while (true) {
+			try {
+				set = setUp.get();
+				break;
+			} catch (InterruptedException e) {
+				// a moment's work: finish it, so that an interrupted caller does not start a new lane next time
+				interrupted = true;
+			} catch (ExecutionException e) {
+				set = false;
+				break;
 			}
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			lane.shutdown();
-			return null;
-		} catch (ExecutionException e) {
+		}
+		if (interrupted) Thread.currentThread().interrupt();
+		if (!set) {
 			noSecond = true;
 			lane.shutdown();
 			return null;

@@ -1,6 +1,7 @@
 package org.medcnn.core.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,6 +132,12 @@ class FastPreprocessingTest {
 			assertArrayEquals(reference(src, s[0], s[1], s[2], s[3]), Resampling.resize(src, s[0], s[1], s[2], s[3]),
 				s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3]);
 		}
+		// No rows at all, twice (nothing kept from the first), then a real image again.
+		assertEquals(0, Resampling.resize(new float[512 * 8], 512, 8, 224, 0).length);
+		assertEquals(0, Resampling.resize(new float[512 * 8], 512, 8, 224, 0).length);
+		float[] src = new float[512 * 512];
+		for (int i = 0; i < src.length; i++) src[i] = (float) r.nextDouble();
+		assertArrayEquals(reference(src, 512, 512, 224, 224), Resampling.resize(src, 512, 512, 224, 224));
 	}
 
 	@Test

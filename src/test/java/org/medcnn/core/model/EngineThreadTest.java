@@ -195,6 +195,10 @@ class EngineThreadTest {
 			throw fromB;
 		})));
 		assertTrue(aEnded.get());
+		// A task of a pair that pairs again runs its two halves one after the other (no lane waits for itself).
+		List<List<String>> nested = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+			() -> EngineThread.callPair(() -> EngineThread.callPair(() -> "a1", () -> "a2"), () -> EngineThread.callPair(() -> "b1", () -> "b2")));
+		assertEquals(List.of(List.of("a1", "a2"), List.of("b1", "b2")), nested);
 		IOException fromA = new IOException("first half failed");
 		assertSame(fromA, assertThrows(IOException.class, () -> EngineThread.callPair(() -> {
 			throw fromA;
