@@ -211,20 +211,12 @@ public final class EngineThread {
 			OpenMpPolicy.setThreads(before);
 		}
 		T rb = null;
-		boolean interrupted = false;
-		while (true) {
-			try {
-				rb = fb.get();
-				break;
-			} catch (InterruptedException e) {
-				// b may be reading the caller's buffers: wait for it all the same
-				interrupted = true;
-			} catch (ExecutionException e) {
-				if (failure == null) failure = e.getCause();
-				break;
-			}
+		try {
+			// b may be reading the caller's buffers: wait for it, interrupted or not
+			rb = awaitUninterruptibly(fb);
+		} catch (ExecutionException e) {
+			if (failure == null) failure = e.getCause();
 		}
-		if (interrupted) Thread.currentThread().interrupt();
 		if (failure != null) throw EngineThread.<E>rethrow(failure);
 		return java.util.Arrays.asList(ra, rb);
 	}
@@ -255,20 +247,12 @@ public final class EngineThread {
 			return OpenMpPolicy.setThreads(half) && OpenMpPolicy.threads() == half;
 		});
 		boolean set;
-		boolean interrupted = false;
-		while (true) {
-			try {
-				set = setUp.get();
-				break;
-			} catch (InterruptedException e) {
-				// a moment's work: finish it, so that an interrupted caller does not start a new lane next time
-				interrupted = true;
-			} catch (ExecutionException e) {
-				set = false;
-				break;
-			}
+		try {
+			// a moment's work: finish it, so that an interrupted caller does not start a new lane next time
+			set = awaitUninterruptibly(setUp);
+		} catch (ExecutionException e) {
+			set = false;
 		}
-		if (interrupted) Thread.currentThread().interrupt();
 		if (!set) {
 			noSecond = true;
 			lane.shutdown();
@@ -277,6 +261,22 @@ public final class EngineThread {
 		laneThreads = half;
 		second = lane;
 		return second;
+	}
+
+	/** Waits for a task even when interrupted meanwhile, then sets the interrupt status again. */
+	private static <T> T awaitUninterruptibly(Future<T> f) throws ExecutionException {
+		boolean interrupted = false;
+		try {
+			while (true) {
+				try {
+					return f.get();
+				} catch (InterruptedException e) {
+					interrupted = true;
+				}
+			}
+		} finally {
+			if (interrupted) Thread.currentThread().interrupt();
+		}
 	}
 
 	/** Where a failed engine task was called from: the task's own stack trace shows only the engine thread. */

@@ -110,14 +110,8 @@ class FastPreprocessingTest {
 
 	@Test
 	void resamplingEqualsColumnByColumnReference() {
-		SplittableRandom r = new SplittableRandom(5);
-		int[][] sizes = {{512, 512, 224, 224}, {37, 91, 224, 224}, {513, 7, 100, 3}, {10, 10, 30, 41}, {3, 5, 1, 1}, {224, 300, 224, 161}};
-		for (int[] s : sizes) {
-			float[] src = new float[s[0] * s[1]];
-			for (int i = 0; i < src.length; i++) src[i] = (float) r.nextDouble();
-			assertArrayEquals(reference(src, s[0], s[1], s[2], s[3]), Resampling.resize(src, s[0], s[1], s[2], s[3]),
-				s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3]);
-		}
+		assertResamplesLikeTheReference(new SplittableRandom(5),
+			new int[][] {{512, 512, 224, 224}, {37, 91, 224, 224}, {513, 7, 100, 3}, {10, 10, 30, 41}, {3, 5, 1, 1}, {224, 300, 224, 161}});
 	}
 
 	@Test
@@ -125,19 +119,22 @@ class FastPreprocessingTest {
 		// Each thread keeps its working rows from image to image: larger, smaller and other sizes in turn
 		// on one thread still give the reference values.
 		SplittableRandom r = new SplittableRandom(13);
-		int[][] sizes = {{512, 512, 224, 224}, {512, 300, 224, 100}, {512, 512, 224, 224}, {512, 40, 224, 7}, {100, 512, 60, 224}, {512, 512, 224, 224}};
+		assertResamplesLikeTheReference(r,
+			new int[][] {{512, 512, 224, 224}, {512, 300, 224, 100}, {512, 512, 224, 224}, {512, 40, 224, 7}, {100, 512, 60, 224}, {512, 512, 224, 224}});
+		// No rows at all, twice (nothing kept from the first), then a real image again.
+		assertEquals(0, Resampling.resize(new float[512 * 8], 512, 8, 224, 0).length);
+		assertEquals(0, Resampling.resize(new float[512 * 8], 512, 8, 224, 0).length);
+		assertResamplesLikeTheReference(r, new int[][] {{512, 512, 224, 224}});
+	}
+
+	/** Random images of each size {sw, sh, dw, dh}, in turn on this thread, against {@link #reference}. */
+	private static void assertResamplesLikeTheReference(SplittableRandom r, int[][] sizes) {
 		for (int[] s : sizes) {
 			float[] src = new float[s[0] * s[1]];
 			for (int i = 0; i < src.length; i++) src[i] = (float) r.nextDouble();
 			assertArrayEquals(reference(src, s[0], s[1], s[2], s[3]), Resampling.resize(src, s[0], s[1], s[2], s[3]),
 				s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3]);
 		}
-		// No rows at all, twice (nothing kept from the first), then a real image again.
-		assertEquals(0, Resampling.resize(new float[512 * 8], 512, 8, 224, 0).length);
-		assertEquals(0, Resampling.resize(new float[512 * 8], 512, 8, 224, 0).length);
-		float[] src = new float[512 * 512];
-		for (int i = 0; i < src.length; i++) src[i] = (float) r.nextDouble();
-		assertArrayEquals(reference(src, 512, 512, 224, 224), Resampling.resize(src, 512, 512, 224, 224));
 	}
 
 	@Test
