@@ -100,6 +100,11 @@ public final class ImagePlusSlices implements SliceSource {
 
 	@Override
 	public Slice get(int position) {
+		return get(position, null);
+	}
+
+	@Override
+	public Slice get(int position, Slice recycled) {
 		int idx = stackIndex[position];
 		String label = label(stack.getSliceLabel(idx));
 		// Raw 8- and 16-bit pixels are kept as integers: preprocessing reads them directly. Copied, because
@@ -107,15 +112,15 @@ public final class ImagePlusSlices implements SliceSource {
 		// their arrays without a processor (making one scans the slice for its display range).
 		if (cTable == null && !stack.isVirtual()) {
 			Object pixels = stack.getPixels(idx);
-			if (pixels instanceof short[] s) return Slice.unsigned16(idx, label, stack.getWidth(), stack.getHeight(), s.clone());
-			if (pixels instanceof byte[] b) return Slice.unsigned8(idx, label, stack.getWidth(), stack.getHeight(), b.clone());
+			if (pixels instanceof short[] s) return Slice.copyOfUnsigned16(idx, label, stack.getWidth(), stack.getHeight(), s, recycled);
+			if (pixels instanceof byte[] b) return Slice.copyOfUnsigned8(idx, label, stack.getWidth(), stack.getHeight(), b, recycled);
 		}
 		ImageProcessor ip = stack.getProcessor(idx);
 		int w = ip.getWidth();
 		int h = ip.getHeight();
 		int n = w * h;
-		if (cTable == null && ip instanceof ShortProcessor) return Slice.unsigned16(idx, label, w, h, ((short[]) ip.getPixels()).clone());
-		if (cTable == null && ip instanceof ByteProcessor) return Slice.unsigned8(idx, label, w, h, ((byte[]) ip.getPixels()).clone());
+		if (cTable == null && ip instanceof ShortProcessor) return Slice.copyOfUnsigned16(idx, label, w, h, (short[]) ip.getPixels(), recycled);
+		if (cTable == null && ip instanceof ByteProcessor) return Slice.copyOfUnsigned8(idx, label, w, h, (byte[]) ip.getPixels(), recycled);
 		float[] px = new float[n];
 		if (ip instanceof ColorProcessor cp) {
 			int[] rgb = (int[]) cp.getPixels();

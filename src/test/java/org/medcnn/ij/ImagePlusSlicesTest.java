@@ -333,4 +333,28 @@ class ImagePlusSlicesTest {
 		Matcher m = Pattern.compile("(?m)^" + Pattern.quote(tag) + "\\s+[^:]*:\\s*(\\S+)").matcher(info);
 		return m.find() ? Double.parseDouble(m.group(1)) : absent;
 	}
+
+	@Test
+	void aRecycledSliceLendsItsArrayAndTheImageIsNeverShared() {
+		for (ImagePlus imp : new ImagePlus[] {stack8(3), stack16(3)}) {
+			ImagePlusSlices src = new ImagePlusSlices(imp, null);
+			float[] expected2 = src.get(1).pixels().clone();
+			float[] expected3 = src.get(2).pixels().clone();
+			// Read into the storage of a slice no longer used: the same values as a plain read.
+			Slice first = src.get(0);
+			Slice second = src.get(1, first);
+			assertEquals(2, second.index());
+			assertArrayEquals(expected2, second.pixels(), imp.getTitle());
+			// A copy of the image's pixels as they were when read: editing the image afterwards changes nothing.
+			Slice third = src.get(2, second);
+			Object image = imp.getStack().getPixels(3);
+			if (image instanceof short[] u16) u16[0] = (short) ~u16[0];
+			else ((byte[]) image)[0] = (byte) ~((byte[]) image)[0];
+			assertArrayEquals(expected3, third.pixels(), imp.getTitle());
+			// A slice of another size is not reused; null means a new array.
+			Slice small = new ImagePlusSlices(new ImagePlus("small", new ByteProcessor(2, 2)), null).get(0);
+			assertArrayEquals(src.get(0).pixels(), src.get(0, small).pixels(), imp.getTitle());
+			assertArrayEquals(src.get(0).pixels(), src.get(0, null).pixels(), imp.getTitle());
+		}
+	}
 }

@@ -3,15 +3,17 @@ package org.medcnn.core.classify;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SliceSource;
 import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.model.EngineThread;
 import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
@@ -137,6 +139,10 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		double threshold = flagThreshold();
 		if (uncertainty.enabled()) warnings.addAll(thresholdWarnings(threshold));
 		int passes = uncertainty.mode() == UncertaintyMode.TTA ? uncertainty.passes() : 1;
+		if (onLanes(source, n)) {
+			List<Prediction> out = classifyOnLanes(source, pre, passes, threshold, progress, cancellation);
+			return new ClassificationRun(source.name(), out, models.id(), models.shortSha(), models.deviceName(), warnings, uncertainty.mode());
+		}
 		List<Prediction> out = new ArrayList<>(n);
 		Ensemble current = models;
 		PassSampler sampler = new PassSampler(current, uncertainty, batchSize);
@@ -146,18 +152,17 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		// the engine waits (measured: docs/benchmarks.md). At most two batches are in memory at a time.
 		boolean overlap = prepareOverlapping(current);
 		int workers = overlap ? 1 : Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
-		ExecutorService reader = Executors.newFixedThreadPool(Math.max(1, overlap ? 1 : workers - 1), r -> {
-			Thread t = new Thread(r, "medcnn-preprocess");
-			t.setDaemon(true);
-			return t;
-		});
+		ExecutorService reader = PREPARERS;
 		int per = passes * pre.spec().tensorSize();
+		Future<Prepared> next = null;
 		try {
 			progress.progress("classifying " + source.name(), 0, n);
 			// The batch arrays are reused: a new one per batch cost a tenth of preprocessing (measured). While
 			// overlapping, the engine reads one while the next batch is written into the other.
 			float[][] arrays = new float[overlap ? 2 : 1][Math.min(batchSize, n) * per];
-			Future<Prepared> next = overlap ? reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n), passes, uncertainty.seed(), null, 1, arrays[0])) : null;
+			// Slices already preprocessed, whose pixel arrays the next reads copy into (one per thread at most).
+			Queue<Slice> spare = new ConcurrentLinkedQueue<>();
+			next = overlap ? reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n), passes, uncertainty.seed(), null, 1, arrays[0], spare)) : null;
 			for (int start = 0; start < n; start += batchSize) {
 				cancellation.check("classification of " + source.name());
 				int b = Math.min(batchSize, n - start);
@@ -166,9 +171,9 @@ public final class DjlSliceClassifier implements SliceClassifier {
 					prepared = await(next);
 					int following = start + batchSize;
 					float[] into = arrays[(following / batchSize) % 2];
-					next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following), passes, uncertainty.seed(), null, 1, into)) : null;
+					next = following < n ? reader.submit(() -> prepare(source, pre, following, Math.min(batchSize, n - following), passes, uncertainty.seed(), null, 1, into, spare)) : null;
 				} else {
-					prepared = prepare(source, pre, start, b, passes, uncertainty.seed(), reader, workers, arrays[0]);
+					prepared = prepare(source, pre, start, b, passes, uncertainty.seed(), reader, workers, arrays[0], spare);
 				}
 				float[] data = prepared.data();
 				long[] keys = new long[b];
@@ -201,19 +206,102 @@ public final class DjlSliceClassifier implements SliceClassifier {
 					}
 				}
 				double ms = (System.nanoTime() - t0) / 1e6 / b;
-				for (int i = 0; i < b; i++) {
-					float[] p = result.probabilities()[i];
-					int top = argmax(p);
-					UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(result.samples()[i], top).flagged(threshold) : null;
-					out.add(new Prediction(prepared.indices()[i], prepared.labels()[i], top, classes(), p, result.logits()[i], ms, u));
-				}
+				for (int i = 0; i < b; i++) out.add(prediction(result, i, prepared.indices()[i], prepared.labels()[i], ms, threshold));
 				progress.progress("classifying " + source.name(), start + b, n);
 			}
 		} finally {
-			reader.shutdownNow();
+			// A batch still being prepared (after a failure or cancellation) stops at its next slice.
+			if (next != null) next.cancel(true);
 			sampler.close();
 		}
 		return new ClassificationRun(source.name(), out, models.id(), models.shortSha(), current.deviceName(), warnings, uncertainty.mode());
+	}
+
+	/** Slice {@code i} of a batch's result as a prediction. */
+	private Prediction prediction(PassSampler.Batch result, int i, int index, String label, double ms, double threshold) {
+		float[] p = result.probabilities()[i];
+		int top = argmax(p);
+		UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(result.samples()[i], top).flagged(threshold) : null;
+		return new Prediction(index, label, top, classes(), p, result.logits()[i], ms, u);
+	}
+
+	/**
+	 * Whether a source is classified on the engine's two lanes ({@link #classifyOnLanes}): on the CPU with
+	 * usable lanes, batches of 2 or more, a source that can be read from two threads, unless
+	 * {@code medcnn.prepare} asks for another way.
+	 */
+	private boolean onLanes(SliceSource source, int n) {
+		String p = System.getProperty(PREPARE_PROPERTY, "");
+		if (!(p.isEmpty() || p.equals("lanes"))) return false;
+		return !models.onGpu() && batchSize >= 2 && n >= 2 && source.concurrentReads() && EngineThread.lanesUsable() && !EngineThread.inPair();
+	}
+
+	/**
+	 * Classifies on the engine's two lanes ({@link EngineThread#callPair}), each a pipeline of its own: it
+	 * takes the next half batch not yet taken, reads and preprocesses its slices on its own thread, runs it
+	 * through its own sessions, and goes on. The halves are those that a batch split over the lanes has
+	 * (the first {@code ceil(b / 2)} slices, then the rest), so the results are the same; but no thread
+	 * hands a batch to another and no lane waits for the other at the end of each batch. Preparing a batch
+	 * on both cores and then running it on both lanes left the cores idle at each hand-over (threads waking)
+	 * and while the last slice of a batch was prepared (docs/benchmarks.md).
+	 */
+	private List<Prediction> classifyOnLanes(SliceSource source, SlicePreprocessor pre, int passes, double threshold, ProgressListener progress,
+		Cancellation cancellation) throws ClassificationException {
+		int n = source.size();
+		int per = passes * pre.spec().tensorSize();
+		int halves = 2 * ((n + batchSize - 1) / batchSize);
+		Prediction[] out = new Prediction[n];
+		AtomicInteger taken = new AtomicInteger();
+		AtomicInteger done = new AtomicInteger();
+		java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+		String what = "classification of " + source.name();
+		progress.progress("classifying " + source.name(), 0, n);
+		EngineThread.Task<Void, ClassificationException> lane = () -> {
+			try (PassSampler sampler = new PassSampler(models, uncertainty, batchSize)) {
+				float[] data = new float[(batchSize + 1) / 2 * per];
+				Slice recycled = null;
+				for (int h = taken.getAndIncrement(); h < halves && !stop.get(); h = taken.getAndIncrement()) {
+					cancellation.check(what);
+					int start = h / 2 * batchSize;
+					int b = Math.min(batchSize, n - start);
+					int first = (b + 1) / 2;
+					int from = h % 2 == 0 ? start : start + first;
+					int count = h % 2 == 0 ? first : b - first;
+					if (count == 0) continue;
+					int[] indices = new int[count];
+					String[] labels = new String[count];
+					long[] keys = new long[count];
+					for (int i = 0; i < count; i++) {
+						Slice slice = source.get(from + i, recycled);
+						TestTimeAugmentation.preprocess(pre, slice, passes, uncertainty.seed(), data, i * per);
+						indices[i] = slice.index();
+						labels[i] = slice.label();
+						keys[i] = slice.index();
+						recycled = slice;
+					}
+					long t0 = System.nanoTime();
+					PassSampler.Batch result;
+					try {
+						result = sampler.run(data, count, passes, keys);
+					} catch (TranslateException e) {
+						throw new ClassificationException(source.name() + ": inference failed on slices " + (from + 1) + "-" + (from + count) + ": " + e.getMessage(), e);
+					}
+					double ms = (System.nanoTime() - t0) / 1e6 / count;
+					for (int i = 0; i < count; i++) out[from + i] = prediction(result, i, indices[i], labels[i], ms, threshold);
+					int sofar = done.addAndGet(count);
+					synchronized (progress) {
+						progress.progress("classifying " + source.name(), sofar, n);
+					}
+				}
+			} catch (ClassificationException | RuntimeException | Error e) {
+				// the other lane stops at its next half batch
+				stop.set(true);
+				throw e;
+			}
+			return null;
+		};
+		EngineThread.callPair(lane, lane);
+		return new ArrayList<>(java.util.Arrays.asList(out));
 	}
 
 	private List<String> thresholdWarnings(double threshold) {
@@ -233,14 +321,32 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	}
 
 	/**
+	 * The threads that read and preprocess slices beside the caller, shared by all runs: they keep their
+	 * working arrays (histogram, resampling rows, unit image) from run to run, where new threads for each
+	 * run made them anew (about a megabyte each). Idle ones end after a while.
+	 */
+	private static final ExecutorService PREPARERS;
+
+	static {
+		java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS,
+			new java.util.concurrent.SynchronousQueue<>(), r -> {
+				Thread t = new Thread(r, "medcnn-preprocess");
+				t.setDaemon(true);
+				return t;
+			});
+		PREPARERS = pool;
+	}
+
+	/**
 	 * Read and preprocessed slices: {@code passes} consecutive tensors per slice, from the start of
 	 * {@code data}; only the index and label of each slice are kept, not its pixels.
 	 */
 	private record Prepared(int[] indices, String[] labels, float[] data) {}
 
 	/**
-	 * Whether the next batch is prepared while the engine runs ({@code medcnn.prepare=overlap}) or
-	 * before, on all cores ({@code parallel}); by default overlapping on a GPU, parallel on the CPU.
+	 * Outside the lanes ({@link #onLanes}): whether the next batch is prepared while the engine runs
+	 * ({@code medcnn.prepare=overlap}) or before, on all cores ({@code parallel}); by default overlapping on
+	 * a GPU, parallel on the CPU.
 	 */
 	static boolean prepareOverlapping(Ensemble models) {
 		String p = System.getProperty(PREPARE_PROPERTY, "");
@@ -249,31 +355,36 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		return models.onGpu();
 	}
 
-	/** The system property that chooses how batches are prepared: {@code overlap} or {@code parallel}. */
+	/**
+	 * The system property that chooses how batches are prepared: {@code lanes} (the default on the CPU, where
+	 * the lanes are usable), {@code parallel} or {@code overlap} (the default on a GPU).
+	 */
 	public static final String PREPARE_PROPERTY = "medcnn.prepare";
 
 	/**
 	 * Reads slices {@code start .. start + b - 1} and preprocesses them into the start of {@code data} on
 	 * {@code workers} threads (the caller and the pool), each taking the next slice not yet taken, so that a
 	 * thread that starts late takes fewer. Sources that do not allow concurrent reads are read in order on
-	 * the calling thread first.
+	 * the calling thread first. Each slice, once preprocessed, goes to {@code spare}, and each read takes
+	 * one from there to copy its pixels into.
 	 */
 	private static Prepared prepare(SliceSource source, SlicePreprocessor pre, int start, int b, int passes, long seed, ExecutorService pool, int workers,
-		float[] data) {
+		float[] data, Queue<Slice> spare) {
 		Slice[] slices = new Slice[b];
 		boolean concurrent = workers > 1 && source.concurrentReads();
-		if (!concurrent) for (int i = 0; i < b; i++) slices[i] = source.get(start + i);
+		if (!concurrent) for (int i = 0; i < b; i++) slices[i] = source.get(start + i, spare.poll());
 		int[] indices = new int[b];
 		String[] labels = new String[b];
 		AtomicInteger taken = new AtomicInteger();
 		Runnable work = () -> {
 			int per = pre.spec().tensorSize();
 			for (int i = taken.getAndIncrement(); i < b; i = taken.getAndIncrement()) {
-				Slice slice = concurrent ? source.get(start + i) : slices[i];
+				Slice slice = concurrent ? source.get(start + i, spare.poll()) : slices[i];
 				slices[i] = null;
 				TestTimeAugmentation.preprocess(pre, slice, passes, seed, data, i * passes * per);
 				indices[i] = slice.index();
 				labels[i] = slice.label();
+				spare.offer(slice);
 			}
 		};
 		List<Future<?>> others = new ArrayList<>();

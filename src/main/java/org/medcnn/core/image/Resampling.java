@@ -20,7 +20,7 @@ public final class Resampling {
 	 */
 	public static float[] resize(float[] src, int sw, int sh, int dw, int dh) {
 		if (sw == dw && sh == dh) return src.clone();
-		return resize(sw, sh, dw, dh, (y, row) -> System.arraycopy(src, y * sw, row, 0, sw));
+		return resize(sw, sh, dw, dh, (y, row) -> System.arraycopy(src, y * sw, row, 0, sw), null);
 	}
 
 	/**
@@ -32,11 +32,12 @@ public final class Resampling {
 	 * @param table its intensity map, covering every value of the slice
 	 * @param dw target width
 	 * @param dh target height
-	 * @return a new array of {@code dw * dh} pixels
+	 * @param out where to write the {@code dw * dh} pixels when it has that length, else null
+	 * @return {@code out}, or a new array when it was not given or had another length
 	 */
-	static float[] resize(Slice slice, IntegerHistogram.Table table, int dw, int dh) {
+	static float[] resize(Slice slice, IntegerHistogram.Table table, int dw, int dh, float[] out) {
 		if (slice.width() == dw && slice.height() == dh) return table.map(slice);
-		return resize(slice.width(), slice.height(), dw, dh, (y, row) -> table.mapRow(slice, y, row, 0));
+		return resize(slice.width(), slice.height(), dw, dh, (y, row) -> table.mapRow(slice, y, row, 0), out);
 	}
 
 	/** Writes source row {@code y} into {@code row}. */
@@ -52,7 +53,7 @@ public final class Resampling {
 	 * of one output row are distinct modulo its length. Downscaling, this leaves the second pass, along
 	 * rows (scalar), only {@code dh} rows.
 	 */
-	private static float[] resize(int sw, int sh, int dw, int dh, RowSource source) {
+	private static float[] resize(int sw, int sh, int dw, int dh, RowSource source, float[] out) {
 		Kernel ky = kernel(sh, dh);
 		Scratch scratch = Scratch.of(ky.longest, dh, sw);
 		float[][] ring = scratch.ring;
@@ -80,7 +81,7 @@ public final class Resampling {
 				r++;
 			}
 		}
-		return rows(tmp, dh, sw, dw);
+		return rows(tmp, dh, sw, dw, out);
 	}
 
 	/**
@@ -118,9 +119,9 @@ public final class Resampling {
 		}
 	}
 
-	/** Resamples each row from width {@code sw} to {@code dw}, into one row-major array. */
-	private static float[] rows(float[][] src, int h, int sw, int dw) {
-		float[] out = new float[dw * h];
+	/** Resamples each row from width {@code sw} to {@code dw}, into one row-major array: {@code into} if it has that length. */
+	private static float[] rows(float[][] src, int h, int sw, int dw, float[] into) {
+		float[] out = into != null && into.length == dw * h ? into : new float[dw * h];
 		if (sw == dw) {
 			for (int y = 0; y < h; y++) System.arraycopy(src[y], 0, out, y * dw, dw);
 			return out;
@@ -224,8 +225,14 @@ public final class Resampling {
 					sum = 1;
 				}
 				for (int k = 0; k < w.length; k++) w[k] /= (float) sum;
-				start[i] = lo;
-				weights[i] = w;
+				// The range ends in taps of weight 0 (a third of them for 512 -> 224, half when upscaling): they add
+				// 0 x pixel to a sum of finite values, which changes nothing, so they are left out.
+				int first = 0;
+				while (first < w.length - 1 && w[first] == 0) first++;
+				int last = w.length - 1;
+				while (last > first && w[last] == 0) last--;
+				start[i] = lo + first;
+				weights[i] = first == 0 && last == w.length - 1 ? w : java.util.Arrays.copyOfRange(w, first, last + 1);
 			}
 			int most = 1;
 			for (float[] w : weights) most = Math.max(most, w.length);

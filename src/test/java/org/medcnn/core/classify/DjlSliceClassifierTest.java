@@ -249,4 +249,93 @@ class DjlSliceClassifierTest {
 		assertEquals(java.util.stream.IntStream.range(0, slices.size()).boxed().toList(), order);
 		assertEquals(1, readers.stream().distinct().count(), readers.toString());
 	}
+
+	/** A source that allows concurrent reads and records, per position, the thread that read it. */
+	static SliceSource concurrent(List<Slice> slices, java.util.Map<Integer, String> readers) {
+		return new SliceSource() {
+			@Override
+			public String name() {
+				return "concurrent";
+			}
+
+			@Override
+			public int size() {
+				return slices.size();
+			}
+
+			@Override
+			public Slice get(int position) {
+				readers.put(position, Thread.currentThread().getName());
+				return slices.get(position);
+			}
+
+			@Override
+			public boolean concurrentReads() {
+				return true;
+			}
+		};
+	}
+
+	@Test
+	void onTheLanesEachLaneReadsAndRunsItsHalvesWithTheSameResults() throws Exception {
+		List<Slice> slices = new ArrayList<>();
+		for (int i = 0; i < 11; i++) slices.add(i % 3 == 0 ? pattern(i + 1) : constant(i + 1, 20 * i));
+		org.medcnn.core.uncertainty.UncertaintyOptions tta = new org.medcnn.core.uncertainty.UncertaintyOptions(org.medcnn.core.uncertainty.UncertaintyMode.TTA, 3, 7,
+			Double.NaN);
+		String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+		try {
+			for (org.medcnn.core.uncertainty.UncertaintyOptions options : List.of(org.medcnn.core.uncertainty.UncertaintyOptions.NONE, tta)) {
+				org.medcnn.core.model.Ensemble one = org.medcnn.core.model.Ensemble.of(model);
+				System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, "parallel");
+				ClassificationRun parallel = new DjlSliceClassifier(one, 4, options, null).classify(concurrent(slices, new java.util.concurrent.ConcurrentHashMap<>()),
+					ProgressListener.NONE, Cancellation.NEVER);
+				System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+				java.util.Map<Integer, String> readers = new java.util.concurrent.ConcurrentHashMap<>();
+				List<Long> done = java.util.Collections.synchronizedList(new ArrayList<>());
+				ClassificationRun lanes = new DjlSliceClassifier(one, 4, options, null).classify(concurrent(slices, readers), (m, d, t) -> done.add(d), Cancellation.NEVER);
+				// Every slice was read on one of the engine's lanes (the lanes path, not the caller's threads).
+				assertEquals(slices.size(), readers.size());
+				for (String t : readers.values()) {
+					assertTrue(t.equals(org.medcnn.core.model.EngineThread.NAME) || t.equals(org.medcnn.core.model.EngineThread.SECOND), t);
+				}
+				// Same halves as a batch split over the lanes: the same floats, in slice order.
+				assertEquals(slices.size(), lanes.predictions().size());
+				for (int i = 0; i < slices.size(); i++) {
+					Prediction a = parallel.predictions().get(i);
+					Prediction b = lanes.predictions().get(i);
+					assertEquals(i + 1, b.slice());
+					assertEquals(a.label(), b.label());
+					org.junit.jupiter.api.Assertions.assertArrayEquals(a.logits(), b.logits(), 0f, options.mode() + ", slice " + (i + 1));
+					org.junit.jupiter.api.Assertions.assertArrayEquals(a.probabilities(), b.probabilities(), 0f, options.mode() + ", slice " + (i + 1));
+					assertEquals(a.uncertainty() == null, b.uncertainty() == null);
+					if (a.uncertainty() != null) assertEquals(a.uncertainty().entropy(), b.uncertainty().entropy(), 0);
+				}
+				// Progress per half batch (2, 2, 2, 2, 2, 1 slices), from 0 up to all 11.
+				assertEquals(0L, done.get(0));
+				assertEquals(7, done.size(), done.toString());
+				assertEquals(11L, done.get(done.size() - 1));
+			}
+		} finally {
+			if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+			else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+		}
+	}
+
+	@Test
+	void onTheLanesBadSlicesAreNamedAndCancellationStops() {
+		List<Slice> slices = new ArrayList<>();
+		for (int i = 1; i <= 9; i++) slices.add(constant(i, 10 * i));
+		float[] px = new float[32 * 32];
+		px[2 * 32 + 7] = Float.POSITIVE_INFINITY;
+		slices.set(5, new Slice(6, "bad", 32, 32, px));
+		IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+			() -> new DjlSliceClassifier(model, 4, null).classify(concurrent(slices, new java.util.concurrent.ConcurrentHashMap<>()), ProgressListener.NONE,
+				Cancellation.NEVER));
+		assertTrue(bad.getMessage().contains("slice 6") && bad.getMessage().contains("infinite") && bad.getMessage().contains("x=7, y=2"), bad.getMessage());
+		slices.set(5, constant(6, 60));
+		AtomicInteger reports = new AtomicInteger();
+		assertThrows(CancellationException.class, () -> new DjlSliceClassifier(model, 2, null)
+			.classify(concurrent(slices, new java.util.concurrent.ConcurrentHashMap<>()), (m, d, t) -> reports.incrementAndGet(), () -> reports.get() >= 3));
+		assertTrue(reports.get() >= 3 && reports.get() <= 4, "stopped after two half batches (one more may have been under way), " + reports.get() + " reports");
+	}
 }
