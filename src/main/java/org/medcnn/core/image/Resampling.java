@@ -51,17 +51,23 @@ public final class Resampling {
 	 * vector instructions (with an offset into a larger array it did not: 5x slower, measured). The source
 	 * rows are read once each into a ring of {@code longest} arrays: start[] never decreases, so the rows
 	 * of one output row are distinct modulo its length. Downscaling, this leaves the second pass, along
-	 * rows (scalar), only {@code dh} rows.
+	 * rows (scalar), only {@code dh} rows. The passes alternate in strips of {@link #STRIP} rows, so that
+	 * the rows between them stay in the first-level cache (before, all {@code dh} of them, half a megabyte
+	 * for 512 -> 224, were written and then read back; the caches had lost them whenever the engine had run
+	 * in between).
 	 */
 	private static float[] resize(int sw, int sh, int dw, int dh, RowSource source, float[] out) {
+		float[] dest = out != null && out.length == dw * dh ? out : new float[dw * dh];
+		if (dh < 1) return dest;
 		Kernel ky = kernel(sh, dh);
-		Scratch scratch = Scratch.of(ky.longest, dh, sw);
+		Kernel kx = sw == dw ? null : kernel(sw, dw);
+		Scratch scratch = Scratch.of(ky.longest, sw);
 		float[][] ring = scratch.ring;
 		int[] held = scratch.held;
 		java.util.Arrays.fill(held, 0, ky.longest, -1);
 		float[][] tmp = scratch.rows;
 		for (int y = 0; y < dh; y++) {
-			float[] t = tmp[y];
+			float[] t = tmp[y % STRIP];
 			int r = ky.start[y];
 			float[] w = ky.weights[y];
 			for (int k = 0; k < w.length; k++) {
@@ -80,14 +86,21 @@ public final class Resampling {
 				}
 				r++;
 			}
+			if (y % STRIP == STRIP - 1 || y == dh - 1) {
+				int y0 = y - y % STRIP;
+				rows(tmp, y - y0 + 1, sw, dw, kx, dest, y0 * dw);
+			}
 		}
-		return rows(tmp, dh, sw, dw, out);
+		return dest;
 	}
 
+	/** Rows that the two passes hand over at a time: the eight that the second pass works on at once. */
+	private static final int STRIP = 8;
+
 	/**
-	 * Working rows of one thread, reused from slice to slice: new ones for every slice (half a megabyte for
-	 * 512 -> 224) were memory the caches had never seen, and work for the garbage collector. Only kept
-	 * while small ({@link #KEEP_FLOATS}); larger images get arrays of their own.
+	 * Working rows of one thread, reused from slice to slice: new ones for every slice were memory the
+	 * caches had never seen, and work for the garbage collector. Only kept while small
+	 * ({@link #KEEP_FLOATS}); wider images get arrays of their own.
 	 */
 	private static final class Scratch {
 		static final int KEEP_FLOATS = 1 << 20;
@@ -97,50 +110,48 @@ public final class Resampling {
 		final int[] held;
 		final float[][] rows;
 
-		private Scratch(int longest, int dh, int sw) {
+		private Scratch(int longest, int sw) {
 			ring = new float[longest][sw];
 			held = new int[longest];
-			rows = new float[dh][sw];
+			rows = new float[STRIP][sw];
 		}
 
-		private boolean fits(int longest, int dh, int sw) {
-			// Kept scratches have at least one row (see of).
-			return ring.length >= longest && rows.length >= dh && rows[0].length == sw;
+		private boolean fits(int longest, int sw) {
+			return ring.length >= longest && rows[0].length == sw;
 		}
 
-		static Scratch of(int longest, int dh, int sw) {
-			if (dh < 1 || (long) (longest + dh) * sw > KEEP_FLOATS) return new Scratch(longest, dh, sw);
+		static Scratch of(int longest, int sw) {
+			if ((long) (longest + STRIP) * sw > KEEP_FLOATS) return new Scratch(longest, sw);
 			Scratch s = KEPT.get();
-			if (s == null || !s.fits(longest, dh, sw)) {
-				s = new Scratch(longest, dh, sw);
+			if (s == null || !s.fits(longest, sw)) {
+				s = new Scratch(longest, sw);
 				KEPT.set(s);
 			}
 			return s;
 		}
 	}
 
-	/** Resamples each row from width {@code sw} to {@code dw}, into one row-major array: {@code into} if it has that length. */
-	private static float[] rows(float[][] src, int h, int sw, int dw, float[] into) {
-		float[] out = into != null && into.length == dw * h ? into : new float[dw * h];
-		if (sw == dw) {
-			for (int y = 0; y < h; y++) System.arraycopy(src[y], 0, out, y * dw, dw);
-			return out;
+	/**
+	 * Resamples the first {@code h} rows of {@code src} from width {@code sw} to {@code dw} (kernel
+	 * {@code kx}; null when the widths are equal), into {@code out} from index {@code at}.
+	 */
+	private static void rows(float[][] src, int h, int sw, int dw, Kernel kx, float[] out, int at) {
+		if (kx == null) {
+			for (int y = 0; y < h; y++) System.arraycopy(src[y], 0, out, at + y * dw, dw);
+			return;
 		}
-		Kernel kx = kernel(sw, dw);
-		int y0 = 0;
-		// Eight rows at a time share each output column's taps (fewer loads and loop steps, and eight
-		// independent sums in flight); every value is still summed tap by tap in the order of
-		// Kernel.apply, so the results are the same floats.
-		for (; y0 + 7 < h; y0 += 8) {
-			float[] s0 = src[y0];
-			float[] s1 = src[y0 + 1];
-			float[] s2 = src[y0 + 2];
-			float[] s3 = src[y0 + 3];
-			float[] s4 = src[y0 + 4];
-			float[] s5 = src[y0 + 5];
-			float[] s6 = src[y0 + 6];
-			float[] s7 = src[y0 + 7];
-			int o = y0 * dw;
+		if (h == 8) {
+			// Eight rows at a time share each output column's taps (fewer loads and loop steps, and eight
+			// independent sums in flight); every value is still summed tap by tap in the order of
+			// Kernel.apply, so the results are the same floats.
+			float[] s0 = src[0];
+			float[] s1 = src[1];
+			float[] s2 = src[2];
+			float[] s3 = src[3];
+			float[] s4 = src[4];
+			float[] s5 = src[5];
+			float[] s6 = src[6];
+			float[] s7 = src[7];
 			for (int x = 0; x < dw; x++) {
 				float[] w = kx.weights[x];
 				int j = kx.start[x];
@@ -163,20 +174,20 @@ public final class Resampling {
 					a7 += wk * s7[j];
 					j++;
 				}
-				out[o + x] = a0;
-				out[o + dw + x] = a1;
-				out[o + 2 * dw + x] = a2;
-				out[o + 3 * dw + x] = a3;
-				out[o + 4 * dw + x] = a4;
-				out[o + 5 * dw + x] = a5;
-				out[o + 6 * dw + x] = a6;
-				out[o + 7 * dw + x] = a7;
+				out[at + x] = a0;
+				out[at + dw + x] = a1;
+				out[at + 2 * dw + x] = a2;
+				out[at + 3 * dw + x] = a3;
+				out[at + 4 * dw + x] = a4;
+				out[at + 5 * dw + x] = a5;
+				out[at + 6 * dw + x] = a6;
+				out[at + 7 * dw + x] = a7;
 			}
+			return;
 		}
-		for (int y = y0; y < h; y++) {
-			for (int x = 0; x < dw; x++) out[y * dw + x] = kx.apply(src[y], 0, 1, x);
+		for (int y = 0; y < h; y++) {
+			for (int x = 0; x < dw; x++) out[at + y * dw + x] = kx.apply(src[y], 0, 1, x);
 		}
-		return out;
 	}
 
 	/** Kernels by (input size, output size): a stack's slices all need the same two (making them showed as a tenth of preprocessing in one profile). */

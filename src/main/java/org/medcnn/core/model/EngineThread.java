@@ -298,7 +298,8 @@ public final class EngineThread {
 	public static String describeLanes() {
 		if (!lanesEnabled()) return "off: every batch runs on the engine thread's OpenMP threads (-D" + LANES_PROPERTY + "=1)";
 		return "active on the cpu: a batch of 2 or more slices runs as two halves at once, on " + NAME + " and " + SECOND
-			+ ", each with half of the OpenMP threads (with 1 engine thread, one after the other); -D" + LANES_PROPERTY + "=1 switches it off";
+			+ ", each with half of the OpenMP threads (with 1 engine thread, one after the other); classifying the slices of an image, each lane also reads and"
+			+ " preprocesses its own half batches (-Dmedcnn.prepare=parallel: all cores prepare each batch first); -D" + LANES_PROPERTY + "=1 switches both off";
 	}
 
 	/** @return how many {@link #callPair} calls ran on two lanes in this process (for tests) */
