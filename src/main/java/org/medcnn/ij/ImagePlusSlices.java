@@ -26,6 +26,9 @@ public final class ImagePlusSlices implements SliceSource {
 	private final int[] stackIndex;
 	private final int[][] czt;
 	private final float[] cTable;
+	/** Whether raw integers are kept: no calibration, or one that can go with them ({@link Slice.Calibration#of}). */
+	private final boolean raw;
+	private final Slice.Calibration calibration;
 	private final String name;
 
 	/**
@@ -61,6 +64,8 @@ public final class ImagePlusSlices implements SliceSource {
 		Calibration cal = imp.getCalibration();
 		int bd = imp.getBitDepth();
 		cTable = (bd == 8 || bd == 16) && cal != null && cal.calibrated() ? cal.getCTable() : null;
+		calibration = cTable == null ? null : Slice.Calibration.of(cTable, bd == 16 ? 1 << 16 : 1 << 8);
+		raw = cTable == null || calibration != null;
 	}
 
 	@Override
@@ -107,20 +112,21 @@ public final class ImagePlusSlices implements SliceSource {
 	public Slice get(int position, Slice recycled) {
 		int idx = stackIndex[position];
 		String label = label(stack.getSliceLabel(idx));
-		// Raw 8- and 16-bit pixels are kept as integers: preprocessing reads them directly. Copied, because
-		// the image may be edited while a classification runs in the background. In-memory stacks hand out
-		// their arrays without a processor (making one scans the slice for its display range).
-		if (cTable == null && !stack.isVirtual()) {
+		// Raw 8- and 16-bit pixels are kept as integers, with their calibration (CT: a straight line to
+		// Hounsfield units) when it never decreases: preprocessing reads them directly. Copied, because the
+		// image may be edited while a classification runs in the background. In-memory stacks hand out their
+		// arrays without a processor (making one scans the slice for its display range).
+		if (raw && !stack.isVirtual()) {
 			Object pixels = stack.getPixels(idx);
-			if (pixels instanceof short[] s) return Slice.copyOfUnsigned16(idx, label, stack.getWidth(), stack.getHeight(), s, recycled);
-			if (pixels instanceof byte[] b) return Slice.copyOfUnsigned8(idx, label, stack.getWidth(), stack.getHeight(), b, recycled);
+			if (pixels instanceof short[] s) return Slice.copyOfUnsigned16(idx, label, stack.getWidth(), stack.getHeight(), s, calibration, recycled);
+			if (pixels instanceof byte[] b) return Slice.copyOfUnsigned8(idx, label, stack.getWidth(), stack.getHeight(), b, calibration, recycled);
 		}
 		ImageProcessor ip = stack.getProcessor(idx);
 		int w = ip.getWidth();
 		int h = ip.getHeight();
 		int n = w * h;
-		if (cTable == null && ip instanceof ShortProcessor) return Slice.copyOfUnsigned16(idx, label, w, h, (short[]) ip.getPixels(), recycled);
-		if (cTable == null && ip instanceof ByteProcessor) return Slice.copyOfUnsigned8(idx, label, w, h, (byte[]) ip.getPixels(), recycled);
+		if (raw && ip instanceof ShortProcessor) return Slice.copyOfUnsigned16(idx, label, w, h, (short[]) ip.getPixels(), calibration, recycled);
+		if (raw && ip instanceof ByteProcessor) return Slice.copyOfUnsigned8(idx, label, w, h, (byte[]) ip.getPixels(), calibration, recycled);
 		float[] px = new float[n];
 		if (ip instanceof ColorProcessor cp) {
 			int[] rgb = (int[]) cp.getPixels();

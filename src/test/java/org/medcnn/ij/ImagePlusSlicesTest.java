@@ -144,6 +144,19 @@ class ImagePlusSlicesTest {
 		assertEquals(-1024f, s.pixels()[0], 0f);
 		assertEquals(0f, s.pixels()[2], 0f);
 		assertEquals(1000f, s.pixels()[4], 0f);
+		assertTrue(s.integerValued(), "kept as raw integers with the calibration: preprocessed on the integers");
+	}
+
+	@Test
+	void aDecreasingCalibrationIsReadAsFloats() {
+		short[] px = new short[W * H];
+		for (int i = 0; i < px.length; i++) px[i] = (short) (i * 100);
+		ImagePlus imp = new ImagePlus("inverted", new ShortProcessor(W, H, px, null));
+		imp.getCalibration().setFunction(Calibration.STRAIGHT_LINE, new double[] {1000, -0.5}, "");
+		Slice s = new ImagePlusSlices(imp, null).get(0);
+		// The integers' order is not the values' order here, so percentiles could not be taken on them.
+		assertFalse(s.integerValued());
+		for (int i = 0; i < px.length; i++) assertEquals(1000f - i * 100 * 0.5f, s.pixels()[i], 1e-3f);
 	}
 
 	@Test

@@ -15,11 +15,23 @@ final class IntegerHistogram {
 	private final float min;
 	private final int[] counts;
 	private final int n;
+	/** The physical value of each raw integer of a calibrated slice (never decreasing), or null. */
+	private final float[] calibration;
 
 	private IntegerHistogram(float min, int[] counts, int n) {
+		this(min, counts, n, null);
+	}
+
+	private IntegerHistogram(float min, int[] counts, int n, float[] calibration) {
 		this.min = min;
 		this.counts = counts;
 		this.n = n;
+		this.calibration = calibration;
+	}
+
+	/** The value of bin {@code k}: its integer, or that integer's calibrated value. */
+	private float value(int k) {
+		return calibration == null ? min + k : calibration[(int) min + k];
 	}
 
 	/**
@@ -59,8 +71,10 @@ final class IntegerHistogram {
 
 	/**
 	 * Builds the histogram of a slice kept as unsigned 8- or 16-bit integers ({@link Slice#integerValued()}):
-	 * one pass over the integers into a full-range histogram, then the occupied range. The same counts
-	 * as {@link #of(float[])} on the slice's float values.
+	 * one pass over the integers into a full-range histogram, then the occupied range. Without a
+	 * calibration, the same counts as {@link #of(float[])} on the slice's float values; with one, the
+	 * counts of the integers, whose order statistics are those of the calibrated values (it never
+	 * decreases), and percentiles and tables give those values.
 	 *
 	 * @param slice an integer-valued slice
 	 * @return the histogram
@@ -126,7 +140,7 @@ final class IntegerHistogram {
 			f[lo + k] = 0;
 			g[lo + k] = 0;
 		}
-		return new IntegerHistogram(lo, counts, n);
+		return new IntegerHistogram(lo, counts, n, slice.calibration());
 	}
 
 	/**
@@ -173,7 +187,7 @@ final class IntegerHistogram {
 		}
 		int n = slice.width() * slice.height();
 		if (max - min + 1 > n) return null;
-		return new Table(new IntegerHistogram(min, new int[max - min + 1], n).table(lo, hi), min);
+		return new Table(new IntegerHistogram(min, new int[max - min + 1], n, slice.calibration()).table(lo, hi), min);
 	}
 
 	/**
@@ -220,7 +234,7 @@ final class IntegerHistogram {
 	private float[] table(double lo, double hi) {
 		double scale = 1.0 / (hi - lo);
 		float[] table = new float[counts.length];
-		for (int k = 0; k < table.length; k++) table[k] = unit(min + k, lo, scale);
+		for (int k = 0; k < table.length; k++) table[k] = unit(value(k), lo, scale);
 		return table;
 	}
 
@@ -245,9 +259,9 @@ final class IntegerHistogram {
 		long seen = 0;
 		for (int i = 0; i < counts.length; i++) {
 			seen += counts[i];
-			if (seen > k) return min + i;
+			if (seen > k) return value(i);
 		}
-		return min + counts.length - 1;
+		return value(counts.length - 1);
 	}
 
 	/**

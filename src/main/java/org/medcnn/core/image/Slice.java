@@ -6,7 +6,8 @@ import java.util.Objects;
  * One 2D slice in physical intensity units (for CT: Hounsfield units), row-major, grey.
  * <p>
  * The pixel array is owned by the slice and must not be changed after construction. A slice read from
- * unsigned 8- or 16-bit data may keep those integers instead ({@link #unsigned16}, {@link #unsigned8}):
+ * unsigned 8- or 16-bit data may keep those integers instead ({@link #unsigned16}, {@link #unsigned8}),
+ * with the calibration that gives each integer its physical value (CT: Hounsfield units) or without:
  * its float values are then made on first use, and preprocessing works on the integers directly
  * (same values, less work: no conversion, no NaN scan, histogram without a range pass).
  */
@@ -19,6 +20,7 @@ public final class Slice {
 	private volatile float[] pixels;
 	private final short[] u16;
 	private final byte[] u8;
+	private final float[] calibration;
 
 	/**
 	 * Creates a slice.
@@ -31,10 +33,10 @@ public final class Slice {
 	 * @throws IllegalArgumentException if the sizes do not agree
 	 */
 	public Slice(int index, String label, int width, int height, float[] pixels) {
-		this(index, label, width, height, Objects.requireNonNull(pixels, "pixels"), null, null, pixels.length);
+		this(index, label, width, height, Objects.requireNonNull(pixels, "pixels"), null, null, null, pixels.length);
 	}
 
-	private Slice(int index, String label, int width, int height, float[] pixels, short[] u16, byte[] u8, int length) {
+	private Slice(int index, String label, int width, int height, float[] pixels, short[] u16, byte[] u8, float[] calibration, int length) {
 		if (width < 1 || height < 1) {
 			throw new IllegalArgumentException("Slice " + index + " has no pixels (" + width + "x" + height + ")");
 		}
@@ -48,6 +50,7 @@ public final class Slice {
 		this.pixels = pixels;
 		this.u16 = u16;
 		this.u8 = u8;
+		this.calibration = calibration;
 	}
 
 	/**
@@ -61,7 +64,7 @@ public final class Slice {
 	 * @return the slice
 	 */
 	public static Slice unsigned16(int index, String label, int width, int height, short[] values) {
-		return new Slice(index, label, width, height, null, Objects.requireNonNull(values, "values"), null, values.length);
+		return new Slice(index, label, width, height, null, Objects.requireNonNull(values, "values"), null, null, values.length);
 	}
 
 	/**
@@ -75,7 +78,7 @@ public final class Slice {
 	 * @return the slice
 	 */
 	public static Slice unsigned8(int index, String label, int width, int height, byte[] values) {
-		return new Slice(index, label, width, height, null, null, Objects.requireNonNull(values, "values"), values.length);
+		return new Slice(index, label, width, height, null, null, Objects.requireNonNull(values, "values"), null, values.length);
 	}
 
 	/**
@@ -92,9 +95,31 @@ public final class Slice {
 	 * @return the slice
 	 */
 	public static Slice copyOfUnsigned16(int index, String label, int width, int height, short[] values, Slice recycled) {
+		return copyOfUnsigned16(index, label, width, height, values, (Calibration) null, recycled);
+	}
+
+	/**
+	 * A slice of a copy of unsigned 16-bit values and the calibration that gives each its physical value,
+	 * reusing the array of a slice no longer used as {@link #copyOfUnsigned16(int, String, int, int, short[], Slice)}
+	 * does. Its pixels are the calibrated values; preprocessing still works on the integers, with the same
+	 * results as on those pixels.
+	 *
+	 * @param index 1-based position of the slice in its source
+	 * @param label slice label
+	 * @param width width in pixels
+	 * @param height height in pixels
+	 * @param values {@code width * height} values, row-major, read as unsigned; copied, not changed
+	 * @param calibration the physical value of each of the 65536 integers ({@link Calibration#of(float[], int)}
+	 *        with 65536), or null for none
+	 * @param recycled a slice whose pixels are no longer needed (it must not be used afterwards), or null
+	 * @return the slice
+	 * @throws IllegalArgumentException if the calibration covers fewer than 65536 integers
+	 */
+	public static Slice copyOfUnsigned16(int index, String label, int width, int height, short[] values, Calibration calibration, Slice recycled) {
+		if (calibration != null && calibration.values.length != 1 << 16) throw new IllegalArgumentException("calibration of slice " + index + ": made for 8-bit, not 16-bit values");
 		short[] into = recycled != null && recycled.u16 != null && recycled.u16.length == values.length ? recycled.u16 : new short[values.length];
 		System.arraycopy(values, 0, into, 0, values.length);
-		return unsigned16(index, label, width, height, into);
+		return new Slice(index, label, width, height, null, into, null, calibration == null ? null : calibration.values, values.length);
 	}
 
 	/**
@@ -110,14 +135,72 @@ public final class Slice {
 	 * @return the slice
 	 */
 	public static Slice copyOfUnsigned8(int index, String label, int width, int height, byte[] values, Slice recycled) {
-		byte[] into = recycled != null && recycled.u8 != null && recycled.u8.length == values.length ? recycled.u8 : new byte[values.length];
-		System.arraycopy(values, 0, into, 0, values.length);
-		return unsigned8(index, label, width, height, into);
+		return copyOfUnsigned8(index, label, width, height, values, (Calibration) null, recycled);
 	}
 
-	/** @return whether the values are known to be integers (read from 8- or 16-bit data), hence finite */
+	/**
+	 * A slice of a copy of unsigned 8-bit values and their calibration, as
+	 * {@link #copyOfUnsigned16(int, String, int, int, short[], Calibration, Slice)} for 16-bit values.
+	 *
+	 * @param index 1-based position of the slice in its source
+	 * @param label slice label
+	 * @param width width in pixels
+	 * @param height height in pixels
+	 * @param values {@code width * height} values, row-major, read as unsigned; copied, not changed
+	 * @param calibration the physical value of each of the 256 integers ({@link Calibration#of(float[], int)}
+	 *        with 256), or null for none
+	 * @param recycled a slice whose pixels are no longer needed (it must not be used afterwards), or null
+	 * @return the slice
+	 * @throws IllegalArgumentException if the calibration covers another number of integers than 256
+	 */
+	public static Slice copyOfUnsigned8(int index, String label, int width, int height, byte[] values, Calibration calibration, Slice recycled) {
+		if (calibration != null && calibration.values.length != 1 << 8) throw new IllegalArgumentException("calibration of slice " + index + ": made for 16-bit, not 8-bit values");
+		byte[] into = recycled != null && recycled.u8 != null && recycled.u8.length == values.length ? recycled.u8 : new byte[values.length];
+		System.arraycopy(values, 0, into, 0, values.length);
+		return new Slice(index, label, width, height, null, null, into, calibration == null ? null : calibration.values, values.length);
+	}
+
+	/**
+	 * The physical value of each raw 8- or 16-bit integer (CT: Hounsfield units), checked once for the
+	 * slices of a whole stack: every value finite (so no pixel is NaN or infinite), none smaller than the
+	 * one before (so the integers' order statistics are those of the calibrated values, and percentiles
+	 * can be found on the integers). Immutable.
+	 */
+	public static final class Calibration {
+		private final float[] values;
+
+		private Calibration(float[] values) {
+			this.values = values;
+		}
+
+		/**
+		 * Checks and copies a calibration table.
+		 *
+		 * @param table the value of integer {@code i} at index {@code i}, at least {@code size} of them
+		 * @param size how many integers the type has: 256 or 65536
+		 * @return the calibration, or null when the table is shorter, has a value that is not finite, or decreases somewhere
+		 */
+		public static Calibration of(float[] table, int size) {
+			if (size != 1 << 8 && size != 1 << 16) throw new IllegalArgumentException("a calibration covers 256 or 65536 integers, not " + size);
+			if (table.length < size) return null;
+			for (int i = 0; i < size; i++) {
+				if (!Float.isFinite(table[i]) || (i > 0 && table[i] < table[i - 1])) return null;
+			}
+			return new Calibration(java.util.Arrays.copyOf(table, size));
+		}
+	}
+
+	/**
+	 * @return whether the slice is kept as raw 8- or 16-bit integers (with or without a calibration), whose
+	 *         pixels are known to be finite
+	 */
 	public boolean integerValued() {
 		return u16 != null || u8 != null;
+	}
+
+	/** @return the physical value of each raw integer ({@link #integerValued()}), or null when it is the integer itself */
+	float[] calibration() {
+		return calibration;
 	}
 
 	/** @return the unsigned 16-bit values, or null */
@@ -156,10 +239,13 @@ public final class Slice {
 		if (p == null) {
 			int n = width * height;
 			p = new float[n];
+			float[] c = calibration;
 			if (u16 != null) {
-				for (int i = 0; i < n; i++) p[i] = u16[i] & 0xffff;
+				if (c == null) for (int i = 0; i < n; i++) p[i] = u16[i] & 0xffff;
+				else for (int i = 0; i < n; i++) p[i] = c[u16[i] & 0xffff];
 			} else {
-				for (int i = 0; i < n; i++) p[i] = u8[i] & 0xff;
+				if (c == null) for (int i = 0; i < n; i++) p[i] = u8[i] & 0xff;
+				else for (int i = 0; i < n; i++) p[i] = c[u8[i] & 0xff];
 			}
 			pixels = p;
 		}

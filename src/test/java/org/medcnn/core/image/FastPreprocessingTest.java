@@ -66,6 +66,77 @@ class FastPreprocessingTest {
 	}
 
 	@Test
+	void calibratedIntegerSlicesPreprocessExactlyLikeTheirCalibratedFloatValues() {
+		// CT in ImageJ: raw 16-bit values and a straight line to Hounsfield units (integer or not), 8-bit data
+		// with a steep line, and a curve that is flat in places. The integers are histogrammed and mapped
+		// through tables; the float path sees the calibrated values themselves.
+		SplittableRandom r = new SplittableRandom(41);
+		float[][] tables16 = {line(1 << 16, 1, -1024), line(1 << 16, 0.5, -1000.25), line(1 << 16, 1, -32768), steps(1 << 16, 7)};
+		float[][] tables8 = {line(1 << 8, 2.5, -100), steps(1 << 8, 3)};
+		IntensityPolicy[] policies = {new IntensityPolicy.Percentile(0.5, 99.5), new IntensityPolicy.Percentile(0, 100),
+			new IntensityPolicy.Percentile(10, 90), IntensityPolicy.parse("window:-600:1500"), new IntensityPolicy.Range(-1000, 400)};
+		for (IntensityPolicy policy : policies) {
+			SlicePreprocessor pre = new SlicePreprocessor(InputSpec.builder().setSize(224, 224).setIntensity(policy).optMinSliceSize(4).build());
+			for (int[] size : new int[][] {{512, 512}, {97, 300}, {7, 5}}) {
+				int n = size[0] * size[1];
+				for (float[] t : tables16) {
+					short[] v = new short[n];
+					int span = 1 + r.nextInt(r.nextBoolean() ? 2000 : 65536);
+					int offset = r.nextInt(65536 - span + 1);
+					for (int i = 0; i < n; i++) v[i] = (short) (offset + r.nextInt(span));
+					Slice calibrated = Slice.copyOfUnsigned16(1, "", size[0], size[1], v, Slice.Calibration.of(t, 1 << 16), null);
+					assertTrue(calibrated.integerValued());
+					for (int i = 0; i < n; i += 97) assertEquals(t[v[i] & 0xffff], calibrated.pixels()[i]);
+					Slice floats = new Slice(1, "", size[0], size[1], calibrated.pixels().clone());
+					String what = policy.describe() + " " + size[0] + "x" + size[1] + " 16-bit table from " + t[0];
+					assertArrayEquals(policy.apply(floats), policy.apply(calibrated), what);
+					assertArrayEquals(pre.unitImage(floats), pre.unitImage(calibrated), what);
+				}
+				for (float[] t : tables8) {
+					byte[] b = new byte[n];
+					for (int i = 0; i < n; i++) b[i] = (byte) r.nextInt(256);
+					Slice calibrated = Slice.copyOfUnsigned8(1, "", size[0], size[1], b, Slice.Calibration.of(t, 1 << 8), null);
+					Slice floats = new Slice(1, "", size[0], size[1], calibrated.pixels().clone());
+					String what = policy.describe() + " " + size[0] + "x" + size[1] + " 8-bit table from " + t[0];
+					assertArrayEquals(policy.apply(floats), policy.apply(calibrated), what);
+					assertArrayEquals(pre.unitImage(floats), pre.unitImage(calibrated), what);
+				}
+			}
+		}
+	}
+
+	@Test
+	void onlyFiniteNeverDecreasingCalibrationsGoWithIntegers() {
+		assertNotNull(Slice.Calibration.of(line(1 << 16, 1, -1024), 1 << 16));
+		assertNull(Slice.Calibration.of(line(1 << 16, -1, 1024), 1 << 16), "decreasing: the integers' order is not the values' order");
+		float[] nan = line(1 << 8, 1, 0);
+		nan[200] = Float.NaN;
+		assertNull(Slice.Calibration.of(nan, 1 << 8));
+		assertNull(Slice.Calibration.of(new float[255], 1 << 8), "too short");
+		float[] table = line(1 << 8, 1, 0);
+		Slice.Calibration c = Slice.Calibration.of(table, 1 << 8);
+		table[5] = 1e6f;
+		assertEquals(5f, Slice.copyOfUnsigned8(1, "", 1, 1, new byte[] {5}, c, null).pixels()[0], "the table was copied");
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> Slice.copyOfUnsigned16(3, "", 1, 1, new short[1], c, null));
+		assertTrue(e.getMessage().contains("slice 3"), e.getMessage());
+	}
+
+	/** A straight-line calibration table, as ImageJ's for a slope and an intercept. */
+	private static float[] line(int size, double slope, double intercept) {
+		float[] t = new float[size];
+		for (int i = 0; i < size; i++) t[i] = (float) (intercept + slope * i);
+		return t;
+	}
+
+	/** A never decreasing table that is flat over runs of {@code run} integers. */
+	private static float[] steps(int size, int run) {
+		float[] t = new float[size];
+		for (int i = 0; i < size; i++) t[i] = (float) (i / run * 1.25 - 500);
+		return t;
+	}
+
+	@Test
 	void integerSlicesPreprocessExactlyLikeTheirFloatValuesAtEverySizeAndPlacement() {
 		// Integer slices are mapped through a table and resized in one pass over their rows; float slices
 		// are mapped whole, then resized.
