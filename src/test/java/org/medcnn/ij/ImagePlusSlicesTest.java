@@ -353,20 +353,26 @@ class ImagePlusSlicesTest {
 			ImagePlusSlices src = new ImagePlusSlices(imp, null);
 			float[] expected2 = src.get(1).pixels().clone();
 			float[] expected3 = src.get(2).pixels().clone();
-			// Read into the storage of a slice no longer used: the same values as a plain read.
+			// Read into the storage of a slice no longer used: the same values as a plain read, in that slice's
+			// array (which the test, unlike a caller, looks at again: it now holds slice 2).
 			Slice first = src.get(0);
 			Slice second = src.get(1, first);
 			assertEquals(2, second.index());
 			assertArrayEquals(expected2, second.pixels(), imp.getTitle());
+			assertArrayEquals(expected2, first.pixels(), imp.getTitle() + ": the array was reused");
 			// A copy of the image's pixels as they were when read: editing the image afterwards changes nothing.
 			Slice third = src.get(2, second);
 			Object image = imp.getStack().getPixels(3);
 			if (image instanceof short[] u16) u16[0] = (short) ~u16[0];
 			else ((byte[]) image)[0] = (byte) ~((byte[]) image)[0];
 			assertArrayEquals(expected3, third.pixels(), imp.getTitle());
-			// A slice of another size is not reused; null means a new array.
-			Slice small = new ImagePlusSlices(new ImagePlus("small", new ByteProcessor(2, 2)), null).get(0);
-			assertArrayEquals(src.get(0).pixels(), src.get(0, small).pixels(), imp.getTitle());
+			// A slice of another size, of either type, is not reused; null means a new array.
+			for (ImagePlus other : new ImagePlus[] {new ImagePlus("small8", new ByteProcessor(2, 2)), new ImagePlus("small16", new ShortProcessor(2, 2))}) {
+				Slice small = new ImagePlusSlices(other, null).get(0);
+				float[] before = small.pixels().clone();
+				assertArrayEquals(src.get(0).pixels(), src.get(0, small).pixels(), imp.getTitle());
+				assertArrayEquals(before, new ImagePlusSlices(other, null).get(0).pixels(), "the other image is untouched");
+			}
 			assertArrayEquals(src.get(0).pixels(), src.get(0, null).pixels(), imp.getTitle());
 		}
 	}

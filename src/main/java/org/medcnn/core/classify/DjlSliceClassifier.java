@@ -139,8 +139,8 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		double threshold = flagThreshold();
 		if (uncertainty.enabled()) warnings.addAll(thresholdWarnings(threshold));
 		int passes = uncertainty.mode() == UncertaintyMode.TTA ? uncertainty.passes() : 1;
-		if (onLanes(source, n)) {
-			List<Prediction> out = classifyOnLanes(source, pre, passes, threshold, progress, cancellation);
+		if (onLanes(source, n, passes)) {
+			List<Prediction> out = classifyOnLanes(source, pre, threshold, progress, cancellation);
 			return new ClassificationRun(source.name(), out, models.id(), models.shortSha(), models.deviceName(), warnings, uncertainty.mode());
 		}
 		List<Prediction> out = new ArrayList<>(n);
@@ -160,7 +160,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 			// The batch arrays are reused: a new one per batch cost a tenth of preprocessing (measured). While
 			// overlapping, the engine reads one while the next batch is written into the other.
 			float[][] arrays = new float[overlap ? 2 : 1][Math.min(batchSize, n) * per];
-			// Slices already preprocessed, whose pixel arrays the next reads copy into (one per thread at most).
+			// Slices already preprocessed, whose pixel arrays the next reads copy into (at most a batch of them).
 			Queue<Slice> spare = new ConcurrentLinkedQueue<>();
 			next = overlap ? reader.submit(() -> prepare(source, pre, 0, Math.min(batchSize, n), passes, uncertainty.seed(), null, 1, arrays[0], spare)) : null;
 			for (int start = 0; start < n; start += batchSize) {
@@ -210,8 +210,8 @@ public final class DjlSliceClassifier implements SliceClassifier {
 				progress.progress("classifying " + source.name(), start + b, n);
 			}
 		} finally {
-			// A batch still being prepared (after a failure or cancellation) stops at its next slice.
-			if (next != null) next.cancel(true);
+			// A batch still being prepared (after a failure or cancellation) is left to finish; nothing waits for it.
+			if (next != null) next.cancel(false);
 			sampler.close();
 		}
 		return new ClassificationRun(source.name(), out, models.id(), models.shortSha(), current.deviceName(), warnings, uncertainty.mode());
@@ -226,15 +226,21 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	}
 
 	/**
-	 * Whether a source is classified on the engine's two lanes ({@link #classifyOnLanes}): on the CPU with
-	 * usable lanes, batches of 2 or more, a source that can be read from two threads, unless
-	 * {@code medcnn.prepare} asks for another way.
+	 * Whether a source is classified on the engine's two lanes ({@link #classifyOnLanes}): on the CPU, with
+	 * lanes of one OpenMP thread each (the 2-core case it was measured on: with more threads a lane's other
+	 * threads would idle while it prepares slices, so there all cores prepare each batch first), batches of
+	 * 2 or more, one tensor per slice (TTA's copies are split over the lanes batch by batch, as before), a
+	 * source that can be read from two threads, unless {@code medcnn.prepare} asks for another way.
 	 */
-	private boolean onLanes(SliceSource source, int n) {
+	private boolean onLanes(SliceSource source, int n, int passes) {
 		String p = System.getProperty(PREPARE_PROPERTY, "");
 		if (!(p.isEmpty() || p.equals("lanes"))) return false;
-		return !models.onGpu() && batchSize >= 2 && n >= 2 && source.concurrentReads() && EngineThread.lanesUsable() && !EngineThread.inPair();
+		return !models.onGpu() && batchSize >= 2 && n >= 2 && passes == 1 && source.concurrentReads() && !EngineThread.inPair()
+			&& EngineThread.threadsPerLane() == 1;
 	}
+
+	/** Half batches given to the lanes at a time: other engine work (and an interrupt) waits at most that long. */
+	private static final int HALVES_PER_CALL = 16;
 
 	/**
 	 * Classifies on the engine's two lanes ({@link EngineThread#callPair}), each a pipeline of its own: it
@@ -243,65 +249,92 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	 * (the first {@code ceil(b / 2)} slices, then the rest), so the results are the same; but no thread
 	 * hands a batch to another and no lane waits for the other at the end of each batch. Preparing a batch
 	 * on both cores and then running it on both lanes left the cores idle at each hand-over (threads waking)
-	 * and while the last slice of a batch was prepared (docs/benchmarks.md).
+	 * and while the last slice of a batch was prepared (docs/benchmarks.md). The lanes take
+	 * {@link #HALVES_PER_CALL} half batches per engine call, so that other engine work is not held up by a
+	 * long stack.
 	 */
-	private List<Prediction> classifyOnLanes(SliceSource source, SlicePreprocessor pre, int passes, double threshold, ProgressListener progress,
-		Cancellation cancellation) throws ClassificationException {
+	private List<Prediction> classifyOnLanes(SliceSource source, SlicePreprocessor pre, double threshold, ProgressListener progress, Cancellation cancellation)
+		throws ClassificationException {
 		int n = source.size();
-		int per = passes * pre.spec().tensorSize();
+		int per = pre.spec().tensorSize();
 		int halves = 2 * ((n + batchSize - 1) / batchSize);
 		Prediction[] out = new Prediction[n];
-		AtomicInteger taken = new AtomicInteger();
-		AtomicInteger done = new AtomicInteger();
+		int[] done = new int[1];
+		Object progressLock = new Object();
 		java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
 		String what = "classification of " + source.name();
 		progress.progress("classifying " + source.name(), 0, n);
-		EngineThread.Task<Void, ClassificationException> lane = () -> {
-			try (PassSampler sampler = new PassSampler(models, uncertainty, batchSize)) {
-				float[] data = new float[(batchSize + 1) / 2 * per];
-				Slice recycled = null;
-				for (int h = taken.getAndIncrement(); h < halves && !stop.get(); h = taken.getAndIncrement()) {
-					cancellation.check(what);
-					int start = h / 2 * batchSize;
-					int b = Math.min(batchSize, n - start);
-					int first = (b + 1) / 2;
-					int from = h % 2 == 0 ? start : start + first;
-					int count = h % 2 == 0 ? first : b - first;
-					if (count == 0) continue;
-					int[] indices = new int[count];
-					String[] labels = new String[count];
-					long[] keys = new long[count];
-					for (int i = 0; i < count; i++) {
-						Slice slice = source.get(from + i, recycled);
-						TestTimeAugmentation.preprocess(pre, slice, passes, uncertainty.seed(), data, i * per);
-						indices[i] = slice.index();
-						labels[i] = slice.label();
-						keys[i] = slice.index();
-						recycled = slice;
-					}
-					long t0 = System.nanoTime();
-					PassSampler.Batch result;
-					try {
-						result = sampler.run(data, count, passes, keys);
-					} catch (TranslateException e) {
-						throw new ClassificationException(source.name() + ": inference failed on slices " + (from + 1) + "-" + (from + count) + ": " + e.getMessage(), e);
-					}
-					double ms = (System.nanoTime() - t0) / 1e6 / count;
-					for (int i = 0; i < count; i++) out[from + i] = prediction(result, i, indices[i], labels[i], ms, threshold);
-					int sofar = done.addAndGet(count);
-					synchronized (progress) {
-						progress.progress("classifying " + source.name(), sofar, n);
-					}
+		// Each lane keeps its sessions, input array and last slice (whose pixel array the next read reuses).
+		PassSampler[] samplers = new PassSampler[2];
+		float[][] data = new float[2][(batchSize + 1) / 2 * per];
+		Slice[] recycled = new Slice[2];
+		try {
+			samplers[0] = new PassSampler(models, uncertainty, batchSize);
+			samplers[1] = new PassSampler(models, uncertainty, batchSize);
+			for (int from = 0; from < halves; from += HALVES_PER_CALL) {
+				int to = Math.min(halves, from + HALVES_PER_CALL);
+				AtomicInteger taken = new AtomicInteger(from);
+				List<EngineThread.Task<Void, ClassificationException>> lanes = new ArrayList<>();
+				for (int k = 0; k < 2; k++) {
+					int lane = k;
+					lanes.add(() -> {
+						try {
+							for (int h = taken.getAndIncrement(); h < to && !stop.get(); h = taken.getAndIncrement()) {
+								cancellation.check(what);
+								int start = h / 2 * batchSize;
+								int b = Math.min(batchSize, n - start);
+								int first = (b + 1) / 2;
+								int at = h % 2 == 0 ? start : start + first;
+								int count = h % 2 == 0 ? first : b - first;
+								if (count == 0) continue;
+								runHalf(source, pre, at, count, samplers[lane], data[lane], recycled, lane, out, threshold);
+								synchronized (progressLock) {
+									done[0] += count;
+									progress.progress("classifying " + source.name(), done[0], n);
+								}
+							}
+						} catch (ClassificationException | RuntimeException | Error e) {
+							// the other lane stops at its next half batch
+							stop.set(true);
+							throw e;
+						}
+						return null;
+					});
 				}
-			} catch (ClassificationException | RuntimeException | Error e) {
-				// the other lane stops at its next half batch
-				stop.set(true);
-				throw e;
+				EngineThread.callPair(lanes.get(0), lanes.get(1));
 			}
-			return null;
-		};
-		EngineThread.callPair(lane, lane);
+		} finally {
+			for (PassSampler s : samplers) if (s != null) s.close();
+		}
 		return new ArrayList<>(java.util.Arrays.asList(out));
+	}
+
+	/** One lane's half batch: slices {@code at .. at + count - 1} read, preprocessed and run, their predictions into {@code out}. */
+	private void runHalf(SliceSource source, SlicePreprocessor pre, int at, int count, PassSampler sampler, float[] data, Slice[] recycled, int lane,
+		Prediction[] out, double threshold) throws ClassificationException {
+		int per = pre.spec().tensorSize();
+		int[] indices = new int[count];
+		String[] labels = new String[count];
+		long[] keys = new long[count];
+		for (int i = 0; i < count; i++) {
+			Slice slice = source.get(at + i, recycled[lane]);
+			pre.preprocess(slice, data, i * per);
+			indices[i] = slice.index();
+			labels[i] = slice.label();
+			keys[i] = slice.index();
+			recycled[lane] = slice;
+		}
+		long t0 = System.nanoTime();
+		PassSampler.Batch result;
+		try {
+			result = sampler.run(data, count, 1, keys);
+		} catch (java.util.concurrent.CancellationException e) {
+			throw e;
+		} catch (TranslateException | RuntimeException e) {
+			throw new ClassificationException(source.name() + ": inference failed on slices " + (at + 1) + "-" + (at + count) + ": " + e.getMessage(), e);
+		}
+		double ms = (System.nanoTime() - t0) / 1e6 / count;
+		for (int i = 0; i < count; i++) out[at + i] = prediction(result, i, indices[i], labels[i], ms, threshold);
 	}
 
 	private List<String> thresholdWarnings(double threshold) {
@@ -323,17 +356,19 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	/**
 	 * The threads that read and preprocess slices beside the caller, shared by all runs: they keep their
 	 * working arrays (histogram, resampling rows, unit image) from run to run, where new threads for each
-	 * run made them anew (about a megabyte each). Idle ones end after a while.
+	 * run made them anew (about a megabyte each). Idle ones end after a minute, and their arrays with them.
 	 */
 	private static final ExecutorService PREPARERS;
 
 	static {
-		java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS,
-			new java.util.concurrent.SynchronousQueue<>(), r -> {
+		// At most one thread per core; beyond that (several runs at once) the caller prepares the work itself.
+		java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(0, Math.max(2, Runtime.getRuntime().availableProcessors()), 60,
+			java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
 				Thread t = new Thread(r, "medcnn-preprocess");
 				t.setDaemon(true);
+				t.setContextClassLoader(DjlSliceClassifier.class.getClassLoader());
 				return t;
-			});
+			}, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
 		PREPARERS = pool;
 	}
 

@@ -141,6 +141,28 @@ public final class EngineThread {
 		return lanesEnabled() && !noSecond;
 	}
 
+	private static volatile int perLane = -1;
+
+	/**
+	 * The OpenMP threads of each lane: half of the engine thread's (read there once), or 0 when batches are
+	 * not split over two lanes (switched off, fewer than 2 engine threads, or no libgomp to tell).
+	 *
+	 * @return threads per lane, or 0
+	 */
+	public static int threadsPerLane() {
+		if (!lanesUsable()) return 0;
+		int t = perLane;
+		if (t < 0) {
+			t = EngineThread.<Integer, RuntimeException>call(() -> {
+				ai.djl.pytorch.jni.JniUtils.getNumThreads();
+				int all = OpenMpPolicy.threads();
+				return all < 2 ? 0 : all / 2;
+			});
+			perLane = t;
+		}
+		return lanesUsable() ? t : 0;
+	}
+
 	/**
 	 * Runs two independent tasks at once, {@code a} on the engine thread and {@code b} on its second lane
 	 * ({@value #SECOND}), each with half of the engine thread's OpenMP threads, and waits for both.
@@ -298,8 +320,8 @@ public final class EngineThread {
 	public static String describeLanes() {
 		if (!lanesEnabled()) return "off: every batch runs on the engine thread's OpenMP threads (-D" + LANES_PROPERTY + "=1)";
 		return "active on the cpu: a batch of 2 or more slices runs as two halves at once, on " + NAME + " and " + SECOND
-			+ ", each with half of the OpenMP threads (with 1 engine thread, one after the other); classifying the slices of an image, each lane also reads and"
-			+ " preprocesses its own half batches (-Dmedcnn.prepare=parallel: all cores prepare each batch first); -D" + LANES_PROPERTY + "=1 switches both off";
+			+ ", each with half of the OpenMP threads (with 1 engine thread, one after the other); classifying the slices of an image with one thread a"
+			+ " lane (2 cores), each lane also reads and preprocesses its own half batches (-Dmedcnn.prepare=parallel: all cores prepare each batch first); -D" + LANES_PROPERTY + "=1 switches both off";
 	}
 
 	/** @return how many {@link #callPair} calls ran on two lanes in this process (for tests) */
