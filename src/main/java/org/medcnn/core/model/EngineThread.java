@@ -4,7 +4,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -41,7 +40,7 @@ public final class EngineThread {
 	private static volatile Thread thread;
 	private static volatile Thread secondThread;
 
-	private static final ExecutorService EXECUTOR = Executors.newSingleThreadExecutor(r -> {
+	private static final ExecutorService EXECUTOR = spinning(r -> {
 		Thread t = new Thread(r, NAME);
 		t.setDaemon(true);
 		// DJL finds its engine through the context class loader: MedCNN's own, whichever thread came first
@@ -50,6 +49,55 @@ public final class EngineThread {
 		thread = t;
 		return t;
 	});
+
+	/** System property: microseconds an idle engine thread or lane waits awake for its next task (0: sleeps at once). */
+	public static final String SPIN_PROPERTY = "medcnn.engine_spin_us";
+
+	private static final long SPIN_NS = spinNanos();
+
+	private static long spinNanos() {
+		try {
+			return Math.max(0, Math.min(10_000, Long.parseLong(System.getProperty(SPIN_PROPERTY, "300").trim()))) * 1000;
+		} catch (NumberFormatException e) {
+			return 300_000;
+		}
+	}
+
+	/**
+	 * A one-thread executor whose thread, once idle, polls for its next task for {@link #SPIN_NS} before it
+	 * sleeps. Batch after batch, the next task comes a fraction of a millisecond after the last one ended
+	 * (the caller reads the result and calls again): a sleeping thread took 0.1-0.2 ms to wake on this
+	 * 2-vCPU machine, at each of the several hand-overs of a batch (caller to engine thread to second lane
+	 * and back).
+	 */
+	private static ExecutorService spinning(java.util.concurrent.ThreadFactory factory) {
+		return new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS, new SpinningQueue(), factory);
+	}
+
+	/** A task queue whose taker polls it for {@link #SPIN_NS} before it blocks. */
+	private static final class SpinningQueue extends java.util.concurrent.LinkedBlockingQueue<Runnable> {
+		private static final long serialVersionUID = 1L;
+
+		@Override
+		public Runnable take() throws InterruptedException {
+			if (SPIN_NS > 0) {
+				long end = System.nanoTime() + SPIN_NS;
+				do {
+					Runnable r = poll();
+					if (r != null) return r;
+					Thread.onSpinWait();
+				} while (System.nanoTime() - end < 0);
+			}
+			return super.take();
+		}
+	}
+
+	/** Waits awake for up to {@link #SPIN_NS} for a task that is about to end (the pair's other half). */
+	private static void spinUntilDone(Future<?> f) {
+		if (SPIN_NS <= 0) return;
+		long end = System.nanoTime() + SPIN_NS;
+		while (!f.isDone() && System.nanoTime() - end < 0) Thread.onSpinWait();
+	}
 
 	private EngineThread() {}
 
@@ -235,6 +283,7 @@ public final class EngineThread {
 		T rb = null;
 		try {
 			// b may be reading the caller's buffers: wait for it, interrupted or not
+			spinUntilDone(fb);
 			rb = awaitUninterruptibly(fb);
 		} catch (ExecutionException e) {
 			if (failure == null) failure = e.getCause();
@@ -254,7 +303,7 @@ public final class EngineThread {
 			noSecond = true;
 			return null;
 		}
-		ExecutorService lane = Executors.newSingleThreadExecutor(r -> {
+		ExecutorService lane = spinning(r -> {
 			Thread t = new Thread(r, SECOND);
 			t.setDaemon(true);
 			t.setContextClassLoader(EngineThread.class.getClassLoader());
@@ -313,7 +362,8 @@ public final class EngineThread {
 	/** @return a one-line description of where engine work runs, for doctor and benchmarks */
 	public static String describe() {
 		if ("caller".equals(System.getProperty(PROPERTY))) return "off: each caller's thread runs the engine (-D" + PROPERTY + "=caller)";
-		return "active: models load and run on one thread (" + NAME + "), so the engine keeps one OpenMP thread pool";
+		return "active: models load and run on one thread (" + NAME + "), so the engine keeps one OpenMP thread pool; idle, it and the second lane wait awake "
+			+ SPIN_NS / 1000 + " us for the next task before they sleep (-D" + SPIN_PROPERTY + "=0: at once)";
 	}
 
 	/** @return a one-line description of the two lanes, for doctor and benchmarks */

@@ -49,6 +49,24 @@ class EngineThreadTest {
 	}
 
 	@Test
+	void anIdleEngineThreadWaitsAwakeOnlyBrieflyThenSleeps() throws Exception {
+		// After a task the engine thread polls for the next one for a fraction of a millisecond
+		// (medcnn.engine_spin_us), then blocks: it must not keep a core busy while MedCNN is idle.
+		Assumptions.assumeFalse("caller".equals(System.getProperty(EngineThread.PROPERTY)), "engine work runs on the callers' threads here");
+		Thread engine = EngineThread.call(Thread::currentThread);
+		assertEquals(2, EngineThread.call(() -> 1 + 1));
+		Thread.State state = null;
+		for (int i = 0; i < 200; i++) {
+			Thread.sleep(10);
+			state = engine.getState();
+			if (state == Thread.State.WAITING) break;
+		}
+		assertEquals(Thread.State.WAITING, state, "the idle engine thread sleeps (parked) within 2 s");
+		// And it still takes the next task.
+		assertEquals(EngineThread.NAME, EngineThread.call(() -> Thread.currentThread().getName()));
+	}
+
+	@Test
 	void anInterruptedCallerStillGetsTheResultAndKeepsItsInterrupt() throws Exception {
 		AtomicReference<String> result = new AtomicReference<>();
 		AtomicReference<Boolean> interrupted = new AtomicReference<>();
