@@ -84,8 +84,7 @@ class ImageClassificationPathsTest {
 			else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, prepare);
 			return new DjlSliceClassifier(model, 4, null).classify(source, ProgressListener.NONE, Cancellation.NEVER);
 		} finally {
-			if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
-			else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+			Fixtures.restoreProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
 		}
 	}
 
@@ -96,21 +95,6 @@ class ImageClassificationPathsTest {
 			Slice s = slices.get(i);
 			copies.add(new Slice(s.index(), s.label(), s.width(), s.height(), s.pixels().clone()));
 		}
-		return new SliceSource() {
-			@Override
-			public String name() {
-				return "floats";
-			}
-
-			@Override
-			public int size() {
-				return copies.size();
-			}
-
-			@Override
-			public Slice get(int position) {
-				return copies.get(position);
-			}
-		};
+		return Fixtures.slices("floats", copies);
 	}
 }

@@ -28,6 +28,32 @@ public final class Fixtures {
 	}
 
 	/**
+	 * Slices held in memory as a source, read one at a time (no concurrent reads).
+	 *
+	 * @param name the source's name
+	 * @param slices the slices, in order
+	 * @return the source
+	 */
+	public static org.medcnn.core.image.SliceSource slices(String name, List<org.medcnn.core.image.Slice> slices) {
+		return new org.medcnn.core.image.SliceSource() {
+			@Override
+			public String name() {
+				return name;
+			}
+
+			@Override
+			public int size() {
+				return slices.size();
+			}
+
+			@Override
+			public org.medcnn.core.image.Slice get(int position) {
+				return slices.get(position);
+			}
+		};
+	}
+
+	/**
 	 * The {@code -D} option that points a child JVM at this test run's cache folder
 	 * ({@code medcnn.cache.dir}, set by the build), so that tests never write under the user's home.
 	 *

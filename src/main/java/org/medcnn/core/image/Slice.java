@@ -82,27 +82,12 @@ public final class Slice {
 	}
 
 	/**
-	 * A slice of a copy of unsigned 16-bit values, copied into the array of a slice that the caller no longer
-	 * uses when it has one of the same size: a new half megabyte per 512 x 512 slice was memory that no cache
-	 * had seen (cloning took 0.1-0.25 ms, copying into a reused array 0.03 ms, measured).
-	 *
-	 * @param index 1-based position of the slice in its source
-	 * @param label slice label
-	 * @param width width in pixels
-	 * @param height height in pixels
-	 * @param values {@code width * height} values, row-major, read as unsigned; copied, not changed
-	 * @param recycled a slice whose pixels are no longer needed (it must not be used afterwards), or null
-	 * @return the slice
-	 */
-	public static Slice copyOfUnsigned16(int index, String label, int width, int height, short[] values, Slice recycled) {
-		return copyOfUnsigned16(index, label, width, height, values, (Calibration) null, recycled);
-	}
-
-	/**
-	 * A slice of a copy of unsigned 16-bit values and the calibration that gives each its physical value,
-	 * reusing the array of a slice no longer used as {@link #copyOfUnsigned16(int, String, int, int, short[], Slice)}
-	 * does. Its pixels are the calibrated values; preprocessing still works on the integers, with the same
-	 * results as on those pixels.
+	 * A slice of a copy of unsigned 16-bit values, with the calibration that gives each its physical value
+	 * or without. The values are copied into the array of a slice that the caller no longer uses when it has
+	 * one of the same size: a new half megabyte per 512 x 512 slice was memory that no cache had seen
+	 * (cloning took 0.1-0.25 ms, copying into a reused array 0.03 ms, measured). With a calibration its pixels
+	 * are the calibrated values; preprocessing still works on the integers, with the same results as on
+	 * those pixels.
 	 *
 	 * @param index 1-based position of the slice in its source
 	 * @param label slice label
@@ -113,29 +98,13 @@ public final class Slice {
 	 *        with 65536), or null for none
 	 * @param recycled a slice whose pixels are no longer needed (it must not be used afterwards), or null
 	 * @return the slice
-	 * @throws IllegalArgumentException if the calibration covers fewer than 65536 integers
+	 * @throws IllegalArgumentException if the calibration covers another number of integers than 65536
 	 */
 	public static Slice copyOfUnsigned16(int index, String label, int width, int height, short[] values, Calibration calibration, Slice recycled) {
 		if (calibration != null && calibration.values.length != 1 << 16) throw new IllegalArgumentException("calibration of slice " + index + ": made for 8-bit, not 16-bit values");
 		short[] into = recycled != null && recycled.u16 != null && recycled.u16.length == values.length ? recycled.u16 : new short[values.length];
 		System.arraycopy(values, 0, into, 0, values.length);
 		return new Slice(index, label, width, height, null, into, null, calibration == null ? null : calibration.values, values.length);
-	}
-
-	/**
-	 * A slice of a copy of unsigned 8-bit values, reusing the array of a slice no longer used, as
-	 * {@link #copyOfUnsigned16} does.
-	 *
-	 * @param index 1-based position of the slice in its source
-	 * @param label slice label
-	 * @param width width in pixels
-	 * @param height height in pixels
-	 * @param values {@code width * height} values, row-major, read as unsigned; copied, not changed
-	 * @param recycled a slice whose pixels are no longer needed (it must not be used afterwards), or null
-	 * @return the slice
-	 */
-	public static Slice copyOfUnsigned8(int index, String label, int width, int height, byte[] values, Slice recycled) {
-		return copyOfUnsigned8(index, label, width, height, values, (Calibration) null, recycled);
 	}
 
 	/**

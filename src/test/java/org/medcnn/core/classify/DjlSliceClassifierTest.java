@@ -49,22 +49,7 @@ class DjlSliceClassifierTest {
 	}
 
 	static SliceSource source(List<Slice> slices) {
-		return new SliceSource() {
-			@Override
-			public String name() {
-				return "test";
-			}
-
-			@Override
-			public int size() {
-				return slices.size();
-			}
-
-			@Override
-			public Slice get(int position) {
-				return slices.get(position);
-			}
-		};
+		return Fixtures.slices("test", slices);
 	}
 
 	@Test
@@ -242,8 +227,7 @@ class DjlSliceClassifierTest {
 					"slice " + (i + 1));
 			}
 		} finally {
-			if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
-			else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+			Fixtures.restoreProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
 		}
 		// A source that does not allow concurrent reads is read in order, by one thread.
 		assertEquals(java.util.stream.IntStream.range(0, slices.size()).boxed().toList(), order);
@@ -322,8 +306,7 @@ class DjlSliceClassifierTest {
 				.classify(concurrent(slices, ttaReaders), ProgressListener.NONE, Cancellation.NEVER);
 			assertTrue(ttaReaders.values().stream().noneMatch(t -> t.startsWith(org.medcnn.core.model.EngineThread.NAME)), ttaReaders.toString());
 		} finally {
-			if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
-			else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+			Fixtures.restoreProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
 		}
 	}
 

@@ -333,22 +333,6 @@ class DjlSaliencyTest {
 	}
 
 	static SliceSource source(Slice... slices) {
-		List<Slice> list = new ArrayList<>(List.of(slices));
-		return new SliceSource() {
-			@Override
-			public String name() {
-				return "test";
-			}
-
-			@Override
-			public int size() {
-				return list.size();
-			}
-
-			@Override
-			public Slice get(int position) {
-				return list.get(position);
-			}
-		};
+		return org.medcnn.testing.Fixtures.slices("test", new ArrayList<>(List.of(slices)));
 	}
 }
