@@ -51,7 +51,11 @@ public final class BenchCli implements Callable<Integer> {
 	private CommandLine.Model.CommandSpec spec;
 
 	/** Timed rounds of the Classify Slices overhead measurement. */
-	private static final int ROUNDS = 9;
+	private static final int ROUNDS = 24;
+
+	/** The orders in which the overhead rounds run pure inference, the command, and the command the former way. */
+	private static final String[][] ORDERS = {{"pure", "default", "parallel"}, {"default", "parallel", "pure"}, {"parallel", "pure", "default"},
+		{"pure", "parallel", "default"}, {"parallel", "default", "pure"}, {"default", "pure", "parallel"}};
 
 	@Option(names = "--model", defaultValue = "brain-tumor-mri", description = "Model id or folder whose trunk is measured (default: ${DEFAULT-VALUE}).")
 	private String model;
@@ -115,6 +119,7 @@ public final class BenchCli implements Callable<Integer> {
 		double[] contiguous = new double[2];
 		double[] oneLane = new double[2];
 		double[] plainGraph = new double[2];
+		double[] streaming = new double[2];
 		ClassifierModel plainModel = withProperty(InferenceGraph.PROPERTY, "plain", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
 		String otherLayout = EnginePolicy.channelsLast(ai.djl.Device.cpu(), loaded.graph().optimized()) ? "contiguous" : "channels_last";
 		for (int i = 0; i < batches.length; i++) {
@@ -123,8 +128,10 @@ public final class BenchCli implements Callable<Integer> {
 			contiguous[i] = withProperty(EnginePolicy.LAYOUT_PROPERTY, otherLayout, () -> throughput(loaded, b));
 			oneLane[i] = withProperty(EngineThread.LANES_PROPERTY, "1", () -> throughput(loaded, b));
 			plainGraph[i] = throughput(plainModel, b);
-			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%n", ai.djl.engine.Engine.getDjlVersion(),
-				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), b, ours[i]);
+			streaming[i] = streamingThroughput(loaded, b);
+			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%s%n", ai.djl.engine.Engine.getDjlVersion(),
+				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), b, ours[i], Double.isNaN(streaming[i]) ? ""
+					: String.format(Locale.ROOT, "; each lane running its half batches back to back, as Classify Slices does (no wait for the other lane between batches): %.1f", streaming[i]));
 			out.printf(Locale.ROOT, "    without one part: one lane %.1f, %s input %.1f, plain TorchScript graph %.1f%s%n", oneLane[i], otherLayout, contiguous[i], plainGraph[i],
 				spinning == null ? "" : String.format(Locale.ROOT, ", OpenMP threads spinning (child JVM) %.1f", spinning[i]));
 			if (plainJava != null) {
@@ -140,6 +147,8 @@ public final class BenchCli implements Callable<Integer> {
 			// from the mean of the two, which bracket the reference in time.
 			double[] after = new double[batches.length];
 			for (int i = 0; i < batches.length; i++) after[i] = throughput(loaded, batches[i]);
+			double[] afterStreaming = new double[batches.length];
+			for (int i = 0; i < batches.length; i++) afterStreaming[i] = streamingThroughput(loaded, batches[i]);
 			out.printf(Locale.ROOT, "  medcnn again after the reference: %s; the ratios below use the mean of before and after%n",
 				java.util.stream.IntStream.range(0, batches.length)
 					.mapToObj(i -> String.format(Locale.ROOT, "batch %d %.1f slices/s", batches[i], after[i])).collect(java.util.stream.Collectors.joining(", ")));
@@ -158,8 +167,10 @@ public final class BenchCli implements Callable<Integer> {
 					best = Math.max(opt, optAll);
 					all = String.format(Locale.ROOT, ", optimized %d threads %.1f slices/s", ref.get("all_cores").getAsInt(), optAll);
 				}
-				out.printf(Locale.ROOT, "    batch %s: plain %.1f slices/s, optimized %.1f slices/s%s; ratio medcnn/plain %.2f, medcnn/optimized %.2f%s%n", b, plain, opt, all,
-					ours[i] / plain, ours[i] / opt, allCores ? String.format(Locale.ROOT, ", medcnn/best optimized %.2f", ours[i] / best) : "");
+				double streamed = (streaming[i] + afterStreaming[i]) / 2;
+				out.printf(Locale.ROOT, "    batch %s: plain %.1f slices/s, optimized %.1f slices/s%s; ratio medcnn/plain %.2f, medcnn/optimized %.2f%s%s%n", b, plain, opt, all,
+					ours[i] / plain, ours[i] / opt, allCores ? String.format(Locale.ROOT, ", medcnn/best optimized %.2f", ours[i] / best) : "",
+					Double.isNaN(streamed) ? "" : String.format(Locale.ROOT, "; medcnn's lanes back to back (mean of before and after) %.1f, /best optimized %.2f", streamed, streamed / best));
 				// The same job as medcnn's figure (trunk, then global average pooling), one graph optimized in Python.
 				if (ref.has("pooled_all_cores")) {
 					double pooled = ref.getAsJsonObject("pooled_all_cores").get(b).getAsDouble();
@@ -169,6 +180,10 @@ public final class BenchCli implements Callable<Integer> {
 						double two = ref.getAsJsonObject("pooled_two_streams").get(b).getAsDouble();
 						bestPooled = Math.max(pooled, two);
 						streams = String.format(Locale.ROOT, ", two halves at once on two threads of 1 (as medcnn's lanes) %.1f", two);
+						if (!Double.isNaN(streaming[i])) {
+							streams += String.format(Locale.ROOT, " (against medcnn's lanes back to back, %.1f before and %.1f after: %.2f)", streaming[i], afterStreaming[i],
+								(streaming[i] + afterStreaming[i]) / 2 / two);
+						}
 					}
 					out.printf(Locale.ROOT, "      trunk + global average pooling (medcnn's job): optimized %d threads %.1f%s; ratio medcnn/best of these %.2f%n",
 						ref.get("pooled_threads").getAsInt(), pooled, streams, ours[i] / bestPooled);
@@ -290,6 +305,47 @@ public final class BenchCli implements Callable<Integer> {
 		}
 	}
 
+	/**
+	 * Throughput of the two engine lanes each running its own half batches back to back, with no wait for
+	 * the other lane between batches: how Classify Slices runs on the CPU ({@code DjlSliceClassifier}'s
+	 * lanes), less reading and preprocessing, and what the Python reference's two streams do.
+	 * {@link #throughput} instead waits for both halves of each batch before the next.
+	 *
+	 * @return slices/s of both lanes added, or NaN when batches are not split over two lanes
+	 */
+	private double streamingThroughput(ClassifierModel m, int batch) throws TranslateException {
+		if (batch < 2 || EngineThread.threadsPerLane() < 1) return Double.NaN;
+		int per = m.pkg().card().input().tensorSize();
+		int[] halves = {(batch + 1) / 2, batch / 2};
+		double[] rates = new double[2];
+		java.util.List<EngineThread.Task<Void, TranslateException>> lanes = new java.util.ArrayList<>();
+		for (int k = 0; k < 2; k++) {
+			int lane = k;
+			lanes.add(() -> {
+				int n = halves[lane];
+				float[] data = new float[n * per];
+				java.util.Random r = new java.util.Random(1 + lane);
+				for (int i = 0; i < data.length; i++) data[i] = r.nextFloat();
+				try (ClassifierModel.Session s = m.newSession()) {
+					for (int i = 0; i < 3; i++) s.logits(data, n);
+					long t0 = System.nanoTime();
+					long done = 0;
+					while (true) {
+						s.logits(data, n);
+						done += n;
+						double dt = (System.nanoTime() - t0) / 1e9;
+						if (dt >= seconds) {
+							rates[lane] = done / dt;
+							return null;
+						}
+					}
+				}
+			});
+		}
+		EngineThread.callPair(lanes.get(0), lanes.get(1));
+		return rates[0] + rates[1];
+	}
+
 	private JsonObject pythonReference(Path trunk, int size, PrintWriter err) {
 		if (!Files.isExecutable(Paths.get(python))) {
 			err.println("  pytorch-python reference skipped: " + python + " not found (install Debian's python3-torch)");
@@ -361,14 +417,16 @@ public final class BenchCli implements Callable<Integer> {
 			double bestPure = Double.MAX_VALUE;
 			String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
 			StringBuilder rounds = new StringBuilder();
-			double[] pureRounds = new double[ROUNDS];
 			double[] ratios = new double[ROUNDS];
 			// Pure inference on the very model instance the command uses (the session's cached model).
 			ClassifierModel same = ctx.service(org.medcnn.command.ModelService.class).provider(null).load(pkgDir.toString(), DeviceSpec.CPU);
 			try {
 				// Untimed rounds warm up the engine's graph executor and the JIT (at least two, and for
-				// WARM_UP_S seconds); then 9 timed rounds, each pure inference right before the command, so
-				// that each round's ratio sees the same machine.
+				// WARM_UP_S seconds); then the timed rounds, each with pure inference, the command (by default on
+				// the CPU: each lane reads, preprocesses and runs half batches on its own) and the command the
+				// former way (each batch preprocessed on all cores, then run on both lanes), so that each round's
+				// ratio sees the same machine. The three take turns in all six orders: what ran just before
+				// (the same image read, or other data in the caches) must not favour one of them.
 				long warmEnd = System.nanoTime() + (long) (WARM_UP_S * 1e9);
 				for (int rep = -2; rep < ROUNDS; rep++) {
 					if (rep == -1 && System.nanoTime() < warmEnd) rep = -2;
@@ -377,33 +435,39 @@ public final class BenchCli implements Callable<Integer> {
 						bestParallel = Double.MAX_VALUE;
 						bestPure = Double.MAX_VALUE;
 					}
-					long t0 = System.nanoTime();
-					try (ClassifierModel.Session s = same.newSession()) {
-						for (float[] data : batches) s.logits(data, data.length / per);
-					}
-					double pureMs = (System.nanoTime() - t0) / 1e6;
-					if (rep >= 0) pureRounds[rep] = pureMs;
-					bestPure = Math.min(bestPure, pureMs);
-					if (rep >= 0) rounds.append(String.format(Locale.ROOT, "%s%.0f", rounds.length() == 0 ? "" : "; ", pureMs));
-					// The default (on the CPU: each lane reads, preprocesses and runs half batches on its own), then
-					// the former default (each batch preprocessed on all cores, then run on both lanes).
-					for (String mode : new String[] {null, "parallel"}) {
-						if (mode == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
-						else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, mode);
-						t0 = System.nanoTime();
+					double pureMs = Double.NaN;
+					double defaultMs = Double.NaN;
+					if (rep >= 0) rounds.append(rounds.length() == 0 ? "" : ";");
+					for (String what : ORDERS[Math.max(rep, 0) % ORDERS.length]) {
+						long t0 = System.nanoTime();
+						if (what.equals("pure")) {
+							try (ClassifierModel.Session s = same.newSession()) {
+								for (float[] data : batches) s.logits(data, data.length / per);
+							}
+							pureMs = (System.nanoTime() - t0) / 1e6;
+							bestPure = Math.min(bestPure, pureMs);
+							if (rep >= 0) rounds.append(String.format(Locale.ROOT, " pure %.0f", pureMs));
+							continue;
+						}
+						if (what.equals("default")) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+						else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, what);
 						var module = cs.run(ClassifySlicesCommand.class, true, "image", imp, "model", pkgDir.toString(), "device", "cpu", "batch_size", batch,
 							"add_overlay", true).get();
 						double ms = (System.nanoTime() - t0) / 1e6;
-						if (mode == null && rep >= 0) ratios[rep] = ms / pureMs;
-						if (mode == null) best = Math.min(best, ms);
-						else bestParallel = Math.min(bestParallel, ms);
 						if (module.isCanceled()) throw new IllegalStateException("Classify Slices failed: " + module.getCancelReason());
+						if (what.equals("default")) {
+							defaultMs = ms;
+							best = Math.min(best, ms);
+						} else {
+							bestParallel = Math.min(bestParallel, ms);
+						}
 						// The engine's share: the table's ms column is each slice's share of its batch's engine time.
 						double engine = 0;
 						ij.measure.ResultsTable table = (ij.measure.ResultsTable) module.getOutput("results");
 						for (int row = 0; row < table.size(); row++) engine += table.getValue("ms", row);
-						if (rep >= 0) rounds.append(String.format(Locale.ROOT, " %s %.0f (engine %.0f)", mode == null ? "default" : mode, ms, engine));
+						if (rep >= 0) rounds.append(String.format(Locale.ROOT, " %s %.0f (engine %.0f)", what, ms, engine));
 					}
+					if (rep >= 0) ratios[rep] = defaultMs / pureMs;
 				}
 			} finally {
 				if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
@@ -411,11 +475,11 @@ public final class BenchCli implements Callable<Integer> {
 			}
 			double[] sorted = ratios.clone();
 			java.util.Arrays.sort(sorted);
-			out.printf(Locale.ROOT, "  Classify Slices on a %dx512x512 16-bit stack (batch %d, %d rounds after %.0f s of warm-up rounds): overhead over pure inference, median of the rounds' ratios %.1f %% (rounds %.1f to %.1f %%); best times: end to end %.0f ms, pure inference %.0f ms, overhead %.1f %%%n",
-				stackSlices, batch, ROUNDS, WARM_UP_S, 100 * (sorted[ROUNDS / 2] - 1), 100 * (sorted[0] - 1), 100 * (sorted[ROUNDS - 1] - 1), best, bestPure, 100 * (best / bestPure - 1));
+			out.printf(Locale.ROOT, "  Classify Slices on a %dx512x512 16-bit stack (batch %d, %d rounds in turn in all six orders of the three, after %.0f s of warm-up rounds): overhead over pure inference, median of the rounds' ratios %.1f %% (rounds %.1f to %.1f %%); best times: end to end %.0f ms, pure inference %.0f ms, overhead %.1f %%%n",
+				stackSlices, batch, ROUNDS, WARM_UP_S, 100 * ((sorted[(ROUNDS - 1) / 2] + sorted[ROUNDS / 2]) / 2 - 1), 100 * (sorted[0] - 1), 100 * (sorted[ROUNDS - 1] - 1), best, bestPure, 100 * (best / bestPure - 1));
 			out.printf(Locale.ROOT, "    with each batch preprocessed on all cores, then run on both lanes (-D%s=parallel): %.0f ms, overhead %.1f %%%n",
 				DjlSliceClassifier.PREPARE_PROPERTY, bestParallel, 100 * (bestParallel / bestPure - 1));
-			out.printf(Locale.ROOT, "    each round, ms (pure inference, then the command with, in brackets, the sum of its slices' engine time: by default both lanes' time added): %s%n", rounds);
+			out.printf(Locale.ROOT, "    each round in the order run, ms (pure inference, the command and the command the former way, with, in brackets, the sum of its slices' engine time: by default both lanes' time added): %s%n", rounds.toString().trim());
 		}
 	}
 
