@@ -293,15 +293,20 @@ public final class BenchCli implements Callable<Integer> {
 				while (System.nanoTime() < end) s.logits(data, batch);
 				warmedUp = true;
 			}
-			for (int i = 0; i < 3; i++) s.logits(data, batch);
-			long t0 = System.nanoTime();
-			long n = 0;
-			while (true) {
-				s.logits(data, batch);
-				n += batch;
-				double dt = (System.nanoTime() - t0) / 1e9;
-				if (dt >= seconds) return n / dt;
-			}
+			return rate(s, data, batch);
+		}
+	}
+
+	/** Slices/s of a session running {@code n} slices at a time for {@link #seconds}, after 3 untimed calls. */
+	private double rate(ClassifierModel.Session s, float[] data, int n) throws TranslateException {
+		for (int i = 0; i < 3; i++) s.logits(data, n);
+		long t0 = System.nanoTime();
+		long done = 0;
+		while (true) {
+			s.logits(data, n);
+			done += n;
+			double dt = (System.nanoTime() - t0) / 1e9;
+			if (dt >= seconds) return done / dt;
 		}
 	}
 
@@ -327,18 +332,8 @@ public final class BenchCli implements Callable<Integer> {
 				java.util.Random r = new java.util.Random(1 + lane);
 				for (int i = 0; i < data.length; i++) data[i] = r.nextFloat();
 				try (ClassifierModel.Session s = m.newSession()) {
-					for (int i = 0; i < 3; i++) s.logits(data, n);
-					long t0 = System.nanoTime();
-					long done = 0;
-					while (true) {
-						s.logits(data, n);
-						done += n;
-						double dt = (System.nanoTime() - t0) / 1e9;
-						if (dt >= seconds) {
-							rates[lane] = done / dt;
-							return null;
-						}
-					}
+					rates[lane] = rate(s, data, n);
+					return null;
 				}
 			});
 		}
