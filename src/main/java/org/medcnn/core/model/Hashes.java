@@ -30,6 +30,24 @@ public final class Hashes {
 	 * @throws IOException if the file cannot be read
 	 */
 	public static String sha256Cached(Path file) throws IOException {
+		String key = stamp(file);
+		String known = SEEN.get(key);
+		if (known != null) return known;
+		String sha = sha256(file.toRealPath());
+		if (SEEN.size() > 4096) SEEN.clear();
+		SEEN.put(key, sha);
+		return sha;
+	}
+
+	/**
+	 * What identifies one version of a file for {@link #sha256Cached}: its real path, inode, size,
+	 * modification and status-change times. A file whose stamp is unchanged is taken to be unchanged.
+	 *
+	 * @param file the file
+	 * @return the stamp
+	 * @throws IOException if the file cannot be reached
+	 */
+	public static String stamp(Path file) throws IOException {
 		Path real = file.toRealPath();
 		BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
 		Object ctime;
@@ -38,13 +56,25 @@ public final class Hashes {
 		} catch (UnsupportedOperationException | IllegalArgumentException e) {
 			ctime = "";
 		}
-		String key = real + "|" + a.fileKey() + "|" + a.size() + "|" + a.lastModifiedTime() + "|" + ctime;
-		String known = SEEN.get(key);
-		if (known != null) return known;
-		String sha = sha256(real);
-		if (SEEN.size() > 4096) SEEN.clear();
-		SEEN.put(key, sha);
-		return sha;
+		return real + "|" + a.fileKey() + "|" + a.size() + "|" + a.lastModifiedTime() + "|" + ctime;
+	}
+
+	/**
+	 * Computes the SHA-256 of bytes.
+	 *
+	 * @param bytes the bytes
+	 * @return 64 lower-case hex digits
+	 */
+	public static String sha256(byte[] bytes) {
+		return HexFormat.of().formatHex(digest().digest(bytes));
+	}
+
+	private static MessageDigest digest() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+		}
 	}
 
 	/**
@@ -55,12 +85,7 @@ public final class Hashes {
 	 * @throws IOException if the file cannot be read
 	 */
 	public static String sha256(Path file) throws IOException {
-		MessageDigest md;
-		try {
-			md = MessageDigest.getInstance("SHA-256");
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-		}
+		MessageDigest md = digest();
 		byte[] buf = new byte[1 << 16];
 		try (InputStream in = Files.newInputStream(file)) {
 			int n;

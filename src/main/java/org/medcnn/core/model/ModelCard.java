@@ -128,8 +128,22 @@ public final class ModelCard {
 		} catch (IOException e) {
 			throw new ModelLoadException(file + ": cannot read model card: " + e.getMessage(), e);
 		}
-		return parse(text, file);
+		Path key = file.toAbsolutePath().normalize();
+		Read before = READ.get(key);
+		if (before != null && before.text().equals(text)) return before.card();
+		ModelCard card = parse(text, file);
+		if (READ.size() > 256) READ.clear();
+		READ.put(key, new Read(text, card));
+		return card;
 	}
+
+	/**
+	 * Cards read in this process, by file, with their text: listing the models and finding one by id read
+	 * every card at every command run, and parsing was most of that (cards are immutable).
+	 */
+	private static final java.util.Map<Path, Read> READ = new java.util.concurrent.ConcurrentHashMap<>();
+
+	private record Read(String text, ModelCard card) {}
 
 	/**
 	 * Parses and validates card text.

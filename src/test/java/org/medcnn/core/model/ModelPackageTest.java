@@ -1,6 +1,7 @@
 package org.medcnn.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,6 +89,20 @@ class ModelPackageTest {
 		Path pkg = Fixtures.copyTinyModel(dir);
 		Files.write(pkg.resolve("head.bin"), new byte[] {0}, StandardOpenOption.APPEND);
 		assertNames(openFails(pkg), pkg.resolve("head.bin"), "sha256 mismatch", Hashes.sha256(pkg.resolve("head.bin")));
+	}
+
+	@Test
+	void anUnchangedPackageIsReusedAndAnEditedCardIsSeenAtOnce() throws Exception {
+		Path pkg = Fixtures.copyTinyModel(dir);
+		ModelPackage first = ModelPackage.open(pkg);
+		assertSame(first, ModelPackage.open(pkg), "nothing changed: the package verified before is reused");
+		assertEquals("tiny-brightness", ModelCard.read(pkg.resolve("model.json")).id());
+		// At once, within the file system's timestamp granularity: the card's bytes are compared, not its times.
+		editCard(pkg, j -> j.addProperty("id", "tiny-renamed"));
+		ModelPackage second = ModelPackage.open(pkg);
+		assertEquals("tiny-renamed", second.card().id());
+		assertEquals(Hashes.sha256(pkg.resolve("model.json")), second.sha256());
+		assertEquals("tiny-renamed", ModelCard.read(pkg.resolve("model.json")).id(), "the card read by itself is the new one too");
 	}
 
 	@Test
