@@ -310,6 +310,57 @@ class DjlSliceClassifierTest {
 		}
 	}
 
+	/** 16-bit slices read as images are: copied, into a recycled slice's pixels when the caller hands one back. */
+	private static SliceSource copying16(String name, int n, int width, int height, int seed) {
+		java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+		short[][] raw = new short[n][width * height];
+		for (short[] px : raw) for (int i = 0; i < px.length; i++) px[i] = (short) r.nextInt(4000);
+		return new SliceSource() {
+			@Override
+			public String name() {
+				return name;
+			}
+
+			@Override
+			public int size() {
+				return n;
+			}
+
+			@Override
+			public Slice get(int position) {
+				return get(position, null);
+			}
+
+			@Override
+			public Slice get(int position, Slice recycled) {
+				return Slice.copyOfUnsigned16(position + 1, "", width, height, raw[position], null, recycled);
+			}
+
+			@Override
+			public boolean concurrentReads() {
+				return true;
+			}
+		};
+	}
+
+	@Test
+	void onTheLanesNothingCarriesOverFromOneRunToTheNext() throws Exception {
+		org.junit.jupiter.api.Assumptions.assumeTrue(org.medcnn.core.model.EngineThread.threadsPerLane() == 1,
+			"the lanes path is taken with one OpenMP thread a lane (2 engine threads); this engine has " + org.medcnn.core.model.EngineThread.threadsPerLane());
+		// The lane threads keep their input array and last slice from run to run: a run in between with
+		// other slice sizes and another batch size (other input lengths) must not change the next results.
+		SliceSource a = copying16("a", 7, 40, 36, 1);
+		ClassificationRun first = new DjlSliceClassifier(model, 4, null).classify(a, ProgressListener.NONE, Cancellation.NEVER);
+		new DjlSliceClassifier(model, 2, null).classify(copying16("b", 5, 64, 64, 2), ProgressListener.NONE, Cancellation.NEVER);
+		new DjlSliceClassifier(model, 4, null).classify(copying16("c", 3, 36, 40, 3), ProgressListener.NONE, Cancellation.NEVER);
+		ClassificationRun again = new DjlSliceClassifier(model, 4, null).classify(a, ProgressListener.NONE, Cancellation.NEVER);
+		for (int i = 0; i < 7; i++) {
+			org.junit.jupiter.api.Assertions.assertArrayEquals(first.predictions().get(i).logits(), again.predictions().get(i).logits(), 0f, "slice " + (i + 1));
+		}
+		// and each slice's own result, not one carried over: the slices differ, so their logits do
+		assertTrue(!java.util.Arrays.equals(first.predictions().get(0).logits(), first.predictions().get(1).logits()));
+	}
+
 	@Test
 	void onTheLanesBadSlicesAreNamedAndCancellationStops() {
 		List<Slice> slices = new ArrayList<>();
