@@ -215,7 +215,7 @@ class FastPreprocessingTest {
 		int[][] cases = {{0, 65535, 7}, {1023, 1024, 1024}, {65535, 65535, 65535}, {0, 0, 1}, {32768, 5, 40000}};
 		IntensityPolicy policy = new IntensityPolicy.Percentile(0, 100);
 		for (int[] values : cases) {
-			for (int w : new int[] {values.length, 5}) {
+			for (int w : new int[] {values.length, 5, 7}) {
 				short[] u16 = new short[w];
 				for (int i = 0; i < w; i++) u16[i] = (short) values[i % values.length];
 				Slice integers = Slice.unsigned16(1, "", w, 1, u16);
