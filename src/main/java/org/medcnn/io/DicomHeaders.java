@@ -2,14 +2,21 @@ package org.medcnn.io;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Reads just enough of a DICOM Part 10 file to tell whether ImageJ can decode it: the preamble and
- * the transfer syntax of the file meta information (group 0002, always explicit VR little endian).
+ * Reads just enough of a DICOM Part 10 file to tell whether ImageJ can decode it: the preamble, the
+ * transfer syntax of the file meta information (group 0002, always explicit VR little endian), and
+ * whether the data elements fit in the file.
  */
 public final class DicomHeaders {
 
@@ -103,6 +110,96 @@ public final class DicomHeaders {
 	public static String describe(String uid) {
 		String name = READABLE.containsKey(uid) ? READABLE.get(uid) : NAMES.getOrDefault(uid, "unknown transfer syntax");
 		return name + " (" + uid + ")";
+	}
+
+	/** Value representations whose length, in explicit VR, takes 4 bytes after 2 reserved ones. */
+	private static final Set<String> LONG_VR = Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV");
+
+	/** Value representations whose length, in explicit VR, takes 2 bytes. */
+	private static final Set<String> SHORT_VR = Set.of("AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL",
+		"SS", "ST", "TM", "UI", "UL", "US");
+
+	/** Elements read at most by {@link #damage}; a header has hundreds. */
+	private static final int MAX_ELEMENTS = 1 << 20;
+
+	/**
+	 * Checks that the data elements of a DICOM Part 10 file fit in the file, up to and including the
+	 * pixel data. ImageJ's reader allocates what an element's length claims before it can tell that the
+	 * file is shorter: from a damaged header (a few random bytes) hundreds of megabytes, which ends in an
+	 * OutOfMemoryError, or in no error at all when the heap happens to have the room.
+	 * <p>
+	 * Elements with an undefined length (sequences, items) are walked into. In little-endian data sets an
+	 * element is read as explicit VR when its VR bytes name one, else as implicit VR, as ImageJ does; in
+	 * big-endian ones (explicit VR only) an unknown VR ends the check, with no verdict.
+	 *
+	 * @param file a file
+	 * @param transferSyntax its transfer syntax ({@link #transferSyntax}); one that {@link #isReadable} accepts
+	 * @return null when every element read fits, or when the file has no Part 10 preamble ({@link #isDicom});
+	 *         else which element does not fit, for a message
+	 * @throws IOException if reading fails
+	 */
+	public static String damage(Path file, String transferSyntax) throws IOException {
+		boolean bigEndian = "1.2.840.10008.1.2.2".equals(transferSyntax);
+		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+			long size = ch.size();
+			ByteBuffer window = ByteBuffer.allocate(64 * 1024);
+			while (window.position() < 132 && ch.read(window, window.position()) > 0) {
+				// the preamble and "DICM"
+			}
+			if (!isDicom(java.util.Arrays.copyOf(window.array(), window.position()))) return null;
+			long windowStart = -1;
+			long pos = 132;
+			boolean meta = true;
+			for (int n = 0; n < MAX_ELEMENTS && pos + 8 <= size; n++) {
+				if (windowStart < 0 || pos < windowStart || pos + 12 > windowStart + window.limit()) {
+					window.clear();
+					while (window.hasRemaining() && ch.read(window, pos + window.position()) > 0) {
+						// fill the window from pos on, up to the end of the file
+					}
+					window.flip();
+					windowStart = pos;
+				}
+				int at = (int) (pos - windowStart);
+				int got = Math.min(12, window.limit() - at);
+				// The meta information is explicit VR little endian; the data set follows the transfer syntax.
+				if (meta && (window.order(ByteOrder.LITTLE_ENDIAN).getShort(at) & 0xffff) != 0x0002) meta = false;
+				boolean big = !meta && bigEndian;
+				window.order(big ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+				int group = window.getShort(at) & 0xffff;
+				int element = window.getShort(at + 2) & 0xffff;
+				String vr = new String(new byte[] {window.get(at + 4), window.get(at + 5)}, StandardCharsets.ISO_8859_1);
+				long length;
+				long value;
+				if (group == 0xFFFE) {
+					// items and delimiters: tag and a 4-byte length, never a VR
+					length = window.getInt(at + 4) & 0xffffffffL;
+					value = pos + 8;
+				} else if (LONG_VR.contains(vr)) {
+					if (got < 12) return String.format(Locale.ROOT, "the file ends inside element (%04X,%04X) at byte %d", group, element, pos);
+					length = window.getInt(at + 8) & 0xffffffffL;
+					value = pos + 12;
+				} else if (SHORT_VR.contains(vr)) {
+					length = window.getShort(at + 6) & 0xffff;
+					value = pos + 8;
+				} else if (meta || big) {
+					return null;
+				} else {
+					length = window.getInt(at + 4) & 0xffffffffL;
+					value = pos + 8;
+				}
+				if (length == 0xFFFFFFFFL) {
+					pos = value;
+					continue;
+				}
+				if (value + length > size) {
+					return String.format(Locale.ROOT, "element (%04X,%04X) at byte %d claims %d bytes, but the file has %d after it", group, element, pos, length,
+						size - value);
+				}
+				if (group == 0x7FE0 && element == 0x0010) return null;
+				pos = value + length;
+			}
+			return null;
+		}
 	}
 
 	private static int u16(byte[] b, int i) {

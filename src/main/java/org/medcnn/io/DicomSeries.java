@@ -297,6 +297,16 @@ public final class DicomSeries {
 				scan.compressed.computeIfAbsent(DicomHeaders.describe(ts), k -> new ArrayList<>()).add(name);
 				continue;
 			}
+			try {
+				String damage = DicomHeaders.damage(file, ts);
+				if (damage != null) {
+					scan.unreadable.add(file + ": skipped, damaged DICOM file: " + damage);
+					continue;
+				}
+			} catch (IOException e) {
+				scan.unreadable.add(file + ": skipped, cannot be read: " + e.getMessage());
+				continue;
+			}
 			String info = headerText(file);
 			Map<String, String> tags = info == null ? Map.of() : topLevel(info);
 			if (!tags.containsKey(PIXEL_DATA) || intOr(tags.get(ROWS), 0) < 1 || intOr(tags.get(COLUMNS), 0) < 1) {

@@ -63,6 +63,13 @@ public final class ImageFiles {
 				throw new ImageReadException(file, "DICOM with compressed transfer syntax " + DicomHeaders.describe(ts)
 					+ " cannot be decoded outside Fiji; open it in Fiji (Bio-Formats) or convert it to uncompressed DICOM or TIFF");
 			}
+			String damage;
+			try {
+				damage = DicomHeaders.damage(file, ts);
+			} catch (IOException e) {
+				throw new ImageReadException(file, "cannot be read: " + e.getMessage());
+			}
+			if (damage != null) throw new ImageReadException(file, "damaged DICOM file: " + damage);
 		}
 		if (kind == Kind.TIFF) checkTiffComplete(file);
 		if (kind == Kind.UNKNOWN) {

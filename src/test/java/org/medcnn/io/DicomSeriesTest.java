@@ -211,6 +211,17 @@ class DicomSeriesTest {
 	}
 
 	@Test
+	void aDamagedSliceIsSkippedWithAWarningNamingWhatDoesNotFit() throws Exception {
+		for (int i = 0; i < 3; i++) new TinyDicom(4, 3, ramp(12, 100 * i)).series("1.2.3").instance(i + 1).axialAt(2.5 * i).write(dir.resolve("s" + i + ".dcm"));
+		Path cut = dir.resolve("s1.dcm");
+		byte[] b = Files.readAllBytes(cut);
+		Files.write(cut, java.util.Arrays.copyOf(b, b.length - 4));
+		DicomSeries series = DicomSeries.open(dir);
+		assertEquals(2, series.image().getStackSize());
+		assertWarning(series.warnings(), cut.toString(), "skipped, damaged DICOM file", "element (7FE0,0010)", "claims 24 bytes", "has 20 after it");
+	}
+
+	@Test
 	void emptyFoldersAndFoldersWithoutDicomAreRefused() throws Exception {
 		Path empty = Files.createDirectory(dir.resolve("empty"));
 		assertMessage(assertThrows(ImageReadException.class, () -> DicomSeries.open(empty)), empty, "folder is empty");

@@ -314,6 +314,60 @@ class ImageFilesTest {
 		assertMessage(e, file, "RLE Lossless");
 	}
 
+	/** Offset of the last Pixel Data tag (7FE0,0010) in little-endian DICOM bytes, found here without the reader. */
+	private static int pixelDataTag(byte[] b) {
+		for (int i = b.length - 4; i >= 0; i--) {
+			if (b[i] == (byte) 0xE0 && b[i + 1] == 0x7F && b[i + 2] == 0x10 && b[i + 3] == 0) return i;
+		}
+		throw new AssertionError("no pixel data tag");
+	}
+
+	@Test
+	void dicomWhoseElementsDoNotFitInTheFileIsRefusedBeforeImageJReadsIt() throws Exception {
+		Path ok = new TinyDicom(4, 3, new short[12]).write(dir.resolve("ok.dcm"));
+		assertNull(DicomHeaders.damage(ok, DicomHeaders.transferSyntax(ok)));
+		assertEquals(4, ImageFiles.open(ok).getWidth());
+		// Cut inside the pixel data: named, with what it claims and what the file has.
+		byte[] b = Files.readAllBytes(ok);
+		Path cut = Files.write(dir.resolve("cut.dcm"), java.util.Arrays.copyOf(b, b.length - 2));
+		String damage = DicomHeaders.damage(cut, DicomHeaders.transferSyntax(cut));
+		assertTrue(damage.contains("element (7FE0,0010) at byte " + pixelDataTag(b)) && damage.contains("claims 24 bytes") && damage.contains("has 22 after it"),
+			damage);
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(cut)), cut, "damaged DICOM file", "(7FE0,0010)", "claims 24 bytes");
+		// A header of random bytes after "DICM": its first element claims 401776384 bytes, which ImageJ's
+		// reader would try to allocate (an OutOfMemoryError, or not, depending on the heap).
+		byte[] h = new byte[700];
+		new Random(3).nextBytes(h);
+		java.util.Arrays.fill(h, 0, 128, (byte) 0);
+		System.arraycopy("DICM".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, h, 128, 4);
+		Path random = Files.write(dir.resolve("random.dcm"), h);
+		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(random)), random, "damaged DICOM file", "at byte 132",
+			"claims 401776384 bytes", "has 560 after it");
+		// Without the Part 10 preamble nothing is claimed (ImageJ reads such files by their name).
+		assertNull(DicomHeaders.damage(Files.write(dir.resolve("raw.dcm"), java.util.Arrays.copyOfRange(b, 132, b.length)), null));
+	}
+
+	@Test
+	void theDicomSamplesFitAndACutInTheirPixelDataIsFound() throws Exception {
+		Path base = Fixtures.sharedOrSkip("data/reader-samples/dicom");
+		int checked = 0;
+		try (var files = Files.walk(base)) {
+			for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+				String ts = DicomHeaders.transferSyntax(f);
+				if (!DicomHeaders.isReadable(ts)) continue;
+				assertNull(DicomHeaders.damage(f, ts), f.toString());
+				// Cut 20 bytes after the pixel data's tag: inside its value (explicit or implicit VR), so the walk
+				// must have come through every element before it (explicit and implicit VR, sequences) to find it.
+				byte[] b = Files.readAllBytes(f);
+				Path cut = Files.write(dir.resolve("cut-" + f.getFileName()), java.util.Arrays.copyOf(b, pixelDataTag(b) + 20));
+				String damage = DicomHeaders.damage(cut, ts);
+				assertTrue(damage != null && damage.contains("(7FE0,0010) at byte " + pixelDataTag(b)), f + ": " + damage);
+				checked++;
+			}
+		}
+		assertTrue(checked >= 10, checked + " samples");
+	}
+
 	@Test
 	void eightBitTiffSingleSlice() throws Exception {
 		byte[] px = new byte[4 * 4];
