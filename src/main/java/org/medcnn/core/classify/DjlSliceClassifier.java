@@ -342,9 +342,10 @@ public final class DjlSliceClassifier implements SliceClassifier {
 
 	/**
 	 * A lane thread's input array (its half batches, preprocessed) and its last slice, whose pixel array the
-	 * next read copies into. Kept on the thread from run to run, up to {@link #KEEP_BYTES}: new ones at each
-	 * run (2.4 MB and 0.5 MB a lane for batch 8 of 224 x 224 from 512 x 512 16-bit slices) were memory to be
-	 * cleared, and garbage, at every run.
+	 * next read copies into. Kept from run to run on the engine's two lane threads (not on other threads
+	 * that may run a lane, such as a caller's), up to {@link #KEEP_BYTES}: new ones at each run (2.4 MB and
+	 * 0.5 MB a lane for batch 8 of 224 x 224 from 512 x 512 16-bit slices) were memory to be cleared, and
+	 * garbage, at every run.
 	 */
 	private static final class LaneScratch {
 
@@ -358,7 +359,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 
 		/** The calling thread's scratch, with an input array of {@code length} values. */
 		static LaneScratch of(int length) {
-			if ((long) length * Float.BYTES > KEEP_BYTES) {
+			if ((long) length * Float.BYTES > KEEP_BYTES || !EngineThread.isEngineThread()) {
 				LaneScratch once = new LaneScratch();
 				once.input = new float[length];
 				return once;

@@ -312,6 +312,11 @@ class DjlSliceClassifierTest {
 
 	/** 16-bit slices read as images are: copied, into a recycled slice's pixels when the caller hands one back. */
 	private static SliceSource copying16(String name, int n, int width, int height, int seed) {
+		return copying16(name, n, width, height, seed, new java.util.concurrent.atomic.AtomicInteger());
+	}
+
+	/** As above, counting the reads that were handed a slice to copy into. */
+	private static SliceSource copying16(String name, int n, int width, int height, int seed, AtomicInteger recycledReads) {
 		java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
 		short[][] raw = new short[n][width * height];
 		for (short[] px : raw) for (int i = 0; i < px.length; i++) px[i] = (short) r.nextInt(4000);
@@ -333,6 +338,7 @@ class DjlSliceClassifierTest {
 
 			@Override
 			public Slice get(int position, Slice recycled) {
+				if (recycled != null) recycledReads.incrementAndGet();
 				return Slice.copyOfUnsigned16(position + 1, "", width, height, raw[position], null, recycled);
 			}
 
@@ -352,8 +358,12 @@ class DjlSliceClassifierTest {
 		SliceSource a = copying16("a", 7, 40, 36, 1);
 		ClassificationRun first = new DjlSliceClassifier(model, 4, null).classify(a, ProgressListener.NONE, Cancellation.NEVER);
 		new DjlSliceClassifier(model, 2, null).classify(copying16("b", 5, 64, 64, 2), ProgressListener.NONE, Cancellation.NEVER);
-		new DjlSliceClassifier(model, 4, null).classify(copying16("c", 3, 36, 40, 3), ProgressListener.NONE, Cancellation.NEVER);
-		ClassificationRun again = new DjlSliceClassifier(model, 4, null).classify(a, ProgressListener.NONE, Cancellation.NEVER);
+		new DjlSliceClassifier(model, 4, null).classify(copying16("c", 3, 40, 36, 3), ProgressListener.NONE, Cancellation.NEVER);
+		AtomicInteger recycled = new AtomicInteger();
+		ClassificationRun again = new DjlSliceClassifier(model, 4, null).classify(copying16("a", 7, 40, 36, 1, recycled), ProgressListener.NONE,
+			Cancellation.NEVER);
+		// Every read was handed a slice to copy into, the first of each lane one left from the run before.
+		assertEquals(7, recycled.get());
 		for (int i = 0; i < 7; i++) {
 			org.junit.jupiter.api.Assertions.assertArrayEquals(first.predictions().get(i).logits(), again.predictions().get(i).logits(), 0f, "slice " + (i + 1));
 		}
