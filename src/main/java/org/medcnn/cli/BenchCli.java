@@ -120,7 +120,12 @@ public final class BenchCli implements Callable<Integer> {
 		double[] oneLane = new double[2];
 		double[] plainGraph = new double[2];
 		double[] streaming = new double[2];
+		double[] unfused = new double[2];
+		double[] unfusedStreaming = new double[2];
 		ClassifierModel plainModel = withProperty(InferenceGraph.PROPERTY, "plain", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
+		// libtorch's optimized graph alone, as before the fused graph, when the trunk runs fused.
+		ClassifierModel unfusedModel = loaded.graph().fused() == null ? null
+			: withProperty(InferenceGraph.PROPERTY, "optimized", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
 		String otherLayout = EnginePolicy.channelsLast(ai.djl.Device.cpu(), loaded.graph().optimized()) ? "contiguous" : "channels_last";
 		for (int i = 0; i < batches.length; i++) {
 			int b = batches[i];
@@ -129,11 +134,15 @@ public final class BenchCli implements Callable<Integer> {
 			oneLane[i] = withProperty(EngineThread.LANES_PROPERTY, "1", () -> throughput(loaded, b));
 			plainGraph[i] = throughput(plainModel, b);
 			streaming[i] = streamingThroughput(loaded, b);
+			unfused[i] = unfusedModel == null ? Double.NaN : throughput(unfusedModel, b);
+			unfusedStreaming[i] = unfusedModel == null ? Double.NaN : streamingThroughput(unfusedModel, b);
 			out.printf(Locale.ROOT, "  medcnn (DJL %s, PyTorch %s) batch %d: %.1f slices/s (fast path)%s%n", ai.djl.engine.Engine.getDjlVersion(),
 				ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), b, ours[i], Double.isNaN(streaming[i]) ? ""
 					: String.format(Locale.ROOT, "; each lane running its half batches back to back, as Classify Slices does (no wait for the other lane between batches): %.1f", streaming[i]));
-			out.printf(Locale.ROOT, "    without one part: one lane %.1f, %s input %.1f, plain TorchScript graph %.1f%s%n", oneLane[i], otherLayout, contiguous[i], plainGraph[i],
-				spinning == null ? "" : String.format(Locale.ROOT, ", OpenMP threads spinning (child JVM) %.1f", spinning[i]));
+			out.printf(Locale.ROOT, "    without one part: one lane %.1f, %s input %.1f, plain TorchScript graph %.1f%s%s%n", oneLane[i], otherLayout, contiguous[i], plainGraph[i],
+				spinning == null ? "" : String.format(Locale.ROOT, ", OpenMP threads spinning (child JVM) %.1f", spinning[i]),
+				Double.isNaN(unfused[i]) ? "" : String.format(Locale.ROOT, ", libtorch's optimized graph without the fused convolutions %.1f%s (fast path x%.2f)", unfused[i],
+					Double.isNaN(unfusedStreaming[i]) ? "" : String.format(Locale.ROOT, ", lanes back to back %.1f", unfusedStreaming[i]), ours[i] / unfused[i]));
 			if (plainJava != null) {
 				out.printf(Locale.ROOT, "    DJL defaults (glibc allocator, OpenMP spinning, contiguous; child JVM) %.1f: fast path x%.2f%n", plainJava[i],
 					ours[i] / plainJava[i]);
@@ -141,6 +150,7 @@ public final class BenchCli implements Callable<Integer> {
 			out.flush();
 		}
 		plainModel.close();
+		if (unfusedModel != null) unfusedModel.close();
 		JsonObject ref = pythonReference(loaded.pkg().trunkFile(), w, err);
 		if (ref != null) {
 			// The host's speed drifts over minutes: ours again right after the reference, and the ratios

@@ -18,11 +18,12 @@ import org.medcnn.core.model.ModelPackage;
 import org.medcnn.testing.Fixtures;
 
 /**
- * The optimized inference graph (the default on the CPU) gives the same results as the plain
- * TorchScript graph on the shipped models' example slices, in batches of 1 and of all examples:
- * logits within {@value ChannelsLastNumericsTest#LOGIT_TOLERANCE} (absolute) and the same predicted
- * class. Freezing folds constants and oneDNN's prepacked kernels sum in another order, so the
- * difference is float rounding; the figures are printed and recorded in docs/benchmarks.md.
+ * The optimized inference graphs give the same results as the plain TorchScript graph on the shipped
+ * models' example slices, in batches of 1 and of all examples: libtorch's optimized graph, and the
+ * fused graph (the default on the CPU, {@code FusedGraph}), each with logits within
+ * {@value ChannelsLastNumericsTest#LOGIT_TOLERANCE} (absolute) and the same predicted class. Freezing
+ * folds constants and oneDNN's kernels sum in another order, so the difference is float rounding; the
+ * figures are printed and recorded in docs/benchmarks.md.
  */
 class OptimizedGraphNumericsTest {
 
@@ -47,21 +48,25 @@ class OptimizedGraphNumericsTest {
 		} finally {
 			Fixtures.restoreProperty(InferenceGraph.PROPERTY, before);
 		}
-		System.clearProperty(InferenceGraph.PROPERTY); // the default
-		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
-			assertTrue(model.graph().optimized(), model.graph().detail());
-			for (int batch : new int[] {1, n}) {
-				float[][] fast = ChannelsLastNumericsTest.logits(model, data, n, batch);
-				double worst = 0;
-				for (int i = 0; i < n; i++) {
-					for (int k = 0; k < plain[i].length; k++) worst = Math.max(worst, Math.abs(plain[i][k] - fast[i][k]));
-					assertEquals(DjlSliceClassifier.argmax(plain[i]), DjlSliceClassifier.argmax(fast[i]), dir.getFileName() + " example " + i);
+		// libtorch's optimized graph alone, and the default: the fused graph (FusedGraph) where the trunk allows it.
+		for (String graph : new String[] {"optimized", "fused"}) {
+			System.setProperty(InferenceGraph.PROPERTY, graph);
+			try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+				assertTrue(model.graph().optimized(), model.graph().detail());
+				assertEquals(graph.equals("fused"), model.graph().detail().startsWith("fused"), model.graph().detail());
+				for (int batch : new int[] {1, n}) {
+					float[][] fast = ChannelsLastNumericsTest.logits(model, data, n, batch);
+					double worst = 0;
+					for (int i = 0; i < n; i++) {
+						for (int k = 0; k < plain[i].length; k++) worst = Math.max(worst, Math.abs(plain[i][k] - fast[i][k]));
+						assertEquals(DjlSliceClassifier.argmax(plain[i]), DjlSliceClassifier.argmax(fast[i]), dir.getFileName() + " example " + i);
+					}
+					System.out.printf("%s batch %d: largest logit difference %s vs plain graph %.2e%n", dir.getFileName(), batch, graph, worst);
+					assertTrue(worst <= ChannelsLastNumericsTest.LOGIT_TOLERANCE, dir.getFileName() + " " + graph + " batch " + batch + ": logits differ by " + worst);
 				}
-				System.out.printf("%s batch %d: largest logit difference optimized vs plain graph %.2e%n", dir.getFileName(), batch, worst);
-				assertTrue(worst <= ChannelsLastNumericsTest.LOGIT_TOLERANCE, dir.getFileName() + " batch " + batch + ": logits differ by " + worst);
+			} finally {
+				Fixtures.restoreProperty(InferenceGraph.PROPERTY, before);
 			}
-		} finally {
-			Fixtures.restoreProperty(InferenceGraph.PROPERTY, before);
 		}
 	}
 }

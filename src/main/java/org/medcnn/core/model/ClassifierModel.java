@@ -56,14 +56,14 @@ public final class ClassifierModel implements AutoCloseable {
 		EnginePolicy.Resolution res = EnginePolicy.resolve(spec);
 		// The optimized graph's one-time check of a trunk runs a child JVM (seconds; minutes at most): here,
 		// on the caller's thread, where it holds up no one else's inference and an interrupt stops it.
-		InferenceGraph.Verdict verdict = res.device().isGpu() ? null
+		InferenceGraph.Ahead verdict = res.device().isGpu() ? null
 			: InferenceGraph.vetAhead(pkg.trunkFile(), pkg.card().trunk().sha256(), pkg.card().input().width(), pkg.card().input().height(),
 				EnginePolicy.channelsLast(Device.cpu(), true));
 		// Loading runs the trunk (the probe, the optimized graph's comparison): on the engine thread, like all inference.
 		return EngineThread.call(() -> loadResolved(pkg, res, verdict));
 	}
 
-	private static ClassifierModel loadResolved(ModelPackage pkg, EnginePolicy.Resolution res, InferenceGraph.Verdict ahead) throws ModelLoadException {
+	private static ClassifierModel loadResolved(ModelPackage pkg, EnginePolicy.Resolution res, InferenceGraph.Ahead ahead) throws ModelLoadException {
 		// Grad mode is per thread: DJL switches it off only on the thread that started the engine, and the
 		// optimized graph is made (and checked in the child process) with it off.
 		ai.djl.pytorch.jni.JniUtils.setGradMode(false);
@@ -84,7 +84,7 @@ public final class ClassifierModel implements AutoCloseable {
 		return loadOn(pkg, device, warning, true, null);
 	}
 
-	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning, boolean optimize, InferenceGraph.Verdict ahead) throws ModelLoadException {
+	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning, boolean optimize, InferenceGraph.Ahead ahead) throws ModelLoadException {
 		java.nio.file.Path file = pkg.trunkFile();
 		Criteria<NDList, NDList> criteria = Criteria.builder()
 			.setTypes(NDList.class, NDList.class)
@@ -186,11 +186,14 @@ public final class ClassifierModel implements AutoCloseable {
 	}
 
 	private Predictor<TensorBatch, float[]> newPredictor() {
-		return trunk.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device, graph.optimized()), true)));
+		// A fused trunk runs its fused program (FusedGraph) in the place of its own forward.
+		ZooModel<NDList, NDList> runs = graph.fused() != null ? graph.fused().program() : trunk;
+		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device, graph.optimized()), true), graph.fused()));
 	}
 
 	@Override
 	public void close() {
+		if (graph.fused() != null) graph.fused().close();
 		trunk.close();
 	}
 
@@ -343,16 +346,20 @@ public final class ClassifierModel implements AutoCloseable {
 	private static final class PooledTranslator implements NoBatchifyTranslator<TensorBatch, float[]> {
 		private final int features;
 		private final InputTensors inputs;
+		private final FusedGraph.Fused fused;
 
-		PooledTranslator(int features, InputTensors inputs) {
+		PooledTranslator(int features, InputTensors inputs, FusedGraph.Fused fused) {
 			this.features = features;
 			this.inputs = inputs;
+			this.fused = fused;
 		}
 
 		@Override
 		public NDList processInput(TranslatorContext ctx, TensorBatch b) {
 			// The input tensor is closed with the context after each call, so its buffer can be reused.
-			return new NDList(inputs.create(ctx.getNDManager(), b.data(), b.offset(), b.n(), b.height(), b.width()));
+			NDArray x = inputs.create(ctx.getNDManager(), b.data(), b.offset(), b.n(), b.height(), b.width());
+			// The fused method, with the packed weights (owned by the model, not by this call's context).
+			return fused == null ? new NDList(x) : fused.inputs(x);
 		}
 
 		@Override

@@ -1,6 +1,7 @@
 package org.medcnn.core.model;
 
 import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -81,7 +82,7 @@ public final class InferenceGraph {
 	static final double TOLERANCE = 1e-3;
 
 	/** Bytes reserved for the returned {@code torch::jit::Module} (48 in libtorch 2.5.1). */
-	private static final int MODULE_BYTES = 256;
+	static final int MODULE_BYTES = 256;
 
 	/** Line the child prints before its verdict. */
 	private static final String VERDICT = "medcnn-graph-check:";
@@ -89,17 +90,40 @@ public final class InferenceGraph {
 	private static final long CHILD_TIMEOUT_S = 300;
 
 	private static Function function;
+	private static NativeLibrary library;
 	private static String unavailable;
+
+	/** What the child process checks, and where its verdicts are kept. */
+	enum Mode {
+		/** libtorch's {@code optimize_for_inference}. */
+		OPTIMIZED("optimized-graphs"),
+		/** {@link FusedGraph}. */
+		FUSED("fused-graphs");
+
+		final String folder;
+
+		Mode(String folder) {
+			this.folder = folder;
+		}
+	}
 
 	private InferenceGraph() {}
 
 	/**
 	 * What happened to one trunk.
 	 *
-	 * @param optimized whether the optimized module now runs
+	 * @param optimized whether an optimized graph now runs (libtorch's, or the fused one)
 	 * @param detail one line: how it was checked, or why the plain module runs
+	 * @param fused the fused method's state when it runs ({@link FusedGraph}), else null
 	 */
-	public record Outcome(boolean optimized, String detail) {}
+	public record Outcome(boolean optimized, String detail, FusedGraph.Fused fused) {
+		Outcome(boolean optimized, String detail) {
+			this(optimized, detail, null);
+		}
+	}
+
+	/** The child's verdicts known before loading: on the fused graph, and on libtorch's optimized graph (null: not needed yet). */
+	record Ahead(Verdict fused, Verdict optimized) {}
 
 	/** The optimized graph failed its check after libtorch had changed the loaded module in place: load the trunk again. */
 	public static final class InPlaceException extends IOException {
@@ -110,9 +134,14 @@ public final class InferenceGraph {
 		}
 	}
 
-	/** @return whether the optimized graph is asked for (the default) */
+	/** @return whether an optimized graph is asked for (the default) */
 	public static boolean requested() {
-		return !"plain".equalsIgnoreCase(System.getProperty(PROPERTY, "optimized").trim());
+		return !"plain".equalsIgnoreCase(System.getProperty(PROPERTY, "fused").trim());
+	}
+
+	/** @return whether the fused graph is asked for (the default; {@code -Dmedcnn.graph=optimized} asks for libtorch's optimized graph alone) */
+	public static boolean fusedRequested() {
+		return "fused".equalsIgnoreCase(System.getProperty(PROPERTY, "fused").trim());
 	}
 
 	/**
@@ -124,8 +153,11 @@ public final class InferenceGraph {
 		if (!requested()) return "plain TorchScript graph (switched off by -D" + PROPERTY + "=plain)";
 		String why = unavailableReason();
 		if (why != null) return "not active: " + why;
-		return "active on the cpu: each trunk is frozen and optimized for inference at load (oneDNN prepacked weights, fused"
-			+ " convolutions), after a one-time check in a child process (verdicts in " + cacheDir() + "); -D" + PROPERTY + "=plain switches it off";
+		String optimized = "frozen and optimized for inference at load (oneDNN prepacked weights, fused convolutions)";
+		String check = ", after a one-time check in a child process (verdicts in " + cacheDir() + "); -D" + PROPERTY + "=plain switches it off";
+		if (!fusedRequested()) return "active on the cpu: each trunk is " + optimized + check + "; the fused graph is off (-D" + PROPERTY + "=optimized)";
+		return "active on the cpu: each trunk made of convolutions, ReLU/ReLU6 and additions runs oneDNN convolutions with the activation"
+			+ " or addition after them fused in, on weights packed once (-D" + PROPERTY + "=optimized switches that part off); other trunks are " + optimized + check;
 	}
 
 	/**
@@ -148,16 +180,33 @@ public final class InferenceGraph {
 	}
 
 	/** {@link #apply}, with the verdict of {@link #vetAhead} when there is one (null: check now). */
-	static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast, Verdict ahead)
+	static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast, Ahead ahead)
 		throws InPlaceException {
 		if (!requested()) return new Outcome(false, "plain graph (-D" + PROPERTY + "=plain)");
 		String why = unavailableReason();
 		if (why != null) return new Outcome(false, why);
-		Verdict v = ahead != null ? ahead : vetted(trunkFile, trunkSha, width, height, channelsLast);
+		String notFused = null;
+		if (fusedRequested()) {
+			Verdict f = ahead != null && ahead.fused() != null ? ahead.fused() : vetted(Mode.FUSED, trunkFile, trunkSha, width, height, channelsLast);
+			if (f.ok()) {
+				try {
+					FusedGraph.Fused fused = fuseInPlace(zoo, width, height, channelsLast);
+					return new Outcome(true, String.format(Locale.ROOT, "fused: %s (checked in a child process; features differ from the plain graph by at most %.1e)",
+						fused.summary(), fused.difference()), fused);
+				} catch (IOException | RuntimeException e) {
+					LOG.warn("{}: the fused graph failed, trying libtorch's optimized graph: {}", trunkFile, e.getMessage());
+					notFused = e.getMessage();
+				}
+			} else {
+				notFused = f.detail();
+			}
+		}
+		Verdict v = ahead != null && ahead.optimized() != null ? ahead.optimized() : vetted(Mode.OPTIMIZED, trunkFile, trunkSha, width, height, channelsLast);
 		if (!v.ok()) return new Outcome(false, "kept the plain graph: " + v.detail());
 		try {
 			double diff = optimizeInPlace(zoo, width, height, channelsLast);
-			return new Outcome(true, String.format(Locale.ROOT, "optimized for inference (checked in a child process; features differ from the plain graph by at most %.1e)", diff));
+			return new Outcome(true, String.format(Locale.ROOT, "optimized for inference (checked in a child process; features differ from the plain graph by at most %.1e)%s",
+				diff, notFused == null ? "" : "; not fused: " + notFused));
 		} catch (InPlaceException e) {
 			throw e;
 		} catch (IOException | RuntimeException e) {
@@ -177,10 +226,12 @@ public final class InferenceGraph {
 	 * @param channelsLast whether inputs are given channels-last
 	 * @return the verdict, or null when the optimized graph is not wanted or not available here
 	 */
-	static Verdict vetAhead(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+	static Ahead vetAhead(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
 		if (!requested() || unavailableReason() != null) return null;
 		try {
-			return vetted(trunkFile, trunkSha, width, height, channelsLast);
+			Verdict fused = fusedRequested() ? vetted(Mode.FUSED, trunkFile, trunkSha, width, height, channelsLast) : null;
+			if (fused != null && fused.ok()) return new Ahead(fused, null);
+			return new Ahead(fused, vetted(Mode.OPTIMIZED, trunkFile, trunkSha, width, height, channelsLast));
 		} catch (RuntimeException e) {
 			LOG.debug("{}: checking the optimized graph ahead failed: {}", trunkFile, e.getMessage());
 			return null;
@@ -238,6 +289,39 @@ public final class InferenceGraph {
 		return diff;
 	}
 
+	/**
+	 * Defines the fused method on the loaded (plain) module and checks its features on a probe input
+	 * against the module's own forward; the plain forward stays as it is either way.
+	 *
+	 * @return the fused state, to pass with every call
+	 * @throws IOException naming why it is not used (a graph that is not fusable, a difference over the tolerance)
+	 */
+	static FusedGraph.Fused fuseInPlace(ZooModel<NDList, NDList> zoo, int width, int height, boolean channelsLast) throws IOException {
+		if (!(zoo.getBlock() instanceof PtSymbolBlock block)) throw new IOException("not a TorchScript module");
+		long handle = handleOf(block).get();
+		float[] probe = probeInput(width, height);
+		float[] plain = features(zoo, probe, width, height, channelsLast, null);
+		NativeLibrary lib;
+		synchronized (InferenceGraph.class) {
+			lib = library;
+		}
+		if (lib == null) throw new IOException(String.valueOf(unavailableReason()));
+		FusedGraph.Fused fused = FusedGraph.fuse(block, handle, zoo.getNDManager(), lib, width, height);
+		double diff;
+		try {
+			diff = relativeDifference(plain, features(zoo, probe, width, height, channelsLast, fused));
+		} catch (IOException | RuntimeException e) {
+			fused.close();
+			throw new IOException("the fused graph failed on a probe input: " + ClassifierModel.firstLine(e), e);
+		}
+		if (!(diff <= TOLERANCE)) {
+			fused.close();
+			throw new IOException(String.format(Locale.ROOT, "the fused graph's features differ from the plain graph's by %.2e (tolerance %.0e)", diff, TOLERANCE));
+		}
+		fused.difference(diff);
+		return fused;
+	}
+
 	private static float[] probeInput(int width, int height) {
 		float[] x = new float[3 * width * height];
 		Random r = new Random(20261126L);
@@ -246,9 +330,15 @@ public final class InferenceGraph {
 	}
 
 	private static float[] features(ZooModel<NDList, NDList> zoo, float[] x, int width, int height, boolean channelsLast) throws IOException {
+		return features(zoo, x, width, height, channelsLast, null);
+	}
+
+	private static float[] features(ZooModel<NDList, NDList> zoo, float[] x, int width, int height, boolean channelsLast, FusedGraph.Fused fused)
+		throws IOException {
 		try (NDManager m = NDManager.newBaseManager(zoo.getNDManager().getDevice(), "PyTorch");
-			Predictor<NDList, NDList> p = zoo.newPredictor()) {
-			try (NDList out = p.predict(new NDList(new InputTensors(channelsLast, false).create(m, x, 1, height, width)))) {
+			Predictor<NDList, NDList> p = (fused == null ? zoo : fused.program()).newPredictor()) {
+			NDArray input = new InputTensors(channelsLast, false).create(m, x, 1, height, width);
+			try (NDList out = p.predict(fused == null ? new NDList(input) : fused.inputs(input))) {
 				if (out.isEmpty()) throw new IOException("the trunk returned no output");
 				return out.get(0).toFloatArray();
 			}
@@ -311,7 +401,8 @@ public final class InferenceGraph {
 				unavailable = "no libtorch_cpu.so in " + lib.getParent();
 				return unavailable;
 			}
-			function = NativeLibrary.getInstance(lib.toString()).getFunction(SYMBOL);
+			library = NativeLibrary.getInstance(lib.toString());
+			function = library.getFunction(SYMBOL);
 			return null;
 		} catch (ModelLoadException | UnsatisfiedLinkError | RuntimeException e) {
 			unavailable = "libtorch does not export optimize_for_inference here (" + ClassifierModel.firstLine(e) + ")";
@@ -374,30 +465,34 @@ public final class InferenceGraph {
 		String why = unavailableReason();
 		if (why != null) return "plain graph (" + why + ")";
 		try {
-			Verdict v = known(cacheDir().resolve("optimized-graphs").resolve(key(trunkSha, width, height, EnginePolicy.channelsLast(ai.djl.Device.cpu(), true)) + ".properties"));
-			if (v == null) return "not checked yet (checked at its first load on the cpu)";
-			return v.ok() ? "optimized on the cpu (" + v.detail() + ")" : "plain graph: " + v.detail();
+			String key = key(trunkSha, width, height, EnginePolicy.channelsLast(ai.djl.Device.cpu(), true)) + ".properties";
+			Verdict f = fusedRequested() ? known(cacheDir().resolve(Mode.FUSED.folder).resolve(key)) : null;
+			if (f != null && f.ok()) return "fused on the cpu (" + f.detail() + ")";
+			Verdict v = known(cacheDir().resolve(Mode.OPTIMIZED.folder).resolve(key));
+			String notFused = f == null ? "" : "; not fused: " + f.detail();
+			if (v == null) return "not checked yet (checked at its first load on the cpu)" + notFused;
+			return (v.ok() ? "optimized on the cpu (" + v.detail() + ")" : "plain graph: " + v.detail()) + notFused;
 		} catch (ModelLoadException | RuntimeException e) {
 			return "unknown (" + e.getMessage() + ")";
 		}
 	}
 
-	private static Verdict vetted(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+	private static Verdict vetted(Mode mode, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
 		String key;
 		try {
 			key = key(trunkSha, width, height, channelsLast);
 		} catch (ModelLoadException e) {
 			return new Verdict(false, e.getMessage());
 		}
-		Path file = cacheDir().resolve("optimized-graphs").resolve(key + ".properties");
+		Path file = cacheDir().resolve(mode.folder).resolve(key + ".properties");
 		Verdict known = known(file);
 		if (known != null) return known;
 		Verdict v;
 		try {
-			v = checkInChild(trunkFile, width, height, channelsLast);
+			v = checkInChild(mode, trunkFile, width, height, channelsLast);
 		} catch (IOException e) {
 			// Not a verdict on the trunk (no java binary, interrupted ...): not kept, tried again next time.
-			LOG.warn("{}: the plain graph runs: could not check the optimized graph in a child process: {}", trunkFile, e.getMessage());
+			LOG.warn("{}: could not check the {} graph in a child process: {}", trunkFile, mode.name().toLowerCase(Locale.ROOT), e.getMessage());
 			return new Verdict(false, "could not check it in a child process: " + e.getMessage());
 		}
 		Properties p = new Properties();
@@ -408,7 +503,7 @@ public final class InferenceGraph {
 			Files.createDirectories(file.getParent());
 			Path tmp = Files.createTempFile(file.getParent(), key, ".tmp");
 			try (OutputStream out = Files.newOutputStream(tmp)) {
-				p.store(out, "MedCNN: can this trunk be optimized for inference with this libtorch? (delete to check again)");
+				p.store(out, "MedCNN: can this trunk run the " + mode.name().toLowerCase(Locale.ROOT) + " graph with this libtorch? (delete to check again)");
 			}
 			try {
 				Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -418,11 +513,14 @@ public final class InferenceGraph {
 		} catch (IOException e) {
 			LOG.warn("cannot keep the verdict in {} (checked again next time): {}", file, e.getMessage());
 		}
-		if (!v.ok()) LOG.warn("{}: the plain graph runs: {}", trunkFile, v.detail());
+		if (!v.ok()) {
+			if (mode == Mode.FUSED) LOG.info("{}: not fused: {}", trunkFile, v.detail());
+			else LOG.warn("{}: the plain graph runs: {}", trunkFile, v.detail());
+		}
 		return v;
 	}
 
-	private static Verdict checkInChild(Path trunkFile, int width, int height, boolean channelsLast) throws IOException {
+	private static Verdict checkInChild(Mode mode, Path trunkFile, int width, int height, boolean channelsLast) throws IOException {
 		List<String> cmd = new ArrayList<>();
 		cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
 		cmd.add("-Xmx512m");
@@ -432,7 +530,7 @@ public final class InferenceGraph {
 			if (v != null) cmd.add("-D" + k + "=" + v);
 		}
 		cmd.addAll(List.of("-cp", childClassPath(), InferenceGraph.class.getName(), trunkFile.toString(), Integer.toString(width),
-			Integer.toString(height), Boolean.toString(channelsLast)));
+			Integer.toString(height), Boolean.toString(channelsLast), mode.name()));
 		// In a temporary folder, output to a file: a core dump (the child may abort on purpose) lands there
 		// and is deleted with it, and the time limit holds even if the child hangs with its output open.
 		Path work = Files.createTempDirectory("medcnn-graph-check");
@@ -577,6 +675,7 @@ public final class InferenceGraph {
 		int width = Integer.parseInt(args[1]);
 		int height = Integer.parseInt(args[2]);
 		boolean channelsLast = Boolean.parseBoolean(args[3]);
+		Mode mode = args.length > 4 ? Mode.valueOf(args[4]) : Mode.OPTIMIZED;
 		// "ok" and "failed" are verdicts on the trunk; "error" means the check itself could not run here.
 		String verdict = null;
 		String why = unavailableReason();
@@ -593,8 +692,13 @@ public final class InferenceGraph {
 			}
 			if (zoo != null) {
 				try {
-					double diff = optimizeInPlace(zoo, width, height, channelsLast);
-					verdict = String.format(Locale.ROOT, "ok features within %.1e of the plain graph on a probe input", diff);
+					if (mode == Mode.FUSED) {
+						FusedGraph.Fused fused = fuseInPlace(zoo, width, height, channelsLast);
+						verdict = String.format(Locale.ROOT, "ok %s; features within %.1e of the plain graph on a probe input", fused.summary(), fused.difference());
+					} else {
+						double diff = optimizeInPlace(zoo, width, height, channelsLast);
+						verdict = String.format(Locale.ROOT, "ok features within %.1e of the plain graph on a probe input", diff);
+					}
 				} catch (Exception e) {
 					verdict = "failed " + ClassifierModel.firstLine(e);
 				}

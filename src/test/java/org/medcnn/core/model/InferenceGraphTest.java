@@ -31,8 +31,8 @@ import org.medcnn.testing.Fixtures;
 import org.medcnn.testing.TestPackages;
 
 /**
- * The optimized inference graph ({@link InferenceGraph}) is really what runs in the process that
- * loads the model, a trunk that libtorch cannot optimize is found out in a child process (where it
+ * The fused graph ({@link FusedGraph}, the default) and libtorch's optimized inference graph
+ * ({@link InferenceGraph}) are really what runs in the process that loads the model, a trunk that libtorch cannot optimize is found out in a child process (where it
  * ends the JVM) while this JVM keeps running with the plain graph, and the switch turns it off.
  * Numerics against the plain graph on the shipped examples: OptimizedGraphNumericsTest.
  */
@@ -58,9 +58,48 @@ class InferenceGraphTest {
 	}
 
 	@Test
+	void theShippedTrunkRunsFusedInThisProcess() throws Exception {
+		ModelPackage pkg = ModelPackage.open(Paths.get("models", "brain-tumor-mri"));
+		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+			FusedGraph.Fused fused = model.graph().fused();
+			assertTrue(fused != null && model.graph().optimized(), model.graph().detail());
+			// MobileNetV2: 35 ReLU6 and 10 residual additions, each taken into the convolution before it.
+			assertTrue(model.graph().detail().startsWith("fused: 45 of 52 convolutions"), model.graph().detail());
+			long before = fused.calls();
+			float[][] logits;
+			try (ClassifierModel.Session s = model.newSession()) {
+				logits = s.logits(new float[3 * 3 * 224 * 224], 3); // a batch of 3: two halves on the two lanes
+			}
+			assertEquals(3, logits.length);
+			assertEquals(EngineThread.lanesUsable() ? 2 : 1, fused.calls() - before, "the session's calls went to the fused program");
+			Properties verdict = verdict("fused-graphs");
+			assertEquals("ok", verdict.getProperty("status"), verdict.toString());
+			assertTrue(EnginePolicy.describe().get("inference_graph").contains("fused in"), "doctor shows it");
+			String state = InferenceGraph.knownState(pkg.card().trunk().sha256(), 224, 224);
+			assertTrue(state.startsWith("fused on the cpu"), "doctor shows it for the model: " + state);
+		}
+	}
+
+	@Test
+	void aTrunkWithBatchNormIsNotFusedAndRunsLibtorchsOptimizedGraph(@TempDir Path dir) throws Exception {
+		LinearHead head = new LinearHead(4, 2, 0f, new float[8], new float[] {0, 0});
+		Path pkgDir = TestPackages.write(dir, "bn", Fixtures.resource("/trunks/bn-trunk.pt"), List.of("a", "b"), head, 32, 32, "stretch", 255);
+		try (ClassifierModel model = ClassifierModel.load(ModelPackage.open(pkgDir), DeviceSpec.CPU)) {
+			assertTrue(model.graph().fused() == null && model.graph().optimized(), model.graph().detail());
+			assertTrue(model.graph().detail().contains("not fused: aten::batch_norm is not"), model.graph().detail());
+			assertEquals("failed", verdict("fused-graphs").getProperty("status"));
+			try (ClassifierModel.Session s = model.newSession()) {
+				assertTrue(Float.isFinite(s.logits(new float[3 * 32 * 32], 1)[0][0]));
+			}
+		}
+	}
+
+	@Test
 	void theShippedTrunkRunsFrozenAndOptimizedInThisProcess() throws Exception {
+		System.setProperty(InferenceGraph.PROPERTY, "optimized");
 		ModelPackage pkg = ModelPackage.open(Paths.get("models", "brain-tumor-mri"));
 		try (ClassifierModel optimized = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
+			assertTrue(optimized.graph().fused() == null, optimized.graph().detail());
 			assertTrue(optimized.graph().optimized(), optimized.graph().detail());
 			assertTrue(optimized.graph().detail().contains("child process"), optimized.graph().detail());
 			// A frozen module holds its weights as constants: the engine's module has no parameters left.
@@ -177,7 +216,11 @@ class InferenceGraphTest {
 	}
 
 	private Path verdictFile() throws IOException {
-		try (Stream<Path> files = Files.list(cache.resolve("optimized-graphs"))) {
+		return verdictFile("optimized-graphs");
+	}
+
+	private Path verdictFile(String folder) throws IOException {
+		try (Stream<Path> files = Files.list(cache.resolve(folder))) {
 			List<Path> all = files.filter(f -> f.toString().endsWith(".properties")).toList();
 			assertEquals(1, all.size(), all.toString());
 			return all.get(0);
@@ -185,8 +228,12 @@ class InferenceGraphTest {
 	}
 
 	private Properties verdict() throws IOException {
+		return verdict("optimized-graphs");
+	}
+
+	private Properties verdict(String folder) throws IOException {
 		Properties p = new Properties();
-		try (InputStream in = Files.newInputStream(verdictFile())) {
+		try (InputStream in = Files.newInputStream(verdictFile(folder))) {
 			p.load(in);
 		}
 		return p;
