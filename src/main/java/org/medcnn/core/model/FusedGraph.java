@@ -39,13 +39,15 @@ import java.util.regex.Pattern;
  * <p>
  * So, at load: the trunk is frozen in a copy (libtorch's {@code torch::jit::freeze}, without its
  * numeric rewrites, so that every weight keeps the name of the module attribute it came from) only
- * to read its forward graph as text. If that graph holds nothing but 2-d convolutions, ReLU6 or ReLU
- * ({@code hardtanh}, {@code relu}) and additions, a new method of the loaded module is written in
- * TorchScript ({@code torch::jit::Object::define}), in which each convolution takes the activation,
- * or the addition and an activation, that follows it, on weights packed for oneDNN once at load.
- * Activations stay channels-last from the first convolution on. The method is called through DJL by
- * naming it in the input list ({@code module_method:}), with the packed weights as a list argument.
- * Any other graph keeps the optimized (or plain) graph.
+ * to read its forward graph as text. If that graph holds nothing but 2-d convolutions (each maybe
+ * followed by inference batch norm), ReLU6 or ReLU ({@code hardtanh}, {@code relu}) and additions,
+ * MedCNN writes TorchScript for it: methods defined on the loaded module
+ * ({@code torch::jit::Object::define}) that pack each convolution's weight for oneDNN once, with its
+ * batch norm folded in, and return the biases; and the fused forward, the class of a small archive of
+ * its own, in which each convolution takes in the activation, or the addition and an activation, that
+ * follows it. Activations stay channels-last from the first convolution on. Sessions call that program
+ * with the batch, the packed weights and the biases. Any other graph keeps the optimized (or plain)
+ * graph.
  * <p>
  * Like {@link InferenceGraph}, a C++ exception in these libtorch calls cannot be caught through JNA,
  * so a trunk is first fused in a child JVM once per trunk and libtorch version, and the fused
@@ -58,6 +60,9 @@ final class FusedGraph {
 
 	/** Name of the method, defined on the trunk, that returns the convolutions' biases. */
 	static final String BIASES = "medcnn_fused_biases";
+
+	/** Name of the method, defined on the trunk, that turns an {@code Optional[Tensor]} attribute into a tensor. */
+	static final String UNWRAP = "medcnn_fused_tensor";
 
 	/** Class of the module that runs the fused program. */
 	static final String PROGRAM_CLASS = "MedcnnFusedTrunk";
@@ -98,7 +103,17 @@ final class FusedGraph {
 	record Step(String out, String in, Conv conv, String addend, Activation activation) {}
 
 	/** A 2-d convolution with its constant weight (an attribute path) and bias (a path or null). */
-	record Conv(String weight, int[] weightShape, String bias, int[] stride, int[] padding, int[] dilation, int groups) {}
+	record Conv(String weight, int[] weightShape, String bias, int[] stride, int[] padding, int[] dilation, int groups, BatchNorm norm) {
+		Conv withNorm(BatchNorm n) {
+			return new Conv(weight, weightShape, bias, stride, padding, dilation, groups, n);
+		}
+	}
+
+	/**
+	 * Inference batch norm after a convolution, folded into its weights and bias when they are packed (as
+	 * {@code torch.jit.freeze} folds it): {@code gamma} and {@code beta} are attribute paths or null.
+	 */
+	record BatchNorm(String gamma, String beta, String mean, String variance, double eps) {}
 
 	/** The trunk's forward as fused steps. */
 	record Program(String input, List<Step> steps, String result) {
@@ -107,7 +122,8 @@ final class FusedGraph {
 		}
 
 		int fused() {
-			return (int) steps.stream().filter(s -> s.conv() != null && (s.addend() != null || !s.activation().name().equals("none"))).count();
+			return (int) steps.stream()
+				.filter(s -> s.conv() != null && (s.conv().norm() != null || s.addend() != null || !s.activation().name().equals("none"))).count();
 		}
 	}
 
@@ -215,6 +231,7 @@ final class FusedGraph {
 				return new Constant("ints", ints);
 			}
 			if (type.equals("int")) return new Constant("number", Double.valueOf(Long.parseLong(v)));
+			if (type.equals("bool")) return new Constant("bool", v.equals("1") || v.equals("True"));
 			if (type.equals("float")) return new Constant("number", Double.valueOf(v));
 		} catch (NumberFormatException e) {
 			return new Constant("other", v);
@@ -251,6 +268,13 @@ final class FusedGraph {
 					Activation act = Activation.NONE;
 					int next = i + 1;
 					Op consumer = uses.getOrDefault(out, 0) == 1 && next < ops.size() ? ops.get(next) : null;
+					if (consumer != null && consumer.kind().equals("aten::batch_norm") && consumer.args().get(0).equals(out)) {
+						conv = conv.withNorm(batchNorm(consumer, constants));
+						taken[next] = true;
+						out = consumer.out();
+						next++;
+						consumer = uses.getOrDefault(out, 0) == 1 && next < ops.size() ? ops.get(next) : null;
+					}
 					Activation a = consumer == null ? null : activation(consumer, out, constants);
 					if (a != null) {
 						act = a;
@@ -283,7 +307,7 @@ final class FusedGraph {
 					if (!isAdd(op, constants)) throw new NotFusable(op.kind() + " with a factor other than 1 or an operand that is not a tensor");
 					steps.add(new Step(op.out(), value(op.args().get(0), definedAt), null, value(op.args().get(1), definedAt), Activation.NONE));
 				}
-				default -> throw new NotFusable(op.kind() + " is not a 2-d convolution, ReLU, ReLU6 or addition");
+				default -> throw new NotFusable(op.kind() + " is not a 2-d convolution (with batch norm), ReLU, ReLU6 or addition");
 			}
 		}
 		Program p = new Program(input, steps, value(result, definedAt));
@@ -342,7 +366,30 @@ final class FusedGraph {
 		Constant g = constants.get(a.get(6));
 		if (g == null || !g.kind().equals("number")) throw new NotFusable("a convolution whose groups are not a constant");
 		Object[] wv = (Object[]) w.value();
-		return new Conv((String) wv[0], (int[]) wv[1], bias, stride, padding, dilation, (int) (double) (Double) g.value());
+		return new Conv((String) wv[0], (int[]) wv[1], bias, stride, padding, dilation, (int) (double) (Double) g.value(), null);
+	}
+
+	private static BatchNorm batchNorm(Op op, Map<String, Constant> constants) throws NotFusable {
+		List<String> a = op.args();
+		if (a.size() != 9) throw new NotFusable("aten::batch_norm with " + a.size() + " arguments");
+		Constant training = constants.get(a.get(5));
+		if (training == null || !training.kind().equals("bool") || (Boolean) training.value()) throw new NotFusable("a batch norm that is not in inference mode");
+		String mean = path(constants.get(a.get(3)));
+		String variance = path(constants.get(a.get(4)));
+		if (mean == null || variance == null) throw new NotFusable("a batch norm without running statistics");
+		Constant eps = constants.get(a.get(7));
+		if (eps == null || !eps.kind().equals("number")) throw new NotFusable("a batch norm whose eps is not a constant");
+		Constant gamma = constants.get(a.get(1));
+		Constant beta = constants.get(a.get(2));
+		if (gamma == null || beta == null || (path(gamma) == null && !gamma.kind().equals("none")) || (path(beta) == null && !beta.kind().equals("none"))) {
+			throw new NotFusable("a batch norm whose scale or shift is not a float tensor of a module attribute");
+		}
+		return new BatchNorm(path(gamma), path(beta), mean, variance, (Double) eps.value());
+	}
+
+	/** @return the attribute path of a tensor constant, or null */
+	private static String path(Constant c) {
+		return c != null && c.kind().equals("tensor") ? (String) ((Object[]) c.value())[0] : null;
 	}
 
 	private static int[] pair(Constant c, String what) throws NotFusable {
@@ -400,16 +447,25 @@ final class FusedGraph {
 				int ow = (in[3] + 2 * c.padding()[1] - c.dilation()[1] * (w[3] - 1) - 1) / c.stride()[1] + 1;
 				int[] out = {in[0], w[0], oh, ow};
 				String geometry = ints(c.padding()) + ", " + ints(c.stride()) + ", " + ints(c.dilation()) + ", " + c.groups();
-				pack.append("    packed.append(torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(").append(attribute(c.weight())).append("), ")
+				String weight = attribute(c.weight());
+				BatchNorm bn = c.norm();
+				if (bn != null) {
+					// scale = gamma / sqrt(var + eps); weight * scale per output channel; bias (b - mean) * scale + beta: freeze's folding.
+					String scale = "torch.rsqrt(torch.add(" + tensor(bn.variance()) + ", " + literal(bn.eps()) + "))";
+					if (bn.gamma() != null) scale = "torch.mul(" + scale + ", " + tensor(bn.gamma()) + ")";
+					pack.append("    s").append(conv).append(" = ").append(scale).append("\n");
+					weight = "torch.mul(" + weight + ", torch.reshape(s" + conv + ", [-1, 1, 1, 1]))";
+					biases.append("    s").append(conv).append(" = ").append(scale).append("\n");
+					String shifted = c.bias() == null ? "torch.neg(" + tensor(bn.mean()) + ")" : "torch.sub(" + tensor(c.bias()) + ", " + tensor(bn.mean()) + ")";
+					String folded = "torch.mul(" + shifted + ", s" + conv + ")";
+					if (bn.beta() != null) folded = "torch.add(" + folded + ", " + tensor(bn.beta()) + ")";
+					biases.append("    biases.append(").append(folded).append(")\n");
+				}
+				pack.append("    packed.append(torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(").append(weight).append("), ")
 					.append(geometry).append(", ").append(ints(in)).append("))\n");
 				String b = "None";
-				if (c.bias() != null) {
-					// A convolution's bias attribute is typed Optional[Tensor]: refined through a local.
-					biases.append("    b").append(bias).append(" = ").append(attribute(c.bias())).append("\n");
-					biases.append("    if b").append(bias).append(" is not None:\n");
-					biases.append("        biases.append(b").append(bias).append(")\n");
-					b = "biases[" + bias++ + "]";
-				}
+				if (bn == null && c.bias() != null) biases.append("    biases.append(").append(tensor(c.bias())).append(")\n");
+				if (bn != null || c.bias() != null) b = "biases[" + bias++ + "]";
 				// The kernel takes its scalars as Scalar?[]: a bare list literal would be typed List[float].
 				String scalars = "annotate(List[Optional[number]], " + s.activation().scalars() + ")";
 				fwd.append("    ").append(v).append(" = ops.mkldnn._convolution_pointwise(").append(x).append(", ");
@@ -440,6 +496,9 @@ final class FusedGraph {
 		}
 		pack.append("    return packed\n");
 		biases.append("    return biases\n");
+		// Attributes that the module's class types Optional[Tensor] (a convolution's bias, batch norm's statistics) are
+		// unwrapped by this method; an attribute that is None fails the packing, and the trunk keeps the optimized graph.
+		String unwrap = "def " + UNWRAP + "(self, t: Optional[Tensor]) -> Tensor:\n    assert t is not None\n    return t\n";
 		StringBuilder cls = new StringBuilder();
 		cls.append("class ").append(PROGRAM_CLASS).append("(Module):\n");
 		cls.append("  __parameters__ = []\n");
@@ -452,7 +511,7 @@ final class FusedGraph {
 		cls.append("    v_input = torch.contiguous(x, memory_format=2)\n");
 		cls.append(fwd);
 		cls.append("    return ").append(names.get(p.result())).append("\n");
-		return new Sources(pack + "\n" + biases, cls.toString(), bias);
+		return new Sources(unwrap + "\n" + pack + "\n" + biases, cls.toString(), bias);
 	}
 
 	/**
@@ -503,6 +562,11 @@ final class FusedGraph {
 		b.write('b'); // BUILD
 		b.write('.'); // STOP
 		return b.toByteArray();
+	}
+
+	/** @return the attribute at {@code path} as a Tensor, through {@link #UNWRAP} */
+	private static String tensor(String path) {
+		return "self." + UNWRAP + "(" + attribute(path) + ")";
 	}
 
 	/** {@code self.features.0.weight} as TorchScript: attributes whose names are not identifiers through getattr. */
@@ -580,9 +644,9 @@ final class FusedGraph {
 			program.close();
 		}
 
-		/** @return e.g. "34 of 52 convolutions fused with the activation or addition after them" */
+		/** @return e.g. "45 of 52 convolutions fused with the batch norm, activation or addition after them" */
 		String summary() {
-			return fused + " of " + convolutions + " convolutions fused with the activation or addition after them";
+			return fused + " of " + convolutions + " convolutions fused with the batch norm, activation or addition after them";
 		}
 	}
 

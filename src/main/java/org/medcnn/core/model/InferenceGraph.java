@@ -469,9 +469,9 @@ public final class InferenceGraph {
 			Verdict f = fusedRequested() ? known(cacheDir().resolve(Mode.FUSED.folder).resolve(key)) : null;
 			if (f != null && f.ok()) return "fused on the cpu (" + f.detail() + ")";
 			Verdict v = known(cacheDir().resolve(Mode.OPTIMIZED.folder).resolve(key));
-			String notFused = f == null ? "" : "; not fused: " + f.detail();
-			if (v == null) return "not checked yet (checked at its first load on the cpu)" + notFused;
-			return (v.ok() ? "optimized on the cpu (" + v.detail() + ")" : "plain graph: " + v.detail()) + notFused;
+			if (v == null) return "not checked yet (checked at its first load on the cpu)" + (f == null ? "" : "; not fused: " + f.detail());
+			String fused = !fusedRequested() ? "" : f == null ? "; whether it can run fused is checked at its next load" : "; not fused: " + f.detail();
+			return (v.ok() ? "optimized on the cpu (" + v.detail() + ")" : "plain graph: " + v.detail()) + fused;
 		} catch (ModelLoadException | RuntimeException e) {
 			return "unknown (" + e.getMessage() + ")";
 		}

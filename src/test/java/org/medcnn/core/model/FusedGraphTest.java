@@ -83,7 +83,8 @@ class FusedGraphTest {
 		assertTrue(trunk.contains("torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(self.stem.weight), [1, 1], [2, 2], [1, 1], 1, [4, 3, 32, 32])"), trunk);
 		// The depthwise convolution gets the stem's output: 8 channels at half the size.
 		assertTrue(trunk.contains("torch.to_mkldnn(getattr(self.block, \"0\").weight), [1, 1], [1, 1], [1, 1], 8, [4, 8, 16, 16])"), trunk);
-		assertTrue(trunk.contains("b1 = getattr(self.block, \"1\").bias"), trunk);
+		// Attributes typed Optional[Tensor] (a convolution's bias) go through the unwrapping method.
+		assertTrue(trunk.contains("biases.append(self.medcnn_fused_tensor(getattr(self.block, \"1\").bias))"), trunk);
 		String program = s.program();
 		assertTrue(program.startsWith("class " + FusedGraph.PROGRAM_CLASS + "(Module):"), program);
 		assertTrue(program.contains("v_input = torch.contiguous(x, memory_format=2)"), program);
@@ -93,6 +94,38 @@ class FusedGraphTest {
 		assertTrue(program.contains("v2 = ops.mkldnn._convolution_pointwise(v1, v0, packed[2], biases[1], [0, 0], [1, 1], [1, 1], 1, \"add\", None, \"relu\""),
 			program);
 		assertTrue(program.endsWith("    return v2\n"), program);
+	}
+
+	@Test
+	void aBatchNormAfterAConvolutionIsFoldedIntoItsPackedWeightAndBias() throws Exception {
+		String bn = BLOCK.replace("%none : NoneType = prim::Constant()", """
+			%none : NoneType = prim::Constant()
+			%off : bool = prim::Constant[value=0]()
+			%eps : float = prim::Constant[value=1.0000000000000001e-05]()
+			%momentum : float = prim::Constant[value=0.10000000000000001]()
+			%self.bn.weight : Float(8, strides=[1], requires_grad=0, device=cpu) = prim::Constant[value=<Tensor>]()
+			%self.bn.bias : Float(8, strides=[1], requires_grad=0, device=cpu) = prim::Constant[value=<Tensor>]()
+			%self.bn.running_mean : Float(8, strides=[1], requires_grad=0, device=cpu) = prim::Constant[value=<Tensor>]()
+			%self.bn.running_var : Float(8, strides=[1], requires_grad=0, device=cpu) = prim::Constant[value=<Tensor>]()""")
+			.replace("%d : Tensor = aten::relu(%c)", """
+			%n : Tensor = aten::batch_norm(%c, %self.bn.weight, %self.bn.bias, %self.bn.running_mean, %self.bn.running_var, %off, %momentum, %eps, %off)
+			%d : Tensor = aten::relu(%n)""");
+		FusedGraph.Program p = FusedGraph.parse(bn);
+		FusedGraph.Step dw = p.steps().get(1);
+		assertEquals(new FusedGraph.BatchNorm("self.bn.weight", "self.bn.bias", "self.bn.running_mean", "self.bn.running_var", 1e-5), dw.conv().norm());
+		assertEquals("relu", dw.activation().name(), "the activation after the batch norm is fused too");
+		assertEquals("d", dw.out());
+		FusedGraph.Sources s = FusedGraph.sources(p, 4, 3, 32, 32);
+		String scale = "s1 = torch.mul(torch.rsqrt(torch.add(self.medcnn_fused_tensor(self.bn.running_var), 1.0E-5)), self.medcnn_fused_tensor(self.bn.weight))";
+		assertTrue(s.trunkMethods().contains(scale), s.trunkMethods());
+		assertTrue(s.trunkMethods().contains("torch.to_mkldnn(torch.mul(getattr(self.block, \"0\").weight, torch.reshape(s1, [-1, 1, 1, 1])))"), s.trunkMethods());
+		assertTrue(s.trunkMethods().contains("biases.append(torch.add(torch.mul(torch.neg(self.medcnn_fused_tensor(self.bn.running_mean)), s1), "
+			+ "self.medcnn_fused_tensor(self.bn.bias)))"), s.trunkMethods());
+		assertEquals(3, s.biases(), "the depthwise convolution has no bias of its own, but its folded batch norm gives it one");
+		assertTrue(s.program().contains("v1 = ops.mkldnn._convolution_pointwise(v0, packed[1], biases[1], "), s.program());
+		FusedGraph.NotFusable training = assertThrows(FusedGraph.NotFusable.class, () -> FusedGraph.parse(bn.replace("%off : bool = prim::Constant[value=0]()",
+			"%off : bool = prim::Constant[value=1]()")));
+		assertTrue(training.getMessage().contains("not in inference mode"), training.getMessage());
 	}
 
 	@Test

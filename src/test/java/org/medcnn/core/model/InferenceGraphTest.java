@@ -1,5 +1,6 @@
 package org.medcnn.core.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -81,17 +82,44 @@ class InferenceGraphTest {
 	}
 
 	@Test
-	void aTrunkWithBatchNormIsNotFusedAndRunsLibtorchsOptimizedGraph(@TempDir Path dir) throws Exception {
-		LinearHead head = new LinearHead(4, 2, 0f, new float[8], new float[] {0, 0});
-		Path pkgDir = TestPackages.write(dir, "bn", Fixtures.resource("/trunks/bn-trunk.pt"), List.of("a", "b"), head, 32, 32, "stretch", 255);
+	void aTrunkWithBatchNormAndResidualsRunsFusedWithTheSameResults(@TempDir Path dir) throws Exception {
+		// As torchvision writes MobileNetV2 (src/test/scripts/make_residual_bn_trunk.py): each batch norm folded
+		// into its convolution, each ReLU6 and residual addition taken into one.
+		LinearHead head = new LinearHead(16, 2, 0f, random(32, 1), new float[] {0.1f, -0.1f});
+		Path pkgDir = TestPackages.write(dir, "residual-bn", Fixtures.resource("/trunks/residual-bn-trunk.pt"), List.of("a", "b"), head, 32, 32, "stretch", 255);
+		ModelPackage pkg = ModelPackage.open(pkgDir);
+		float[] x = random(3 * 3 * 32 * 32, 2);
+		float[][] fused;
+		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU); ClassifierModel.Session s = model.newSession()) {
+			assertTrue(model.graph().detail().startsWith("fused: 8 of 8 convolutions"), model.graph().detail());
+			fused = s.logits(x, 3);
+		}
+		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU); ClassifierModel.Session s = model.newSession()) {
+			float[][] plain = s.logits(x, 3);
+			for (int i = 0; i < 3; i++) assertArrayEquals(plain[i], fused[i], 1e-4f, "slice " + i);
+		}
+	}
+
+	@Test
+	void aTrunkWithOtherLayersIsNotFusedAndRunsLibtorchsOptimizedGraph(@TempDir Path dir) throws Exception {
+		Path pkgDir = TestPackages.write(dir, "square", TestPackages.squareTrunk(), List.of("a", "b"), new LinearHead(2, 2, 0f, new float[4], new float[2]), 32, 32,
+			"stretch", 255);
 		try (ClassifierModel model = ClassifierModel.load(ModelPackage.open(pkgDir), DeviceSpec.CPU)) {
 			assertTrue(model.graph().fused() == null && model.graph().optimized(), model.graph().detail());
-			assertTrue(model.graph().detail().contains("not fused: aten::batch_norm is not"), model.graph().detail());
+			assertTrue(model.graph().detail().contains("not fused: aten::mul is not"), model.graph().detail());
 			assertEquals("failed", verdict("fused-graphs").getProperty("status"));
 			try (ClassifierModel.Session s = model.newSession()) {
 				assertTrue(Float.isFinite(s.logits(new float[3 * 32 * 32], 1)[0][0]));
 			}
 		}
+	}
+
+	private static float[] random(int n, long seed) {
+		java.util.Random r = new java.util.Random(seed);
+		float[] v = new float[n];
+		for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+		return v;
 	}
 
 	@Test
