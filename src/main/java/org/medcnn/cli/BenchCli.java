@@ -124,7 +124,7 @@ public final class BenchCli implements Callable<Integer> {
 		double[] unfusedStreaming = new double[2];
 		ClassifierModel plainModel = withProperty(InferenceGraph.PROPERTY, "plain", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
 		// libtorch's optimized graph alone, as before the fused graph, when the trunk runs fused.
-		ClassifierModel unfusedModel = loaded.graph().fused() == null ? null
+		ClassifierModel unfusedModel = !loaded.graph().isFused() ? null
 			: withProperty(InferenceGraph.PROPERTY, "optimized", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
 		String otherLayout = EnginePolicy.channelsLast(ai.djl.Device.cpu(), loaded.graph().optimized()) ? "contiguous" : "channels_last";
 		for (int i = 0; i < batches.length; i++) {

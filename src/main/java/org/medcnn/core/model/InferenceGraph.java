@@ -120,6 +120,11 @@ public final class InferenceGraph {
 		Outcome(boolean optimized, String detail) {
 			this(optimized, detail, null);
 		}
+
+		/** @return whether the trunk runs the fused graph */
+		public boolean isFused() {
+			return fused != null;
+		}
 	}
 
 	/** The child's verdicts known before loading: on the fused graph, and on libtorch's optimized graph (null: not needed yet). */
