@@ -260,10 +260,15 @@ class DjlSliceClassifierTest {
 		};
 	}
 
-	@Test
-	void onTheLanesEachLaneReadsAndRunsItsHalvesWithTheSameResults() throws Exception {
+	/** Skips a test of the lanes path, which is taken with one OpenMP thread a lane (2 engine threads). */
+	private static void assumeLanes() {
 		org.junit.jupiter.api.Assumptions.assumeTrue(org.medcnn.core.model.EngineThread.threadsPerLane() == 1,
 			"the lanes path is taken with one OpenMP thread a lane (2 engine threads); this engine has " + org.medcnn.core.model.EngineThread.threadsPerLane());
+	}
+
+	@Test
+	void onTheLanesEachLaneReadsAndRunsItsHalvesWithTheSameResults() throws Exception {
+		assumeLanes();
 		List<Slice> slices = new ArrayList<>();
 		for (int i = 0; i < 11; i++) slices.add(i % 3 == 0 ? pattern(i + 1) : constant(i + 1, 20 * i));
 		String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
@@ -351,8 +356,7 @@ class DjlSliceClassifierTest {
 
 	@Test
 	void onTheLanesNothingCarriesOverFromOneRunToTheNext() throws Exception {
-		org.junit.jupiter.api.Assumptions.assumeTrue(org.medcnn.core.model.EngineThread.threadsPerLane() == 1,
-			"the lanes path is taken with one OpenMP thread a lane (2 engine threads); this engine has " + org.medcnn.core.model.EngineThread.threadsPerLane());
+		assumeLanes();
 		// The lane threads keep their input array and last slice from run to run: a run in between with
 		// other slice sizes and another batch size (other input lengths) must not change the next results.
 		SliceSource a = copying16("a", 7, 40, 36, 1);
