@@ -187,13 +187,13 @@ public final class ClassifierModel implements AutoCloseable {
 
 	private Predictor<TensorBatch, float[]> newPredictor() {
 		// A fused trunk runs its fused program (FusedGraph) in the place of its own forward.
-		ZooModel<NDList, NDList> runs = graph.fused() != null ? graph.fused().program() : trunk;
+		ZooModel<NDList, NDList> runs = graph.isFused() ? graph.fused().program() : trunk;
 		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device, graph.optimized()), true), graph.fused()));
 	}
 
 	@Override
 	public void close() {
-		if (graph.fused() != null) graph.fused().close();
+		if (graph.isFused()) graph.fused().close();
 		trunk.close();
 	}
 

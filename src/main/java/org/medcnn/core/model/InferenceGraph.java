@@ -114,7 +114,7 @@ public final class InferenceGraph {
 	 *
 	 * @param optimized whether an optimized graph now runs (libtorch's, or the fused one)
 	 * @param detail one line: how it was checked, or why the plain module runs
-	 * @param fused the fused method's state when it runs ({@link FusedGraph}), else null
+	 * @param fused the fused program's state when it runs ({@link FusedGraph}), else null
 	 */
 	public record Outcome(boolean optimized, String detail, FusedGraph.Fused fused) {
 		Outcome(boolean optimized, String detail) {
@@ -254,7 +254,7 @@ public final class InferenceGraph {
 		if (!(zoo.getBlock() instanceof PtSymbolBlock block)) throw new IOException("not a TorchScript module");
 		AtomicReference<Long> handle = handleOf(block);
 		float[] probe = probeInput(width, height);
-		float[] plain = features(zoo, probe, width, height, channelsLast);
+		float[] plain = features(zoo, probe, width, height, channelsLast, null);
 		Long old = handle.get();
 		JniUtils.enableInferenceMode(block);
 		// The module is returned by value into this buffer, which DJL later frees with C++ delete (glibc's
@@ -277,7 +277,7 @@ public final class InferenceGraph {
 		String failure = null;
 		double diff = Double.NaN;
 		try {
-			diff = relativeDifference(plain, features(zoo, probe, width, height, channelsLast));
+			diff = relativeDifference(plain, features(zoo, probe, width, height, channelsLast, null));
 			if (!(diff <= TOLERANCE)) {
 				failure = String.format(Locale.ROOT, "the optimized graph's features differ from the plain graph's by %.2e (tolerance %.0e)", diff, TOLERANCE);
 			}
@@ -295,8 +295,8 @@ public final class InferenceGraph {
 	}
 
 	/**
-	 * Defines the fused method on the loaded (plain) module and checks its features on a probe input
-	 * against the module's own forward; the plain forward stays as it is either way.
+	 * Fuses the loaded (plain) module ({@link FusedGraph}) and checks the fused program's features on a
+	 * probe input against the module's own forward; the plain forward stays as it is either way.
 	 *
 	 * @return the fused state, to pass with every call
 	 * @throws IOException naming why it is not used (a graph that is not fusable, a difference over the tolerance)
@@ -332,10 +332,6 @@ public final class InferenceGraph {
 		Random r = new Random(20261126L);
 		for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
 		return x;
-	}
-
-	private static float[] features(ZooModel<NDList, NDList> zoo, float[] x, int width, int height, boolean channelsLast) throws IOException {
-		return features(zoo, x, width, height, channelsLast, null);
 	}
 
 	private static float[] features(ZooModel<NDList, NDList> zoo, float[] x, int width, int height, boolean channelsLast, FusedGraph.Fused fused)
