@@ -126,7 +126,7 @@ public final class BenchCli implements Callable<Integer> {
 		// libtorch's optimized graph alone, as before the fused graph, when the trunk runs fused.
 		ClassifierModel unfusedModel = !loaded.graph().isFused() ? null
 			: withProperty(InferenceGraph.PROPERTY, "optimized", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
-		String otherLayout = EnginePolicy.channelsLast(ai.djl.Device.cpu(), loaded.graph().optimized()) ? "contiguous" : "channels_last";
+		String otherLayout = EnginePolicy.channelsLast(ai.djl.Device.cpu(), loaded.graph().kind()) ? "contiguous" : "channels_last";
 		for (int i = 0; i < batches.length; i++) {
 			int b = batches[i];
 			ours[i] = throughput(loaded, b);

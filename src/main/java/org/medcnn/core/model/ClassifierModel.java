@@ -57,8 +57,7 @@ public final class ClassifierModel implements AutoCloseable {
 		// The optimized graph's one-time check of a trunk runs a child JVM (seconds; minutes at most): here,
 		// on the caller's thread, where it holds up no one else's inference and an interrupt stops it.
 		InferenceGraph.Ahead verdict = res.device().isGpu() ? null
-			: InferenceGraph.vetAhead(pkg.trunkFile(), pkg.card().trunk().sha256(), pkg.card().input().width(), pkg.card().input().height(),
-				EnginePolicy.channelsLast(Device.cpu(), true));
+			: InferenceGraph.vetAhead(pkg.trunkFile(), pkg.card().trunk().sha256(), pkg.card().input().width(), pkg.card().input().height());
 		// Loading runs the trunk (the probe, the optimized graph's comparison): on the engine thread, like all inference.
 		return EngineThread.call(() -> loadResolved(pkg, res, verdict));
 	}
@@ -111,7 +110,7 @@ public final class ClassifierModel implements AutoCloseable {
 			int w = pkg.card().input().width();
 			int h = pkg.card().input().height();
 			try {
-				model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, EnginePolicy.channelsLast(device, true), ahead);
+				model.graph = InferenceGraph.apply(zoo, file, pkg.card().trunk().sha256(), w, h, ahead);
 			} catch (InferenceGraph.InPlaceException e) {
 				LOG.warn("{}: {}; loading it again with the plain graph", file, e.getMessage());
 				zoo.close();
@@ -166,6 +165,11 @@ public final class ClassifierModel implements AutoCloseable {
 		return graph;
 	}
 
+	/** @return whether sessions opened now give the trunk its input channels-last ({@link EnginePolicy#channelsLast(Device, EnginePolicy.Graph)}) */
+	public boolean channelsLastInput() {
+		return EnginePolicy.channelsLast(device, graph.kind());
+	}
+
 	/** @return the loaded trunk, for tests in this package that look at the engine's module */
 	ZooModel<NDList, NDList> trunk() {
 		return trunk;
@@ -188,7 +192,7 @@ public final class ClassifierModel implements AutoCloseable {
 	private Predictor<TensorBatch, float[]> newPredictor() {
 		// A fused trunk runs its fused program (FusedGraph) in the place of its own forward.
 		ZooModel<NDList, NDList> runs = graph.isFused() ? graph.fused().program() : trunk;
-		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(EnginePolicy.channelsLast(device, graph.optimized()), true), graph.fused()));
+		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(channelsLastInput(), true), graph.fused()));
 	}
 
 	@Override

@@ -50,26 +50,38 @@ public final class EnginePolicy {
 	 * @return true for channels-last
 	 */
 	public static boolean channelsLast(Device device) {
-		return channelsLast(device, false);
+		return channelsLast(device, Graph.PLAIN);
+	}
+
+	/** The graph a trunk runs on the CPU ({@link InferenceGraph}), which decides the layout of its input. */
+	public enum Graph {
+		/** The TorchScript module as saved. */
+		PLAIN,
+		/** libtorch's optimized inference graph. */
+		OPTIMIZED,
+		/** MedCNN's fused program ({@link FusedGraph}). */
+		FUSED
 	}
 
 	/**
 	 * Whether input tensors are laid out channels-last. {@code -Dmedcnn.layout} decides when set. Else,
-	 * on the CPU: channels-last for the plain graph (oneDNN's NHWC kernels, faster) and contiguous for
-	 * the optimized graph ({@link InferenceGraph}), which reorders its input into oneDNN's own layout
-	 * first, so that interleaving the channels in Java would be wasted work (measured: same logits, the
-	 * contiguous copy is half the cost; docs/benchmarks.md). GPUs: contiguous.
+	 * on the CPU: channels-last for the plain graph (oneDNN's NHWC kernels, faster) and for the fused
+	 * graph (whose convolutions run channels-last: given contiguous input it reorders it first, which cost
+	 * more than interleaving the channels in Java, measured); contiguous for libtorch's optimized graph,
+	 * which reorders its input into oneDNN's own blocked layout first, so that interleaving the channels in
+	 * Java would be wasted work (measured: same logits, the contiguous copy is half the cost;
+	 * docs/benchmarks.md). GPUs: contiguous.
 	 *
 	 * @param device the device that runs the trunk
-	 * @param optimizedGraph whether the trunk runs the optimized inference graph
+	 * @param graph the graph the trunk runs
 	 * @return true for channels-last
 	 */
-	public static boolean channelsLast(Device device, boolean optimizedGraph) {
+	public static boolean channelsLast(Device device, Graph graph) {
 		if (device.isGpu()) return false;
 		String forced = System.getProperty(LAYOUT_PROPERTY, "").trim();
 		if (forced.equalsIgnoreCase("contiguous")) return false;
 		if (forced.equalsIgnoreCase("channels_last")) return true;
-		return !optimizedGraph;
+		return graph != Graph.OPTIMIZED;
 	}
 
 	/**
@@ -135,9 +147,9 @@ public final class EnginePolicy {
 		out.put("engine_thread", EngineThread.describe());
 		out.put("engine_lanes", EngineThread.describeLanes());
 		String forced = System.getProperty(LAYOUT_PROPERTY);
-		out.put("input_layout", forced != null && !forced.isBlank() ? channelsLast(Device.cpu(), true) ? "channels_last (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
+		out.put("input_layout", forced != null && !forced.isBlank() ? channelsLast(Device.cpu(), Graph.OPTIMIZED) ? "channels_last (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
 			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
-			: "channels_last on cpu for the plain graph, contiguous for the optimized graph (-D" + LAYOUT_PROPERTY + "=channels_last|contiguous forces one)");
+			: "channels_last on cpu for the plain and the fused graph, contiguous for libtorch's optimized graph (-D" + LAYOUT_PROPERTY + "=channels_last|contiguous forces one)");
 		try {
 			out.put("inference_graph", InferenceGraph.describe());
 		} catch (RuntimeException | LinkageError e) {

@@ -96,14 +96,21 @@ public final class InferenceGraph {
 	/** What the child process checks, and where its verdicts are kept. */
 	enum Mode {
 		/** libtorch's {@code optimize_for_inference}. */
-		OPTIMIZED("optimized-graphs"),
+		OPTIMIZED("optimized-graphs", EnginePolicy.Graph.OPTIMIZED),
 		/** {@link FusedGraph}. */
-		FUSED("fused-graphs");
+		FUSED("fused-graphs", EnginePolicy.Graph.FUSED);
 
 		final String folder;
+		private final EnginePolicy.Graph graph;
 
-		Mode(String folder) {
+		Mode(String folder, EnginePolicy.Graph graph) {
 			this.folder = folder;
+			this.graph = graph;
+		}
+
+		/** @return whether this graph's inputs are given channels-last on the CPU (and so checked that way) */
+		boolean channelsLast() {
+			return EnginePolicy.channelsLast(ai.djl.Device.cpu(), graph);
 		}
 	}
 
@@ -124,6 +131,11 @@ public final class InferenceGraph {
 		/** @return whether the trunk runs the fused graph */
 		public boolean isFused() {
 			return fused != null;
+		}
+
+		/** @return the graph the trunk runs */
+		public EnginePolicy.Graph kind() {
+			return fused != null ? EnginePolicy.Graph.FUSED : optimized ? EnginePolicy.Graph.OPTIMIZED : EnginePolicy.Graph.PLAIN;
 		}
 	}
 
@@ -175,27 +187,24 @@ public final class InferenceGraph {
 	 * @param trunkSha its SHA-256
 	 * @param width input width
 	 * @param height input height
-	 * @param channelsLast whether inputs are given channels-last
 	 * @return what happened
 	 * @throws InPlaceException when the loaded module was changed and must be loaded again (a trunk saved frozen)
 	 */
-	public static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast)
-		throws InPlaceException {
-		return apply(zoo, trunkFile, trunkSha, width, height, channelsLast, null);
+	public static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height) throws InPlaceException {
+		return apply(zoo, trunkFile, trunkSha, width, height, null);
 	}
 
 	/** {@link #apply}, with the verdict of {@link #vetAhead} when there is one (null: check now). */
-	static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast, Ahead ahead)
-		throws InPlaceException {
+	static Outcome apply(ZooModel<NDList, NDList> zoo, Path trunkFile, String trunkSha, int width, int height, Ahead ahead) throws InPlaceException {
 		if (!requested()) return new Outcome(false, "plain graph (-D" + PROPERTY + "=plain)");
 		String why = unavailableReason();
 		if (why != null) return new Outcome(false, why);
 		String notFused = null;
 		if (fusedRequested()) {
-			Verdict f = ahead != null && ahead.fused() != null ? ahead.fused() : vetted(Mode.FUSED, trunkFile, trunkSha, width, height, channelsLast);
+			Verdict f = ahead != null && ahead.fused() != null ? ahead.fused() : vetted(Mode.FUSED, trunkFile, trunkSha, width, height);
 			if (f.ok()) {
 				try {
-					FusedGraph.Fused fused = fuseInPlace(zoo, width, height, channelsLast);
+					FusedGraph.Fused fused = fuseInPlace(zoo, width, height, Mode.FUSED.channelsLast());
 					return new Outcome(true, String.format(Locale.ROOT, "fused: %s (checked in a child process; features differ from the plain graph by at most %.1e)",
 						fused.summary(), fused.difference()), fused);
 				} catch (IOException | RuntimeException e) {
@@ -206,10 +215,10 @@ public final class InferenceGraph {
 				notFused = f.detail();
 			}
 		}
-		Verdict v = ahead != null && ahead.optimized() != null ? ahead.optimized() : vetted(Mode.OPTIMIZED, trunkFile, trunkSha, width, height, channelsLast);
+		Verdict v = ahead != null && ahead.optimized() != null ? ahead.optimized() : vetted(Mode.OPTIMIZED, trunkFile, trunkSha, width, height);
 		if (!v.ok()) return new Outcome(false, "kept the plain graph: " + v.detail());
 		try {
-			double diff = optimizeInPlace(zoo, width, height, channelsLast);
+			double diff = optimizeInPlace(zoo, width, height, Mode.OPTIMIZED.channelsLast());
 			return new Outcome(true, String.format(Locale.ROOT, "optimized for inference (checked in a child process; features differ from the plain graph by at most %.1e)%s",
 				diff, notFused == null ? "" : "; not fused: " + notFused));
 		} catch (InPlaceException e) {
@@ -228,15 +237,14 @@ public final class InferenceGraph {
 	 * @param trunkSha its SHA-256
 	 * @param width input width
 	 * @param height input height
-	 * @param channelsLast whether inputs are given channels-last
 	 * @return the verdict, or null when the optimized graph is not wanted or not available here
 	 */
-	static Ahead vetAhead(Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+	static Ahead vetAhead(Path trunkFile, String trunkSha, int width, int height) {
 		if (!requested() || unavailableReason() != null) return null;
 		try {
-			Verdict fused = fusedRequested() ? vetted(Mode.FUSED, trunkFile, trunkSha, width, height, channelsLast) : null;
+			Verdict fused = fusedRequested() ? vetted(Mode.FUSED, trunkFile, trunkSha, width, height) : null;
 			if (fused != null && fused.ok()) return new Ahead(fused, null);
-			return new Ahead(fused, vetted(Mode.OPTIMIZED, trunkFile, trunkSha, width, height, channelsLast));
+			return new Ahead(fused, vetted(Mode.OPTIMIZED, trunkFile, trunkSha, width, height));
 		} catch (RuntimeException e) {
 			LOG.debug("{}: checking the optimized graph ahead failed: {}", trunkFile, e.getMessage());
 			return null;
@@ -466,10 +474,9 @@ public final class InferenceGraph {
 		String why = unavailableReason();
 		if (why != null) return "plain graph (" + why + ")";
 		try {
-			String key = key(trunkSha, width, height, EnginePolicy.channelsLast(ai.djl.Device.cpu(), true)) + ".properties";
-			Verdict f = fusedRequested() ? known(cacheDir().resolve(Mode.FUSED.folder).resolve(key)) : null;
+			Verdict f = fusedRequested() ? known(cacheDir().resolve(Mode.FUSED.folder).resolve(key(trunkSha, width, height, Mode.FUSED.channelsLast()) + ".properties")) : null;
 			if (f != null && f.ok()) return "fused on the cpu (" + f.detail() + ")";
-			Verdict v = known(cacheDir().resolve(Mode.OPTIMIZED.folder).resolve(key));
+			Verdict v = known(cacheDir().resolve(Mode.OPTIMIZED.folder).resolve(key(trunkSha, width, height, Mode.OPTIMIZED.channelsLast()) + ".properties"));
 			if (v == null) return "not checked yet (checked at its first load on the cpu)" + (f == null ? "" : "; not fused: " + f.detail());
 			String fused = !fusedRequested() ? "" : f == null ? "; whether it can run fused is checked at its next load" : "; not fused: " + f.detail();
 			return (v.ok() ? "optimized on the cpu (" + v.detail() + ")" : "plain graph: " + v.detail()) + fused;
@@ -478,7 +485,8 @@ public final class InferenceGraph {
 		}
 	}
 
-	private static Verdict vetted(Mode mode, Path trunkFile, String trunkSha, int width, int height, boolean channelsLast) {
+	private static Verdict vetted(Mode mode, Path trunkFile, String trunkSha, int width, int height) {
+		boolean channelsLast = mode.channelsLast();
 		String key;
 		try {
 			key = key(trunkSha, width, height, channelsLast);

@@ -90,9 +90,23 @@ class InferenceGraphTest {
 		ModelPackage pkg = ModelPackage.open(pkgDir);
 		float[] x = random(3 * 3 * 32 * 32, 2);
 		float[][] fused;
-		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU); ClassifierModel.Session s = model.newSession()) {
+		String layout = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
+		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 			assertTrue(model.graph().detail().startsWith("fused: 8 of 8 convolutions"), model.graph().detail());
-			fused = s.logits(x, 3);
+			System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
+			assertTrue(model.channelsLastInput(), "the fused graph is given its input channels-last, as its convolutions run");
+			try (ClassifierModel.Session s = model.newSession()) {
+				fused = s.logits(x, 3);
+			}
+			// Given contiguous input, the fused program reorders it first: the same values reach the same kernels.
+			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous");
+			assertFalse(model.channelsLastInput());
+			try (ClassifierModel.Session s = model.newSession()) {
+				float[][] contiguous = s.logits(x, 3);
+				for (int i = 0; i < 3; i++) assertArrayEquals(fused[i], contiguous[i], 0f, "slice " + i + ", contiguous input");
+			}
+		} finally {
+			Fixtures.restoreProperty(EnginePolicy.LAYOUT_PROPERTY, layout);
 		}
 		System.setProperty(InferenceGraph.PROPERTY, "plain");
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU); ClassifierModel.Session s = model.newSession()) {

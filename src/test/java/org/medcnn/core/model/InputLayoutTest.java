@@ -38,7 +38,7 @@ class InputLayoutTest {
 		System.setProperty(InferenceGraph.PROPERTY, "plain");
 		try (ClassifierModel model = probeModel(dir)) {
 			assertFalse(model.graph().optimized());
-			assertTrue(EnginePolicy.describe().get("input_layout").startsWith("channels_last on cpu for the plain graph"), "doctor shows the layout");
+			assertTrue(EnginePolicy.describe().get("input_layout").startsWith("channels_last on cpu for the plain and the fused graph"), "doctor shows the layout");
 			expect(model, 1f, "by default");
 			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous");
 			expect(model, 0f, "switched off");
