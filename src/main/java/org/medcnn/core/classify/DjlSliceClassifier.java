@@ -264,10 +264,11 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
 		String what = "classification of " + source.name();
 		progress.progress("classifying " + source.name(), 0, n);
-		// Each lane keeps its sessions; its thread keeps its input array and last slice (whose pixel array the
+		// Each lane keeps its sessions; its thread keeps its unit images and last slice (whose pixel array the
 		// next read reuses) from run to run.
 		PassSampler[] samplers = new PassSampler[2];
-		int length = (batchSize + 1) / 2 * per;
+		int half = (batchSize + 1) / 2;
+		int plane = pre.spec().width() * pre.spec().height();
 		try {
 			samplers[0] = new PassSampler(models, uncertainty, batchSize);
 			samplers[1] = new PassSampler(models, uncertainty, batchSize);
@@ -278,7 +279,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 				for (int k = 0; k < 2; k++) {
 					int lane = k;
 					lanes.add(() -> {
-						LaneScratch scratch = LaneScratch.of(length);
+						LaneScratch scratch = LaneScratch.of(half, plane);
 						try {
 							for (int h = taken.getAndIncrement(); h < to && !stop.get(); h = taken.getAndIncrement()) {
 								cancellation.check(what);
@@ -310,18 +311,20 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		return new ArrayList<>(java.util.Arrays.asList(out));
 	}
 
-	/** One lane's half batch: slices {@code at .. at + count - 1} read, preprocessed and run, their predictions into {@code out}. */
+	/**
+	 * One lane's half batch: slices {@code at .. at + count - 1} read, made unit images and run (the session
+	 * normalises them as it writes the engine's input), their predictions into {@code out}.
+	 */
 	private void runHalf(SliceSource source, SlicePreprocessor pre, int at, int count, PassSampler sampler, LaneScratch scratch, Prediction[] out,
 		double threshold) throws ClassificationException {
-		int per = pre.spec().tensorSize();
-		float[] data = scratch.input;
+		float[][] units = scratch.units;
 		int[] indices = new int[count];
 		String[] labels = new String[count];
 		long[] keys = new long[count];
 		for (int i = 0; i < count; i++) {
 			Slice slice = source.get(at + i, scratch.spare);
 			scratch.spare = null;
-			pre.preprocess(slice, data, i * per);
+			units[i] = pre.unitImage(slice, units[i]);
 			indices[i] = slice.index();
 			labels[i] = slice.label();
 			keys[i] = slice.index();
@@ -330,7 +333,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		long t0 = System.nanoTime();
 		PassSampler.Batch result;
 		try {
-			result = sampler.run(data, count, 1, keys);
+			result = sampler.runUnits(units, count, keys);
 		} catch (java.util.concurrent.CancellationException e) {
 			throw e;
 		} catch (TranslateException | RuntimeException e) {
@@ -341,31 +344,31 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	}
 
 	/**
-	 * A lane thread's input array (its half batches, preprocessed) and its last slice, whose pixel array the
-	 * next read copies into. Kept from run to run on the engine's two lane threads (not on other threads
-	 * that may run a lane, such as a caller's), up to {@link #KEEP_BYTES}: new ones at each run (2.4 MB and
-	 * 0.5 MB a lane for batch 8 of 224 x 224 from 512 x 512 16-bit slices) were memory to be cleared, and
-	 * garbage, at every run.
+	 * A lane thread's unit images (its half batch, preprocessed up to the channel normalisation) and its last
+	 * slice, whose pixel array the next read copies into. Kept from run to run on the engine's two lane threads
+	 * (not on other threads that may run a lane, such as a caller's), up to {@link #KEEP_BYTES}: new ones at
+	 * each run (0.8 MB and 0.5 MB a lane for batch 8 of 224 x 224 from 512 x 512 16-bit slices) were memory
+	 * to be cleared, and garbage, at every run.
 	 */
 	private static final class LaneScratch {
 
-		/** Input arrays larger than this are made for one run and not kept. */
+		/** Unit images larger than this in all are made for one run and not kept. */
 		static final long KEEP_BYTES = 32L << 20;
 
 		private static final ThreadLocal<LaneScratch> OF_THREAD = ThreadLocal.withInitial(LaneScratch::new);
 
-		float[] input = new float[0];
+		float[][] units = new float[0][];
 		Slice spare;
 
-		/** The calling thread's scratch, with an input array of {@code length} values. */
-		static LaneScratch of(int length) {
-			if ((long) length * Float.BYTES > KEEP_BYTES || !EngineThread.isEngineThread()) {
+		/** The calling thread's scratch, with room for {@code count} unit images of {@code plane} values. */
+		static LaneScratch of(int count, int plane) {
+			if ((long) count * plane * Float.BYTES > KEEP_BYTES || !EngineThread.isEngineThread()) {
 				LaneScratch once = new LaneScratch();
-				once.input = new float[length];
+				once.units = new float[count][plane];
 				return once;
 			}
 			LaneScratch s = OF_THREAD.get();
-			if (s.input.length != length) s.input = new float[length];
+			if (s.units.length != count || s.units[0].length != plane) s.units = new float[count][plane];
 			return s;
 		}
 	}

@@ -87,8 +87,33 @@ public final class PassSampler implements AutoCloseable {
 	 * @throws TranslateException if the engine fails
 	 */
 	public Batch run(float[] data, int offset, int n, int passes, long[] keys) throws TranslateException {
+		int per = models.primary().card().input().tensorSize();
+		return run(n, passes, keys, session -> chunked(n * passes, (s, c) -> session.pooledFeatures(data, offset + s * per, c)));
+	}
+
+	/**
+	 * Runs a batch of slices given as unit images ({@code SlicePreprocessor.unitImage}, before the channel
+	 * normalisation, which each session applies as it builds the engine's input): the same results as
+	 * {@link #run(float[], int, int, long[])} on the normalised slices, one tensor per slice.
+	 *
+	 * @param units unit images, the first {@code n} used
+	 * @param n number of slices
+	 * @param keys one key per slice (its 1-based index), for the dropout masks
+	 * @return probabilities and samples
+	 * @throws TranslateException if the engine fails
+	 */
+	public Batch runUnits(float[][] units, int n, long[] keys) throws TranslateException {
+		return run(n, 1, keys, session -> chunked(n, (s, c) -> session.pooledFeaturesOfUnits(s == 0 ? units : Arrays.copyOfRange(units, s, s + c), c)));
+	}
+
+	/** The pooled features of a batch from one model's session. */
+	@FunctionalInterface
+	private interface Features {
+		float[] of(ClassifierModel.Session session) throws TranslateException;
+	}
+
+	private Batch run(int n, int passes, long[] keys, Features features) throws TranslateException {
 		ModelPackage first = models.primary();
-		int per = first.card().input().tensorSize();
 		int classes = first.card().classes().size();
 		boolean mc = options.mode() == UncertaintyMode.MC_DROPOUT;
 		int dropoutPasses = mc ? options.passes() : 1;
@@ -101,7 +126,7 @@ public final class PassSampler implements AutoCloseable {
 		int member = 0;
 		for (int m = 0; m < sessions.size(); m++) {
 			ModelPackage pkg = models.models().get(m).pkg();
-			float[] pooled = pooled(sessions.get(m), data, offset, n * passes, per);
+			float[] pooled = features.of(sessions.get(m));
 			for (ModelPackage.Head head : pkg.heads()) {
 				LinearHead h = head.head();
 				int f = h.features();
@@ -140,19 +165,25 @@ public final class PassSampler implements AutoCloseable {
 		return new Batch(probs, logits, samples, uncalibrated);
 	}
 
+	/** Pooled features of tensors {@code start .. start + count - 1} of a batch. */
+	@FunctionalInterface
+	private interface Part {
+		float[] of(int start, int count) throws TranslateException;
+	}
+
 	/** Pooled features of {@code count} tensors, given to the engine at most {@code chunk} at a time. */
-	private float[] pooled(ClassifierModel.Session session, float[] data, int offset, int count, int per) throws TranslateException {
-		if (count <= chunk) return session.pooledFeatures(data, offset, count);
+	private float[] chunked(int count, Part part) throws TranslateException {
+		if (count <= chunk) return part.of(0, count);
 		float[] out = null;
 		int f = 0;
 		for (int s = 0; s < count; s += chunk) {
 			int c = Math.min(chunk, count - s);
-			float[] part = session.pooledFeatures(data, offset + s * per, c);
+			float[] features = part.of(s, c);
 			if (out == null) {
-				f = part.length / c;
+				f = features.length / c;
 				out = new float[count * f];
 			}
-			System.arraycopy(part, 0, out, s * f, part.length);
+			System.arraycopy(features, 0, out, s * f, features.length);
 		}
 		return out;
 	}

@@ -103,8 +103,16 @@ public final class SlicePreprocessor {
 		return unitImage(slice, null);
 	}
 
-	/** {@link #unitImage(Slice)}, written into {@code reuse} when the slice fills the whole frame and it has the frame's size. */
-	private float[] unitImage(Slice slice, float[] reuse) {
+	/**
+	 * {@link #unitImage(Slice)}, written into {@code reuse} when the slice fills the whole frame and it has
+	 * the frame's size.
+	 *
+	 * @param slice the slice
+	 * @param reuse an array of H x W values to write into, or null
+	 * @return {@code reuse}, or a new array
+	 * @throws IllegalArgumentException if the slice fails {@link #check(Slice)}
+	 */
+	public float[] unitImage(Slice slice, float[] reuse) {
 		check(slice);
 		Placement p = placement(slice.width(), slice.height());
 		IntegerHistogram.Table table = integerTable(spec.intensity(), slice);

@@ -16,6 +16,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.TranslatorContext;
 import java.io.IOException;
 import java.util.Arrays;
+import org.medcnn.core.image.InputSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,7 +193,7 @@ public final class ClassifierModel implements AutoCloseable {
 	private Predictor<TensorBatch, float[]> newPredictor() {
 		// A fused trunk runs its fused program (FusedGraph) in the place of its own forward.
 		ZooModel<NDList, NDList> runs = graph.isFused() ? graph.fused().program() : trunk;
-		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(channelsLastInput(), true), graph.fused()));
+		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(channelsLastInput(), true), graph.fused(), pkg.card().input()));
 	}
 
 	@Override
@@ -235,14 +236,37 @@ public final class ClassifierModel implements AutoCloseable {
 			int h = pkg.card().input().height();
 			int w = pkg.card().input().width();
 			if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) {
-				TensorBatch batch = new TensorBatch(data, offset, n, h, w);
+				TensorBatch batch = new TensorBatch(data, offset, null, n, h, w);
 				return EngineThread.call(() -> predictor.predict(batch));
 			}
-			// Two halves at once on the engine's two lanes (EngineThread#callPair), each with its own predictor.
-			if (second == null) second = newPredictor();
 			int first = (n + 1) / 2;
-			TensorBatch a = new TensorBatch(data, offset, first, h, w);
-			TensorBatch b = new TensorBatch(data, offset + first * 3 * h * w, n - first, h, w);
+			return onLanes(new TensorBatch(data, offset, null, first, h, w), new TensorBatch(data, offset + first * 3 * h * w, null, n - first, h, w));
+		}
+
+		/**
+		 * {@link #pooledFeatures(float[], int, int)} of slices given as unit images (grey, H x W each, before the
+		 * channel normalisation, as {@code SlicePreprocessor.unitImage} makes them): the tensor is built from
+		 * them with the model's channel mean and std ({@link InputTensors#createFromUnits}), the same values.
+		 *
+		 * @param units unit images, the first {@code n} used
+		 * @param n number of slices
+		 * @return n x F pooled features, row-major
+		 * @throws TranslateException if the engine fails
+		 */
+		public float[] pooledFeaturesOfUnits(float[][] units, int n) throws TranslateException {
+			int h = pkg.card().input().height();
+			int w = pkg.card().input().width();
+			if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) {
+				TensorBatch batch = new TensorBatch(null, 0, units, n, h, w);
+				return EngineThread.call(() -> predictor.predict(batch));
+			}
+			int first = (n + 1) / 2;
+			return onLanes(new TensorBatch(null, 0, units, first, h, w), new TensorBatch(null, 0, Arrays.copyOfRange(units, first, n), n - first, h, w));
+		}
+
+		/** Two halves at once on the engine's two lanes (EngineThread#callPair), each with its own predictor; their features in order. */
+		private float[] onLanes(TensorBatch a, TensorBatch b) throws TranslateException {
+			if (second == null) second = newPredictor();
 			Predictor<TensorBatch, float[]> p2 = second;
 			java.util.List<float[]> parts = EngineThread.callPair(() -> predictor.predict(a), () -> p2.predict(b));
 			float[] out = Arrays.copyOf(parts.get(0), parts.get(0).length + parts.get(1).length);
@@ -334,8 +358,11 @@ public final class ClassifierModel implements AutoCloseable {
 		}
 	}
 
-	/** A contiguous batch of preprocessed slices. */
-	record TensorBatch(float[] data, int offset, int n, int height, int width) {}
+	/**
+	 * A batch of slices: preprocessed, contiguous in {@code data} from {@code offset}; or, when {@code units}
+	 * is not null, the unit images that the translator normalises.
+	 */
+	record TensorBatch(float[] data, int offset, float[][] units, int n, int height, int width) {}
 
 	/** Trunk output that does not fit the package (wrong rank or channels): never retried on another device. */
 	static final class ContentException extends ModelLoadException {
@@ -351,17 +378,20 @@ public final class ClassifierModel implements AutoCloseable {
 		private final int features;
 		private final InputTensors inputs;
 		private final FusedGraph.Fused fused;
+		private final InputSpec spec;
 
-		PooledTranslator(int features, InputTensors inputs, FusedGraph.Fused fused) {
+		PooledTranslator(int features, InputTensors inputs, FusedGraph.Fused fused, InputSpec spec) {
 			this.features = features;
 			this.inputs = inputs;
 			this.fused = fused;
+			this.spec = spec;
 		}
 
 		@Override
 		public NDList processInput(TranslatorContext ctx, TensorBatch b) {
 			// The input tensor is closed with the context after each call, so its buffer can be reused.
-			NDArray x = inputs.create(ctx.getNDManager(), b.data(), b.offset(), b.n(), b.height(), b.width());
+			NDArray x = b.units() != null ? inputs.createFromUnits(ctx.getNDManager(), b.units(), b.n(), b.height(), b.width(), spec.mean(), spec.std())
+				: inputs.create(ctx.getNDManager(), b.data(), b.offset(), b.n(), b.height(), b.width());
 			// The fused method, with the packed weights (owned by the model, not by this call's context).
 			return fused == null ? new NDList(x) : fused.inputs(x);
 		}

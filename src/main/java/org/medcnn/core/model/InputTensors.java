@@ -26,6 +26,8 @@ public final class InputTensors {
 	private final boolean channelsLast;
 	private final boolean reuse;
 	private ByteBuffer buffer;
+	/** One normalised channel, on its way to a contiguous tensor ({@link #createFromUnits}). */
+	private float[] row;
 
 	/**
 	 * Creates a builder.
@@ -92,6 +94,61 @@ public final class InputTensors {
 		NDArray nhwc = manager.create(bytes, new Shape(n, height, width, 3), DataType.FLOAT32);
 		// A permuted view: shape N x 3 x H x W, memory still N, H, W, C (channels_last strides).
 		return nhwc.transpose(0, 3, 1, 2);
+	}
+
+	/**
+	 * Builds an N x 3 x H x W float tensor from unit images (grey, each H x W, before the channel
+	 * normalisation): each value is written once, normalised, into the engine's memory. The same floats as
+	 * {@link #create} on the slices that {@code SlicePreprocessor.normalize} makes of the same unit images
+	 * ({@code (unit - mean[c]) * (1f / std[c])}); the three channels never exist in Java (600 kB a slice of
+	 * 224 x 224 written and read again, measured in docs/benchmarks.md).
+	 *
+	 * @param manager the manager that owns the tensor
+	 * @param units n unit images, each {@code height * width} values, row-major
+	 * @param n number of slices (the first n of {@code units})
+	 * @param height H
+	 * @param width W
+	 * @param mean the 3 channel means
+	 * @param std the 3 channel standard deviations
+	 * @return the tensor, shape (n, 3, height, width)
+	 */
+	public NDArray createFromUnits(NDManager manager, float[][] units, int n, int height, int width, float[] mean, float[] std) {
+		int plane = height * width;
+		ByteBuffer bytes = buffer(n * 3 * plane * Float.BYTES);
+		FloatBuffer fb = bytes.asFloatBuffer();
+		float m0 = mean[0];
+		float m1 = mean[1];
+		float m2 = mean[2];
+		float i0 = 1f / std[0];
+		float i1 = 1f / std[1];
+		float i2 = 1f / std[2];
+		if (!channelsLast) {
+			if (row == null || row.length != plane) row = new float[plane];
+			float[] ms = {m0, m1, m2};
+			float[] inv = {i0, i1, i2};
+			for (int i = 0; i < n; i++) {
+				float[] u = units[i];
+				for (int c = 0; c < 3; c++) {
+					float m = ms[c];
+					float k = inv[c];
+					for (int p = 0; p < plane; p++) row[p] = (u[p] - m) * k;
+					fb.put(row, 0, plane);
+				}
+			}
+			return manager.create(bytes, new Shape(n, 3, height, width), DataType.FLOAT32);
+		}
+		for (int i = 0; i < n; i++) {
+			float[] u = units[i];
+			int dst = i * 3 * plane;
+			for (int p = 0; p < plane; p++) {
+				float v = u[p];
+				fb.put(dst, (v - m0) * i0);
+				fb.put(dst + 1, (v - m1) * i1);
+				fb.put(dst + 2, (v - m2) * i2);
+				dst += 3;
+			}
+		}
+		return manager.create(bytes, new Shape(n, height, width, 3), DataType.FLOAT32).transpose(0, 3, 1, 2);
 	}
 
 	private ByteBuffer buffer(int bytes) {

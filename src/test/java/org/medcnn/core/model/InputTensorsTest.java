@@ -52,4 +52,39 @@ class InputTensorsTest {
 			}
 		}
 	}
+
+	@Test
+	void unitImagesArriveNormalisedAsTheJavaNormalisationMakesThem() {
+		// The lanes hand over unit images and the session normalises them as it writes the engine's input:
+		// bit for bit the values SlicePreprocessor.normalize gives, in both layouts.
+		int[][] sizes = {{224, 224}, {16, 12}, {9, 8}};
+		try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), EnginePolicy.ENGINE)) {
+			for (int[] s : sizes) {
+				int w = s[0];
+				int h = s[1];
+				org.medcnn.core.image.SlicePreprocessor pre = new org.medcnn.core.image.SlicePreprocessor(org.medcnn.core.image.InputSpec.builder().setSize(w, h)
+					.setIntensity(new org.medcnn.core.image.IntensityPolicy.Range(0, 255)).optNormalize(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f})
+					.optMinSliceSize(1).build());
+				int n = 3;
+				float[][] units = new float[n + 1][w * h]; // one more than used
+				float[] normalised = new float[n * 3 * w * h];
+				java.util.Random r = new java.util.Random(w);
+				for (int i = 0; i <= n; i++) {
+					for (int p = 0; p < w * h; p++) units[i][p] = r.nextFloat();
+					if (i < n) pre.normalize(units[i], normalised, i * 3 * w * h);
+				}
+				for (boolean channelsLast : new boolean[] {false, true}) {
+					InputTensors inputs = new InputTensors(channelsLast, true);
+					for (int rep = 0; rep < 2; rep++) {
+						try (NDManager scope = manager.newSubManager()) {
+							NDArray t = inputs.createFromUnits(scope, units, n, h, w, pre.spec().mean(), pre.spec().std());
+							String what = (channelsLast ? "channels-last " : "contiguous ") + n + "x3x" + h + "x" + w + ", call " + rep;
+							assertEquals(new Shape(n, 3, h, w), t.getShape(), what);
+							assertArrayEquals(normalised, t.toFloatArray(), 0f, what);
+						}
+					}
+				}
+			}
+		}
+	}
 }
