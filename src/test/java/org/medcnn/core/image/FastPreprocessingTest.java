@@ -66,6 +66,32 @@ class FastPreprocessingTest {
 	}
 
 	@Test
+	void tablesIndexedByThePixelOrFromTheSmallestValueMapAlike() {
+		// A pixel's integer is its table index where the table can afford entries from 0 (four a pixel at
+		// most); else the table starts at the smallest value. Both give the per-pixel formula's floats.
+		SplittableRandom r = new SplittableRandom(5);
+		int[][] cases = {{512, 512, 0}, {512, 512, 60000}, {8, 8, 60000}, {8, 8, 3}, {128, 128, 65000}, {40, 40, 9000}};
+		for (int[] c : cases) {
+			int w = c[0];
+			int n = w * c[1];
+			short[] u16 = new short[n];
+			for (int i = 0; i < n; i++) u16[i] = (short) (c[2] + r.nextInt(Math.min(Math.min(500, n), 65536 - c[2])));
+			Slice integers = Slice.unsigned16(1, "", w, c[1], u16);
+			IntegerHistogram.Table t = IntegerHistogram.ofUnsigned(integers).percentileTable(0.5, 99.5);
+			int min = 65535;
+			int max = 0;
+			for (short v : u16) {
+				min = Math.min(min, v & 0xffff);
+				max = Math.max(max, v & 0xffff);
+			}
+			boolean fromZero = max + 1 <= Math.max(4 * n, 4096);
+			assertEquals(fromZero ? 0 : min, t.base(), w + "x" + c[1] + " from " + c[2]);
+			IntensityPolicy p = new IntensityPolicy.Percentile(0.5, 99.5);
+			assertArrayEquals(p.apply(new Slice(1, "", w, c[1], integers.pixels().clone())), t.map(integers), w + "x" + c[1] + " from " + c[2]);
+		}
+	}
+
+	@Test
 	void calibratedIntegerSlicesPreprocessExactlyLikeTheirCalibratedFloatValues() {
 		// CT in ImageJ: raw 16-bit values and a straight line to Hounsfield units (integer or not), 8-bit data
 		// with a steep line, and a curve that is flat in places. The integers are histogrammed and mapped
