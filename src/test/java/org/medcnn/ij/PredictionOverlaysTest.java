@@ -84,6 +84,13 @@ class PredictionOverlaysTest {
 			assertEquals(expected, text);
 			assertEquals(PredictionOverlays.PREFIX + (k + 1) + ":" + (k % 2 == 0 ? "bright" : "dark"), r.getName());
 			assertEquals(PredictionOverlays.colour(k % 2 == 0 ? 1 : 0), r.getStrokeColor());
+			// Labels are copies of one label: the same as a TextRoi made for the text.
+			int size = Math.max(12, Math.min(imp.getWidth(), imp.getHeight()) / 16);
+			TextRoi made = new TextRoi(Math.max(1, size / 4), Math.max(1, size / 4), expected, new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, size));
+			assertEquals(made.getFloatBounds(), r.getFloatBounds(), "bounds of ROI " + k);
+			assertEquals(made.getCurrentFont(), ((TextRoi) r).getCurrentFont());
+			assertTrue(((TextRoi) r).getAntialiased());
+			assertEquals(expected + "\n", ((TextRoi) r).getText(), "one line of text");
 		}
 		assertNull(RoiManager.getInstance(), "the ROI Manager is never opened");
 	}
