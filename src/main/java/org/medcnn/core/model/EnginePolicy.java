@@ -66,8 +66,9 @@ public final class EnginePolicy {
 	/**
 	 * Whether input tensors are laid out channels-last. {@code -Dmedcnn.layout} decides when set. Else,
 	 * on the CPU: channels-last for the plain graph (oneDNN's NHWC kernels, faster) and for the fused
-	 * graph (whose convolutions run channels-last: given contiguous input it reorders it first, which cost
-	 * more than interleaving the channels in Java, measured); contiguous for libtorch's optimized graph,
+	 * graph (whose convolutions run channels-last: given contiguous input it reorders it first; prepared
+	 * slices run as fast either way, measured, and slices given as unit images are normalised and
+	 * interleaved in one pass, {@link InputTensors#createFromUnits}); contiguous for libtorch's optimized graph,
 	 * which reorders its input into oneDNN's own blocked layout first, so that interleaving the channels in
 	 * Java would be wasted work (measured: same logits, the contiguous copy is half the cost;
 	 * docs/benchmarks.md). GPUs: contiguous.
