@@ -85,7 +85,7 @@ public final class PredictionOverlays {
 	}
 
 	/**
-	 * The label that each slice's is a copy of: bold sans-serif of {@code size} points, anti-aliased, a
+	 * The label that every slice's label copies: bold sans-serif of {@code size} points, anti-aliased, a
 	 * quarter of the size from the top left corner.
 	 *
 	 * @param size the font size in points
