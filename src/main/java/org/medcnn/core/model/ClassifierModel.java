@@ -233,14 +233,7 @@ public final class ClassifierModel implements AutoCloseable {
 		 * @throws TranslateException if the engine fails
 		 */
 		public float[] pooledFeatures(float[] data, int offset, int n) throws TranslateException {
-			int h = pkg.card().input().height();
-			int w = pkg.card().input().width();
-			if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) {
-				TensorBatch batch = new TensorBatch(data, offset, null, n, h, w);
-				return EngineThread.call(() -> predictor.predict(batch));
-			}
-			int first = (n + 1) / 2;
-			return onLanes(new TensorBatch(data, offset, null, first, h, w), new TensorBatch(data, offset + first * 3 * h * w, null, n - first, h, w));
+			return features(new TensorBatch(data, offset, null, n, pkg.card().input().height(), pkg.card().input().width()));
 		}
 
 		/**
@@ -254,20 +247,18 @@ public final class ClassifierModel implements AutoCloseable {
 		 * @throws TranslateException if the engine fails
 		 */
 		public float[] pooledFeaturesOfUnits(float[][] units, int n) throws TranslateException {
-			int h = pkg.card().input().height();
-			int w = pkg.card().input().width();
-			if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) {
-				TensorBatch batch = new TensorBatch(null, 0, units, n, h, w);
-				return EngineThread.call(() -> predictor.predict(batch));
-			}
-			int first = (n + 1) / 2;
-			return onLanes(new TensorBatch(null, 0, units, first, h, w), new TensorBatch(null, 0, Arrays.copyOfRange(units, first, n), n - first, h, w));
+			return features(new TensorBatch(null, 0, units, n, pkg.card().input().height(), pkg.card().input().width()));
 		}
 
-		/** Two halves at once on the engine's two lanes (EngineThread#callPair), each with its own predictor; their features in order. */
-		private float[] onLanes(TensorBatch a, TensorBatch b) throws TranslateException {
+		/** A batch's pooled features: in one call, or as two halves at once on the engine's two lanes (EngineThread#callPair), each with its own predictor. */
+		private float[] features(TensorBatch batch) throws TranslateException {
+			int n = batch.n();
+			if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) return EngineThread.call(() -> predictor.predict(batch));
 			if (second == null) second = newPredictor();
 			Predictor<TensorBatch, float[]> p2 = second;
+			int first = (n + 1) / 2;
+			TensorBatch a = batch.first(first);
+			TensorBatch b = batch.rest(first);
 			java.util.List<float[]> parts = EngineThread.callPair(() -> predictor.predict(a), () -> p2.predict(b));
 			float[] out = Arrays.copyOf(parts.get(0), parts.get(0).length + parts.get(1).length);
 			System.arraycopy(parts.get(1), 0, out, parts.get(0).length, parts.get(1).length);
@@ -362,7 +353,19 @@ public final class ClassifierModel implements AutoCloseable {
 	 * A batch of slices: preprocessed, contiguous in {@code data} from {@code offset}; or, when {@code units}
 	 * is not null, the unit images that the translator normalises.
 	 */
-	record TensorBatch(float[] data, int offset, float[][] units, int n, int height, int width) {}
+	record TensorBatch(float[] data, int offset, float[][] units, int n, int height, int width) {
+
+		/** @return its first {@code k} slices */
+		TensorBatch first(int k) {
+			return new TensorBatch(data, offset, units, k, height, width);
+		}
+
+		/** @return its slices after the first {@code k} */
+		TensorBatch rest(int k) {
+			return units != null ? new TensorBatch(null, 0, Arrays.copyOfRange(units, k, n), n - k, height, width)
+				: new TensorBatch(data, offset + k * 3 * height * width, null, n - k, height, width);
+		}
+	}
 
 	/** Trunk output that does not fit the package (wrong rank or channels): never retried on another device. */
 	static final class ContentException extends ModelLoadException {
@@ -378,19 +381,22 @@ public final class ClassifierModel implements AutoCloseable {
 		private final int features;
 		private final InputTensors inputs;
 		private final FusedGraph.Fused fused;
-		private final InputSpec spec;
+		/** The channel mean and std of the model's input, for batches of unit images. */
+		private final float[] mean;
+		private final float[] std;
 
 		PooledTranslator(int features, InputTensors inputs, FusedGraph.Fused fused, InputSpec spec) {
 			this.features = features;
 			this.inputs = inputs;
 			this.fused = fused;
-			this.spec = spec;
+			this.mean = spec.mean();
+			this.std = spec.std();
 		}
 
 		@Override
 		public NDList processInput(TranslatorContext ctx, TensorBatch b) {
 			// The input tensor is closed with the context after each call, so its buffer can be reused.
-			NDArray x = b.units() != null ? inputs.createFromUnits(ctx.getNDManager(), b.units(), b.n(), b.height(), b.width(), spec.mean(), spec.std())
+			NDArray x = b.units() != null ? inputs.createFromUnits(ctx.getNDManager(), b.units(), b.n(), b.height(), b.width(), mean, std)
 				: inputs.create(ctx.getNDManager(), b.data(), b.offset(), b.n(), b.height(), b.width());
 			// The fused method, with the packed weights (owned by the model, not by this call's context).
 			return fused == null ? new NDList(x) : fused.inputs(x);

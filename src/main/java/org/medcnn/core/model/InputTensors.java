@@ -116,20 +116,13 @@ public final class InputTensors {
 		int plane = height * width;
 		ByteBuffer bytes = buffer(n * 3 * plane * Float.BYTES);
 		FloatBuffer fb = bytes.asFloatBuffer();
-		float m0 = mean[0];
-		float m1 = mean[1];
-		float m2 = mean[2];
-		float i0 = 1f / std[0];
-		float i1 = 1f / std[1];
-		float i2 = 1f / std[2];
+		float[] inv = {1f / std[0], 1f / std[1], 1f / std[2]};
 		if (!channelsLast) {
 			if (row == null || row.length != plane) row = new float[plane];
-			float[] ms = {m0, m1, m2};
-			float[] inv = {i0, i1, i2};
 			for (int i = 0; i < n; i++) {
 				float[] u = units[i];
 				for (int c = 0; c < 3; c++) {
-					float m = ms[c];
+					float m = mean[c];
 					float k = inv[c];
 					for (int p = 0; p < plane; p++) row[p] = (u[p] - m) * k;
 					fb.put(row, 0, plane);
@@ -137,6 +130,12 @@ public final class InputTensors {
 			}
 			return manager.create(bytes, new Shape(n, 3, height, width), DataType.FLOAT32);
 		}
+		float m0 = mean[0];
+		float m1 = mean[1];
+		float m2 = mean[2];
+		float i0 = inv[0];
+		float i1 = inv[1];
+		float i2 = inv[2];
 		for (int i = 0; i < n; i++) {
 			float[] u = units[i];
 			int dst = i * 3 * plane;
