@@ -418,7 +418,8 @@ public final class BatchRunner {
 				List<List<String>> recs = Csv.read(csv);
 				if (recs.isEmpty() || !recs.get(0).equals(header) || recs.size() - 1 != r.slices()) return null;
 				rows.set(k, recs.subList(1, recs.size()));
-				return new FileOutcome(input.source(), input.path(), Status.RESUMED, r.slices(), r.millis(), null, r.warnings(), r.finished());
+				return new FileOutcome(input.source(), input.path(), Status.RESUMED, r.slices(), r.millis(), null, r.warnings(), r.finished(),
+					r.oodScored() > 0 ? r.oodFlagged() : -1);
 			} catch (IOException e) {
 				return null;
 			}
@@ -464,12 +465,12 @@ public final class BatchRunner {
 				double ms = (System.nanoTime() - t) / 1e6;
 				String finished = Instant.now().toString();
 				new FileRecord(input.source(), input.path().toAbsolutePath().normalize().toString(), fingerprint, models.id(), modelSha,
-					paramHash, resultParams, run.predictions().size(), ms, run.device(), warnings, finished)
+					paramHash, resultParams, run.predictions().size(), ms, run.device(), warnings, finished, run.oodScored(), run.oodFlagged())
 					.write(rec, tif.getFileName().toString(), csv.getFileName().toString());
 				List<List<String>> r = new ArrayList<>();
 				for (Prediction p : run.predictions()) r.add(ResultColumns.row(run, p).stream().map(ResultColumns::format).toList());
 				rows.set(k, r);
-				return new FileOutcome(input.source(), input.path(), Status.DONE, r.size(), ms, null, warnings, finished);
+				return new FileOutcome(input.source(), input.path(), Status.DONE, r.size(), ms, null, warnings, finished, run.oodScored() > 0 ? run.oodFlagged() : -1);
 			} catch (ImageReadException e) {
 				return failed(input, e.getMessage(), t, false, tif, csv);
 			} catch (ClassificationException | IllegalArgumentException | org.medcnn.core.explain.SaliencyException e) {
@@ -606,6 +607,7 @@ public final class BatchRunner {
 				if (in.series()) f.addProperty("dicom_series", true);
 				f.addProperty("status", o.status().label());
 				f.addProperty("slices", o.slices());
+				if (o.oodFlagged() >= 0) f.addProperty("ood_flagged_slices", o.oodFlagged());
 				f.addProperty("ms", Math.round(o.millis() * 1000) / 1000.0);
 				if (o.message() != null) f.addProperty("message", o.message());
 				if (!o.warnings().isEmpty()) {

@@ -61,6 +61,14 @@ public record BatchSummary(int shardIndex, int shardCount, int allInputs, List<F
 	public String countsLine() {
 		return count(FileOutcome.Status.DONE) + " done, " + count(FileOutcome.Status.RESUMED) + " resumed, " + count(FileOutcome.Status.SKIPPED_EXISTING)
 			+ " skipped (outputs exist), " + count(FileOutcome.Status.FAILED) + " failed"
-			+ (cancelled ? ", " + count(FileOutcome.Status.PENDING) + " not processed (cancelled)" : "");
+			+ (cancelled ? ", " + count(FileOutcome.Status.PENDING) + " not processed (cancelled)" : "") + oodLine();
+	}
+
+	/** @return the inputs with slices outside the model's training data, as an addition to the counts line (empty when none) */
+	private String oodLine() {
+		long inputs = files.stream().filter(f -> f.oodFlagged() > 0).count();
+		if (inputs == 0) return "";
+		int slices = files.stream().filter(f -> f.oodFlagged() > 0).mapToInt(FileOutcome::oodFlagged).sum();
+		return "; " + inputs + " input(s) with " + slices + " slice(s) outside the training data of " + modelId + " (out_of_distribution = 1)";
 	}
 }

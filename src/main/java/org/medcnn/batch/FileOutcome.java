@@ -14,9 +14,26 @@ import java.util.List;
  * @param message for failed and skipped inputs: why, naming the file; otherwise null
  * @param warnings things the user should know (DICOM series left out, GPU fallback); may be empty
  * @param finished when the outputs were written (ISO-8601), or null
+ * @param oodFlagged slices flagged outside the model's training data, or -1 when unknown (no detector, or not classified)
  */
 public record FileOutcome(String source, Path input, Status status, int slices, double millis, String message, List<String> warnings,
-	String finished) {
+	String finished, int oodFlagged) {
+
+	/**
+	 * An outcome without an out-of-distribution count.
+	 *
+	 * @param source the source
+	 * @param input the input path
+	 * @param status the status
+	 * @param slices slices classified
+	 * @param millis time in milliseconds
+	 * @param message why it failed or was skipped, or null
+	 * @param warnings warnings
+	 * @param finished when the outputs were written, or null
+	 */
+	public FileOutcome(String source, Path input, Status status, int slices, double millis, String message, List<String> warnings, String finished) {
+		this(source, input, status, slices, millis, message, warnings, finished, -1);
+	}
 
 	/**
 	 * Makes the warnings unmodifiable.
@@ -29,6 +46,7 @@ public record FileOutcome(String source, Path input, Status status, int slices, 
 	 * @param message why it failed or was skipped, or null
 	 * @param warnings warnings
 	 * @param finished when the outputs were written, or null
+	 * @param oodFlagged slices flagged outside the training data, or -1
 	 */
 	public FileOutcome {
 		warnings = List.copyOf(warnings);

@@ -29,9 +29,11 @@ import org.medcnn.io.AtomicFiles;
  * @param device the device used
  * @param warnings warnings
  * @param finished when it was written (ISO-8601)
+ * @param oodScored slices with an out-of-distribution score (0 when the model has no detector)
+ * @param oodFlagged slices flagged outside the model's training data
  */
 record FileRecord(String source, String input, String inputFingerprint, String modelId, String modelSha256, String parameterHash,
-	JsonObject parameters, int slices, double millis, String device, List<String> warnings, String finished) {
+	JsonObject parameters, int slices, double millis, String device, List<String> warnings, String finished, int oodScored, int oodFlagged) {
 
 	static final String FORMAT = "medcnn-batch-file/1";
 
@@ -64,6 +66,13 @@ record FileRecord(String source, String input, String inputFingerprint, String m
 		JsonArray w = new JsonArray();
 		warnings.forEach(w::add);
 		o.add("warnings", w);
+		JsonObject ood = new JsonObject();
+		ood.addProperty("scored_slices", oodScored);
+		if (oodScored > 0) {
+			ood.addProperty("flagged_slices", oodFlagged);
+			ood.addProperty("flagged_share", Math.round(1e4 * oodFlagged / (double) oodScored) / 1e4);
+		}
+		o.add("out_of_distribution", ood);
 		JsonObject out = new JsonObject();
 		out.addProperty("tif", tif);
 		out.addProperty("csv", csv);
@@ -87,9 +96,12 @@ record FileRecord(String source, String input, String inputFingerprint, String m
 			JsonObject m = o.getAsJsonObject("model");
 			List<String> warnings = new ArrayList<>();
 			if (o.has("warnings")) o.getAsJsonArray("warnings").forEach(e -> warnings.add(e.getAsString()));
+			JsonObject ood = o.has("out_of_distribution") ? o.getAsJsonObject("out_of_distribution") : new JsonObject();
+			int scored = ood.has("scored_slices") ? ood.get("scored_slices").getAsInt() : 0;
+			int flagged = ood.has("flagged_slices") ? ood.get("flagged_slices").getAsInt() : 0;
 			return new FileRecord(o.get("source").getAsString(), o.get("input").getAsString(), o.get("input_fingerprint").getAsString(),
 				m.get("id").getAsString(), m.get("sha256").getAsString(), o.get("parameter_hash").getAsString(), o.getAsJsonObject("parameters"),
-				o.get("slices").getAsInt(), o.get("ms").getAsDouble(), o.get("device").getAsString(), warnings, o.get("finished").getAsString());
+				o.get("slices").getAsInt(), o.get("ms").getAsDouble(), o.get("device").getAsString(), warnings, o.get("finished").getAsString(), scored, flagged);
 		} catch (IOException | RuntimeException e) {
 			return null;
 		}

@@ -156,7 +156,8 @@ public final class BatchCli implements Callable<Integer> {
 			boolean problem = o.status() == Status.FAILED || o.status() == Status.SKIPPED_EXISTING;
 			if (quiet && !problem) return;
 			String what = switch (o.status()) {
-				case DONE -> "done " + o.source() + " (" + o.slices() + " slice" + (o.slices() == 1 ? "" : "s") + ")";
+				case DONE -> "done " + o.source() + " (" + o.slices() + " slice" + (o.slices() == 1 ? "" : "s")
+					+ (o.oodFlagged() > 0 ? ", " + o.oodFlagged() + " outside the training data" : "") + ")";
 				case FAILED -> "FAILED " + o.message();
 				case SKIPPED_EXISTING -> "skipped " + o.message();
 				default -> o.status().label() + " " + o.source();

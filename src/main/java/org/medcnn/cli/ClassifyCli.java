@@ -135,6 +135,8 @@ public final class ClassifyCli implements Callable<Integer> {
 				return ExitCodes.INFERENCE;
 			}
 			for (String w : run.warnings()) err.println("medcnn classify: warning: " + w);
+			// Flagged slices come as a warning above; an unflagged stack still says that it was checked.
+			if (run.oodScored() > 0 && run.oodFlagged() == 0) err.println("medcnn classify: " + run.oodSummary());
 			PredictionOverlays.add(slices, run);
 			try {
 				PredictionCsv.write(run, csv, overwrite);
@@ -165,6 +167,7 @@ public final class ClassifyCli implements Callable<Integer> {
 		if (run.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
 			out.println("uncertainty " + run.uncertainty().key() + ": " + flagged + " of " + run.predictions().size() + " slice(s) flagged uncertain");
 		}
+		if (run.oodScored() > 0) out.println("out of distribution: " + run.oodFlagged() + " of " + run.oodScored() + " slice(s) outside the training data");
 	}
 
 	/**

@@ -129,6 +129,7 @@ public class ClassifySlicesCommand extends ContextCommand {
 			return;
 		}
 		for (String w : run.warnings()) log.warn("Classify Slices: " + w);
+		if (run.oodScored() > 0 && run.oodFlagged() == 0) log.info("Classify Slices: " + run.oodSummary());
 		// 4. convert and assign the outputs
 		results = ResultsTables.classification(run);
 		if (add_overlay) PredictionOverlays.add(slices, run);

@@ -15,8 +15,10 @@ import org.medcnn.core.classify.Prediction;
 /**
  * Draws predictions on an image's overlay: per slice, a text ROI with the predicted class and its
  * confidence, in one colour per class, placed on its slice; a slice flagged uncertain also gets
- * "(uncertain)" after its label and a dashed frame along the image border. The ROI Manager is never touched, and
- * only MedCNN's own earlier ROIs are replaced; the user's overlay ROIs stay.
+ * "(uncertain)" after its label and a dashed frame along the image border; a slice outside the model's
+ * training data (out_of_distribution = 1) gets a solid red frame and a red line "outside training data"
+ * along the bottom edge. The ROI Manager is never touched, and only MedCNN's own earlier ROIs are replaced;
+ * the user's overlay ROIs stay.
  */
 public final class PredictionOverlays {
 
@@ -29,6 +31,12 @@ public final class PredictionOverlays {
 
 	/** Colour of the frame around slices flagged uncertain. */
 	public static final Color UNCERTAIN = new Color(255, 200, 0);
+
+	/** Colour of the frame and text of slices outside the model's training data. */
+	public static final Color OUT_OF_DISTRIBUTION = new Color(255, 0, 0);
+
+	/** The text drawn on slices outside the model's training data. */
+	public static final String OOD_TEXT = "outside training data";
 
 	private PredictionOverlays() {}
 
@@ -71,6 +79,26 @@ public final class PredictionOverlays {
 			roi.setName(PREFIX + p.slice() + ":" + p.predicted());
 			place(roi, slices, k);
 			ov.add(roi);
+			if (p.outOfDistribution() == 1) {
+				// Solid and twice as thick as the uncertain frame, so that the two read apart when both apply.
+				int stroke = Math.max(4, size / 3);
+				Roi frame = new Roi(stroke / 2.0, stroke / 2.0, imp.getWidth() - stroke, imp.getHeight() - stroke);
+				frame.setStrokeColor(OUT_OF_DISTRIBUTION);
+				frame.setStrokeWidth(stroke);
+				frame.setName(PREFIX + p.slice() + ":out_of_distribution");
+				place(frame, slices, k);
+				ov.add(frame);
+				// Smaller than the class label where the image is narrow, so that the whole text shows (bold sans-serif
+				// is at most about 0.62 em a character).
+				int fit = (int) Math.min(size, (imp.getWidth() - 2 * stroke - size / 2) / (0.62 * OOD_TEXT.length()));
+				TextRoi warn = label(Math.max(8, fit));
+				warn.setText(OOD_TEXT);
+				warn.setStrokeColor(OUT_OF_DISTRIBUTION);
+				warn.setLocation(stroke + Math.max(1, size / 4), Math.max(0, imp.getHeight() - stroke - fit * 3 / 2));
+				warn.setName(PREFIX + p.slice() + ":ood-label");
+				place(warn, slices, k);
+				ov.add(warn);
+			}
 			if (uncertain) {
 				int stroke = Math.max(2, size / 6);
 				Roi frame = new Roi(stroke / 2.0, stroke / 2.0, imp.getWidth() - stroke, imp.getHeight() - stroke);

@@ -22,8 +22,8 @@ class ResultsTablesTest {
 		ClassificationRun run = PredictionOverlaysTest.run(src);
 		ResultsTable rt = ResultsTables.classification(run);
 		assertEquals(ResultColumns.header(PredictionOverlaysTest.CLASSES), headings(rt));
-		assertEquals(List.of("source", "slice", "slice_label", "predicted", "p_dark", "p_bright", "confidence", "model", "model_sha256",
-			"device", "ms"), headings(rt));
+		assertEquals(List.of("source", "slice", "slice_label", "predicted", "p_dark", "p_bright", "confidence", "ood_score", "out_of_distribution", "model",
+			"model_sha256", "device", "ms"), headings(rt));
 		assertEquals(5, rt.size());
 		for (int r = 0; r < 5; r++) {
 			Prediction p = run.predictions().get(r);

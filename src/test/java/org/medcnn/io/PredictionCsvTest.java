@@ -79,10 +79,11 @@ class PredictionCsvTest {
 		List<List<String>> rows = parse(text);
 		assertEquals(4, rows.size());
 		assertEquals(ResultColumns.header(CLASSES), rows.get(0));
-		assertEquals("source,slice,slice_label,predicted,p_dark,p_bright,confidence,model,model_sha256,device,ms", text.substring(0, text.indexOf('\n')));
-		for (List<String> r : rows) assertEquals(11, r.size(), "every row has all columns: " + r);
-		assertEquals(List.of("scan, \"A\".tif", "1", tricky, "bright", "0.250000", "0.750000", "0.750000", "tiny-brightness", "0123456789ab", "cpu",
-			"1.500"), rows.get(1));
+		assertEquals("source,slice,slice_label,predicted,p_dark,p_bright,confidence,ood_score,out_of_distribution,model,model_sha256,device,ms",
+			text.substring(0, text.indexOf('\n')));
+		for (List<String> r : rows) assertEquals(13, r.size(), "every row has all columns: " + r);
+		assertEquals(List.of("scan, \"A\".tif", "1", tricky, "bright", "0.250000", "0.750000", "0.750000", "", "", "tiny-brightness", "0123456789ab",
+			"cpu", "1.500"), rows.get(1));
 		assertEquals("plain", rows.get(2).get(2));
 		assertEquals("dark", rows.get(2).get(3));
 		assertEquals("multi\nline", rows.get(3).get(2));

@@ -47,4 +47,28 @@ public record ClassificationRun(String source, List<Prediction> predictions, Str
 		predictions = List.copyOf(predictions);
 		warnings = List.copyOf(warnings);
 	}
+
+	/** @return the number of slices with an out-of-distribution score (0 when the model has no detector) */
+	public int oodScored() {
+		return (int) predictions.stream().filter(p -> p.outOfDistribution() >= 0).count();
+	}
+
+	/** @return the number of slices flagged outside the model's training data */
+	public int oodFlagged() {
+		return (int) predictions.stream().filter(p -> p.outOfDistribution() == 1).count();
+	}
+
+	/**
+	 * One line for the user about the out-of-distribution check of this run.
+	 *
+	 * @return e.g. "stack.tif: 3 of 12 slices lie outside the training data of lung-ct", or null when no
+	 *         slice was scored (the model has no detector)
+	 */
+	public String oodSummary() {
+		int scored = oodScored();
+		if (scored == 0) return null;
+		int flagged = oodFlagged();
+		return source + ": " + flagged + " of " + scored + " slice" + (scored == 1 ? "" : "s") + (flagged == 1 ? " lies" : " lie") + " outside the training data of "
+			+ modelId + (flagged == 0 ? "" : " (out_of_distribution = 1): the predictions for " + (flagged == 1 ? "it" : "them") + " are not reliable");
+	}
 }

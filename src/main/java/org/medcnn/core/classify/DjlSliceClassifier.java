@@ -138,10 +138,11 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		for (ClassifierModel m : models.models()) if (m.fallbackWarning() != null) warnings.add(m.fallbackWarning());
 		double threshold = flagThreshold();
 		if (uncertainty.enabled()) warnings.addAll(thresholdWarnings(threshold));
+		warnings.addAll(oodWarnings(models));
 		int passes = uncertainty.mode() == UncertaintyMode.TTA ? uncertainty.passes() : 1;
 		if (onLanes(source, n, passes)) {
 			List<Prediction> out = classifyOnLanes(source, pre, threshold, progress, cancellation);
-			return new ClassificationRun(source.name(), out, models.id(), models.shortSha(), models.deviceName(), warnings, uncertainty.mode());
+			return withOodWarning(new ClassificationRun(source.name(), out, models.id(), models.shortSha(), models.deviceName(), warnings, uncertainty.mode()));
 		}
 		List<Prediction> out = new ArrayList<>(n);
 		Ensemble current = models;
@@ -214,7 +215,15 @@ public final class DjlSliceClassifier implements SliceClassifier {
 			if (next != null) next.cancel(false);
 			sampler.close();
 		}
-		return new ClassificationRun(source.name(), out, models.id(), models.shortSha(), current.deviceName(), warnings, uncertainty.mode());
+		return withOodWarning(new ClassificationRun(source.name(), out, models.id(), models.shortSha(), current.deviceName(), warnings, uncertainty.mode()));
+	}
+
+	/** The run with a warning added when slices lie outside the training data, so that every front-end shows it. */
+	private static ClassificationRun withOodWarning(ClassificationRun run) {
+		if (run.oodFlagged() == 0) return run;
+		List<String> w = new ArrayList<>(run.warnings());
+		w.add(run.oodSummary());
+		return new ClassificationRun(run.source(), run.predictions(), run.modelId(), run.modelSha(), run.device(), w, run.uncertainty());
 	}
 
 	/** Slice {@code i} of a batch's result as a prediction. */
@@ -222,7 +231,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		float[] p = result.probabilities()[i];
 		int top = argmax(p);
 		UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(result.samples()[i], top).flagged(threshold) : null;
-		return new Prediction(index, label, top, classes(), p, result.logits()[i], ms, u);
+		return new Prediction(index, label, top, classes(), p, result.logits()[i], ms, u, result.ood()[i]);
 	}
 
 	/**
@@ -371,6 +380,23 @@ public final class DjlSliceClassifier implements SliceClassifier {
 			if (s.units.length != count || s.units[0].length != plane) s.units = new float[count][plane];
 			return s;
 		}
+	}
+
+	/**
+	 * The warning for packages without an out-of-distribution detector: their slices' {@code ood_score}
+	 * and {@code out_of_distribution} stay empty (with several packages, the others still score them).
+	 *
+	 * @param models the models
+	 * @return one warning naming the packages without a detector, or none
+	 */
+	public static List<String> oodWarnings(Ensemble models) {
+		List<String> without = new ArrayList<>();
+		for (ClassifierModel m : models.models()) if (m.pkg().ood() == null) without.add(m.pkg().card().id());
+		if (without.isEmpty()) return List.of();
+		boolean none = without.size() == models.models().size();
+		return List.of((without.size() == 1 ? "model " + without.get(0) + " has" : "models " + String.join(", ", without) + " have")
+			+ " no out-of-distribution detector (" + org.medcnn.core.ood.OodDetector.FILE + "): nothing checks whether the slices resemble its training data"
+			+ (none ? "; the ood_score and out_of_distribution columns stay empty" : "") + " (add one with medcnn fit-ood)");
 	}
 
 	private List<String> thresholdWarnings(double threshold) {

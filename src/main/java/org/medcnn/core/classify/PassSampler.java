@@ -39,8 +39,10 @@ public final class PassSampler implements AutoCloseable {
 	 *        the logarithms of the final probabilities
 	 * @param samples n x S x C probability samples
 	 * @param uncalibrated n rows of the probabilities with every temperature set to 1 (for calibration reports)
+	 * @param ood n out-of-distribution scores (distance / threshold, above 1 flagged; the largest over the
+	 *        packages that have a detector, from the slice itself, not its TTA copies), NaN when no package has one
 	 */
-	public record Batch(float[][] probabilities, float[][] logits, float[][][] samples, float[][] uncalibrated) {}
+	public record Batch(float[][] probabilities, float[][] logits, float[][][] samples, float[][] uncalibrated, double[] ood) {}
 
 	private final Ensemble models;
 	private final UncertaintyOptions options;
@@ -88,7 +90,7 @@ public final class PassSampler implements AutoCloseable {
 	 */
 	public Batch run(float[] data, int offset, int n, int passes, long[] keys) throws TranslateException {
 		int per = models.primary().card().input().tensorSize();
-		return run(n, passes, keys, session -> chunked(n * passes, (s, c) -> session.pooledFeatures(data, offset + s * per, c)));
+		return run(n, passes, keys, session -> chunked(n * passes, (s, c) -> session.pooled(data, offset + s * per, c)));
 	}
 
 	/**
@@ -103,13 +105,13 @@ public final class PassSampler implements AutoCloseable {
 	 * @throws TranslateException if the engine fails
 	 */
 	public Batch runUnits(float[][] units, int n, long[] keys) throws TranslateException {
-		return run(n, 1, keys, session -> chunked(n, (s, c) -> session.pooledFeaturesOfUnits(s == 0 ? units : Arrays.copyOfRange(units, s, s + c), c)));
+		return run(n, 1, keys, session -> chunked(n, (s, c) -> session.pooledOfUnits(s == 0 ? units : Arrays.copyOfRange(units, s, s + c), c)));
 	}
 
-	/** The pooled features of a batch from one model's session. */
+	/** The pooled features (and detector distances) of a batch from one model's session. */
 	@FunctionalInterface
 	private interface Features {
-		float[] of(ClassifierModel.Session session) throws TranslateException;
+		ClassifierModel.Pooled of(ClassifierModel.Session session) throws TranslateException;
 	}
 
 	private Batch run(int n, int passes, long[] keys, Features features) throws TranslateException {
@@ -124,9 +126,19 @@ public final class PassSampler implements AutoCloseable {
 		// A single head without samples keeps its raw logits; otherwise logits are log-probabilities.
 		float[][] rawLogits = models.memberCount() == 1 && passes == 1 && options.mode() == UncertaintyMode.NONE ? new float[n][] : null;
 		int member = 0;
+		double[] ood = new double[n];
+		Arrays.fill(ood, Double.NaN);
 		for (int m = 0; m < sessions.size(); m++) {
 			ModelPackage pkg = models.models().get(m).pkg();
-			float[] pooled = features.of(sessions.get(m));
+			ClassifierModel.Pooled out = features.of(sessions.get(m));
+			float[] pooled = out.features();
+			if (out.distances() != null) {
+				// Packages with their own trunks each score a slice; it takes the largest score.
+				for (int i = 0; i < n; i++) {
+					double score = pkg.ood().score(out.distances()[i * passes]);
+					if (Double.isNaN(ood[i]) || score > ood[i]) ood[i] = score;
+				}
+			}
 			for (ModelPackage.Head head : pkg.heads()) {
 				LinearHead h = head.head();
 				int f = h.features();
@@ -162,30 +174,34 @@ public final class PassSampler implements AutoCloseable {
 			probs[i] = t == 1 ? mean : TemperatureScaling.softmax(lp, t);
 			logits[i] = rawLogits != null ? rawLogits[i] : lp;
 		}
-		return new Batch(probs, logits, samples, uncalibrated);
+		return new Batch(probs, logits, samples, uncalibrated, ood);
 	}
 
 	/** Pooled features of tensors {@code start .. start + count - 1} of a batch. */
 	@FunctionalInterface
 	private interface Part {
-		float[] of(int start, int count) throws TranslateException;
+		ClassifierModel.Pooled of(int start, int count) throws TranslateException;
 	}
 
 	/** Pooled features of {@code count} tensors, given to the engine at most {@code chunk} at a time. */
-	private float[] chunked(int count, Part part) throws TranslateException {
+	private ClassifierModel.Pooled chunked(int count, Part part) throws TranslateException {
 		if (count <= chunk) return part.of(0, count);
 		float[] out = null;
+		float[] distances = null;
 		int f = 0;
 		for (int s = 0; s < count; s += chunk) {
 			int c = Math.min(chunk, count - s);
-			float[] features = part.of(s, c);
+			ClassifierModel.Pooled p = part.of(s, c);
+			float[] features = p.features();
 			if (out == null) {
 				f = features.length / c;
 				out = new float[count * f];
+				if (p.distances() != null) distances = new float[count];
 			}
 			System.arraycopy(features, 0, out, s * f, features.length);
+			if (distances != null) System.arraycopy(p.distances(), 0, distances, s, c);
 		}
-		return out;
+		return new ClassifierModel.Pooled(out, distances);
 	}
 
 	/**

@@ -9,8 +9,8 @@ import org.medcnn.core.uncertainty.UncertaintyMode;
 /**
  * The columns of a classification result, the same in the ResultsTable, the CSV and the batch output:
  * source, slice, slice_label, predicted, one {@code p_<class>} per class, confidence, then (only when an
- * uncertainty mode is on) entropy, mutual_information, std_top, uncertain, then model, model_sha256,
- * device, ms.
+ * uncertainty mode is on) entropy, mutual_information, std_top, uncertain, then ood_score,
+ * out_of_distribution (always; empty when the model has no detector), then model, model_sha256, device, ms.
  */
 public final class ResultColumns {
 
@@ -29,6 +29,9 @@ public final class ResultColumns {
 	/** The uncertainty columns, in order. */
 	public static final List<String> UNCERTAINTY = List.of("entropy", "mutual_information", "std_top", "uncertain");
 
+	/** The out-of-distribution columns, in order: always present, empty when the model has no detector. */
+	public static final List<String> OOD = List.of("ood_score", "out_of_distribution");
+
 	/**
 	 * Returns the column names for a model's classes, with or without the uncertainty columns.
 	 *
@@ -41,6 +44,7 @@ public final class ResultColumns {
 		for (String c : classes) h.add(probabilityColumn(c));
 		h.add("confidence");
 		if (uncertainty) h.addAll(UNCERTAINTY);
+		h.addAll(OOD);
 		h.addAll(List.of("model", "model_sha256", "device", "ms"));
 		return h;
 	}
@@ -88,6 +92,9 @@ public final class ResultColumns {
 			// 1 uncertain, 0 not, NaN (empty in text) when no threshold is known.
 			r.add(u.uncertain() < 0 ? (Object) Double.NaN : Integer.valueOf(u.uncertain()));
 		}
+		// The score as a float (6 decimals in text), the flag 1/0; both empty without a detector.
+		r.add((float) p.oodScore());
+		r.add(p.outOfDistribution() < 0 ? (Object) Double.NaN : Integer.valueOf(p.outOfDistribution()));
 		r.add(run.modelId());
 		r.add(run.modelSha());
 		r.add(run.device());

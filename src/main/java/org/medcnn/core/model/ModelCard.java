@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.IntensityPolicy;
+import org.medcnn.core.ood.OodDetector;
 
 /**
  * The model card ({@code model.json}) of a model package: identity, classes in output order, input
@@ -36,7 +37,7 @@ public final class ModelCard {
 
 	private static final Set<String> TOP = Set.of("format", "id", "version", "name", "description", "task", "modality",
 		"classes", "input", "trunk", "head", "calibration", "provenance", "metrics", "sanity", "intended_use", "limitations", "license",
-		"citation", "authors", "examples", "ensemble", "uncertainty");
+		"citation", "authors", "examples", "ensemble", "uncertainty", "ood");
 	private static final Set<String> TOP_REQUIRED = Set.of("format", "id", "version", "task", "classes", "input", "trunk");
 	private static final Set<String> ENSEMBLE = Set.of("combine", "members", "trained_with");
 	private static final Set<String> MEMBER = Set.of("name", "head", "temperature", "seed", "training");
@@ -48,6 +49,8 @@ public final class ModelCard {
 	private static final Set<String> TRUNK = Set.of("file", "sha256", "output_channels");
 	private static final Set<String> HEAD = Set.of("file", "sha256", "format");
 	private static final Set<String> EXAMPLES = Set.of("file", "sha256");
+	private static final Set<String> OOD = Set.of("file", "sha256", "format", "method", "k", "features", "normalized", "training_slices", "threshold",
+		"threshold_rule", "target_coverage", "validation_slices", "validation_flagged", "fitted_with", "fitted", "measured");
 	private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 	private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
 	private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9._/-]+");
@@ -66,6 +69,7 @@ public final class ModelCard {
 	private final double temperature;
 	private final List<Member> members;
 	private final Map<String, FlagThreshold> thresholds;
+	private final Ood ood;
 
 	private ModelCard(JsonObject json, Path source) throws ModelLoadException {
 		this.json = json;
@@ -104,6 +108,7 @@ public final class ModelCard {
 		} else {
 			temperature = 1;
 		}
+		ood = json.has("ood") ? r.ood(r.object(json, "ood")) : null;
 		if (json.has("examples")) {
 			JsonObject e = r.object(json, "examples");
 			r.checkKeys(e, "examples.", EXAMPLES, Set.of("file", "sha256"));
@@ -255,6 +260,11 @@ public final class ModelCard {
 		return temperature;
 	}
 
+	/** @return the out-of-distribution detector the card lists, or null when the package has none */
+	public Ood ood() {
+		return ood;
+	}
+
 	/** @return the examples table reference, or null when the package ships none */
 	public FileRef examples() {
 		return examples;
@@ -293,6 +303,18 @@ public final class ModelCard {
 	 * @param seed the training seed, or -1 when the card does not say
 	 */
 	public record Member(String name, FileRef head, double temperature, long seed) {}
+
+	/**
+	 * The card's {@code ood} section: the detector file and what the card states about it (checked
+	 * against the file when the package is opened).
+	 *
+	 * @param file the detector file
+	 * @param method the method the card states, or null
+	 * @param k the k the card states, or 0
+	 * @param features the input features the card states, or 0
+	 * @param threshold the threshold the card states, or NaN
+	 */
+	public record Ood(FileRef file, String method, int k, int features, double threshold) {}
 
 	/**
 	 * The threshold of the {@code uncertain} flag for one uncertainty mode: a slice is flagged when its
@@ -475,6 +497,18 @@ public final class ModelCard {
 				out.put(mode, new FlagThreshold(entropy, passes, coverage));
 			}
 			return Collections.unmodifiableMap(out);
+		}
+
+		Ood ood(JsonObject o) throws ModelLoadException {
+			checkKeys(o, "ood.", OOD, Set.of("file", "sha256", "format"));
+			String format = string(o, "format");
+			if (!OodDetector.FORMAT.equals(format)) throw error("ood.format '" + format + "' is not supported (expected '" + OodDetector.FORMAT + "')");
+			FileRef ref = fileRef(o, "ood");
+			String method = o.has("method") ? string(o, "method") : null;
+			int k = o.has("k") ? positiveInt(o, "k", "ood.") : 0;
+			int features = o.has("features") ? positiveInt(o, "features", "ood.") : 0;
+			double threshold = o.has("threshold") ? number(o, "threshold", "ood.") : Double.NaN;
+			return new Ood(ref, method, k, features, threshold);
 		}
 
 		FileRef fileRef(JsonObject o, String what) throws ModelLoadException {

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.medcnn.core.ood.OodDetector;
 
 /**
  * A verified model package folder: {@code model.json}, the TorchScript trunk, the linear head and
@@ -25,11 +26,13 @@ public final class ModelPackage {
 	private final List<Head> heads;
 	private final LinearHead head;
 	private final String sha256;
+	private final OodDetector ood;
 
-	private ModelPackage(Path dir, ModelCard card, List<Head> heads, String sha256) throws ModelLoadException {
+	private ModelPackage(Path dir, ModelCard card, List<Head> heads, String sha256, OodDetector ood) throws ModelLoadException {
 		this.dir = dir;
 		this.card = card;
 		this.heads = List.copyOf(heads);
+		this.ood = ood;
 		int f = heads.get(0).head().features();
 		for (Head h : heads) {
 			if (h.head().features() != f) {
@@ -66,6 +69,7 @@ public final class ModelPackage {
 		List<ModelCard.FileRef> refs = new ArrayList<>();
 		refs.add(card.trunk());
 		if (card.examples() != null) refs.add(card.examples());
+		if (card.ood() != null) refs.add(card.ood().file());
 		if (card.isEnsemble()) {
 			for (ModelCard.Member m : card.members()) refs.add(m.head());
 		} else {
@@ -90,7 +94,8 @@ public final class ModelPackage {
 		} else {
 			heads.add(new Head(card.id(), readHead(dir, card, card.head(), "head"), card.temperature()));
 		}
-		ModelPackage pkg = new ModelPackage(key, card, heads, Hashes.sha256(bytes));
+		OodDetector ood = card.ood() == null ? null : readOod(dir, card, heads.get(0).head().features());
+		ModelPackage pkg = new ModelPackage(key, card, heads, Hashes.sha256(bytes), ood);
 		if (files.size() == refs.size()) {
 			if (OPENED.size() > 256) OPENED.clear();
 			OPENED.put(key, new Opened(bytes, files, stamps, pkg));
@@ -138,6 +143,32 @@ public final class ModelPackage {
 				+ card.trunkChannels());
 		}
 		return head;
+	}
+
+	/** Verifies and reads the detector, and checks it against the head and what the card states about it. */
+	private static OodDetector readOod(Path dir, ModelCard card, int features) throws ModelLoadException {
+		ModelCard.Ood stated = card.ood();
+		verify(dir, stated.file(), "out-of-distribution detector");
+		Path file = dir.resolve(stated.file().file());
+		Path cardFile = dir.resolve(CARD);
+		OodDetector d;
+		try {
+			d = OodDetector.read(file);
+		} catch (IOException e) {
+			throw new ModelLoadException(e.getMessage().startsWith(file.toString()) ? e.getMessage() : file + ": " + e.getMessage(), e);
+		}
+		if (d.features() != features) {
+			throw new ModelLoadException(file + ": detector takes " + d.features() + " features but the head has " + features);
+		}
+		List<String> differ = new ArrayList<>();
+		if (stated.method() != null && !stated.method().equals(d.method().key())) differ.add("method " + stated.method() + " vs " + d.method().key());
+		if (stated.k() > 0 && stated.k() != d.k()) differ.add("k " + stated.k() + " vs " + d.k());
+		if (stated.features() > 0 && stated.features() != d.features()) differ.add("features " + stated.features() + " vs " + d.features());
+		if (!Double.isNaN(stated.threshold()) && Math.abs(stated.threshold() - d.threshold()) > 1e-6 * Math.max(1, Math.abs(d.threshold()))) {
+			differ.add("threshold " + stated.threshold() + " vs " + d.threshold());
+		}
+		if (!differ.isEmpty()) throw new ModelLoadException(cardFile + ": the ood section disagrees with " + file + ": " + String.join(", ", differ));
+		return d;
 	}
 
 	private static void verify(Path dir, ModelCard.FileRef ref, String what) throws ModelLoadException {
@@ -199,6 +230,15 @@ public final class ModelPackage {
 	 * @param temperature the softmax temperature
 	 */
 	public record Head(String name, LinearHead head, double temperature) {}
+
+	/**
+	 * The out-of-distribution detector fitted on the training features of this package's trunk.
+	 *
+	 * @return the detector, or null when the package has none (its ood columns stay empty)
+	 */
+	public OodDetector ood() {
+		return ood;
+	}
 
 	/** @return the trunk file */
 	public Path trunkFile() {

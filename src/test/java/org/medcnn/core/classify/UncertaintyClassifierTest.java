@@ -241,7 +241,8 @@ class UncertaintyClassifierTest {
 		assertNotEquals(0, r.predictions().stream().filter(p -> p.uncertainty().uncertain() == 1).count(), "the slices near the boundary are flagged");
 		ModelPackage pkg = ModelPackage.open(dropoutModel);
 		assertEquals(0.5f, pkg.head().dropout());
-		assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+		// the only warning: the test package has no out-of-distribution detector
+		assertEquals(List.of(), r.warnings().stream().filter(w -> !w.contains("no out-of-distribution detector")).toList());
 		ClassifierModel cm = m.models().get(0);
 		assertEquals("cpu", cm.deviceName());
 	}
