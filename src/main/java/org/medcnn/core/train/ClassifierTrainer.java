@@ -338,6 +338,24 @@ public final class ClassifierTrainer {
 			}
 			writeExamples(out, card, preds, classes);
 		}
+		// 8. the out-of-distribution detector on the trained trunk's features, as inference computes them
+		if (!cancelled) {
+			try (ClassifierModel model = ClassifierModel.load(ModelPackage.open(out), DeviceSpec.CPU)) {
+				OodFitting.Features ftr = new OodFitting.Features(inferenceFeatures(model, train, cfg.batchSize), labels(train), List.of());
+				OodFitting.Features fva = new OodFitting.Features(inferenceFeatures(model, val, cfg.batchSize), labels(val), List.of());
+				OodFitting.Features fte = new OodFitting.Features(inferenceFeatures(model, test, cfg.batchSize), labels(test), List.of());
+				OodFitting.Fitted fitted = OodFitting.fit(ftr, fva, fte, classes.size(), OodFitting.Options.DEFAULT);
+				if (val == train) fitted = fitted.chosenOn("the training part (the data had too few images for a validation part, so expect more flags on new data)");
+				card.getAsJsonObject("provenance").addProperty("training_seconds", Math.round((System.nanoTime() - t0) / 1e9));
+				writeCard(out, card);
+				OodFitting.write(out, fitted, List.of(), "medcnn train (core.train.ClassifierTrainer), default settings");
+				card = com.google.gson.JsonParser.parseString(Files.readString(out.resolve(ModelPackage.CARD), StandardCharsets.UTF_8)).getAsJsonObject();
+				listener.info(String.format(Locale.ROOT, "out-of-distribution detector: %s on %d training slices; %.1f %% of the test slices flagged",
+					fitted.detector().method().key(), fitted.trainSlices(), 100 * fitted.testFlagged()));
+			} catch (TranslateException e) {
+				throw new IOException("fitting the out-of-distribution detector failed: " + e.getMessage(), e);
+			}
+		}
 		seconds = (System.nanoTime() - t0) / 1e9;
 		card.getAsJsonObject("provenance").addProperty("training_seconds", Math.round(seconds));
 		writeCard(out, card);
@@ -357,6 +375,22 @@ public final class ClassifierTrainer {
 		int[] y = new int[items.size()];
 		for (int i = 0; i < y.length; i++) y[i] = items.get(i).label;
 		return y;
+	}
+
+	/** Pooled features of items through an inference session (the path Classify Slices takes), from their unit images. */
+	private static float[][] inferenceFeatures(ClassifierModel model, List<Item> items, int batch) throws TranslateException {
+		int f = model.pkg().head().features();
+		float[][] out = new float[items.size()][];
+		float[][] units = new float[batch][];
+		try (ClassifierModel.Session s = model.newSession()) {
+			for (int start = 0; start < items.size(); start += batch) {
+				int b = Math.min(batch, items.size() - start);
+				for (int i = 0; i < b; i++) units[i] = items.get(start + i).unit;
+				float[] pooled = s.pooledFeaturesOfUnits(units, b);
+				for (int i = 0; i < b; i++) out[start + i] = Arrays.copyOfRange(pooled, i * f, (i + 1) * f);
+			}
+		}
+		return out;
 	}
 
 	private static float[][] logits(ClassifierModel model, List<Item> items, SlicePreprocessor pre, int batch) throws TranslateException {

@@ -199,6 +199,12 @@ public final class EnsembleTrainer {
 			+ (base.card().section("limitations") != null ? base.card().section("limitations").getAsString() : ""));
 		ClassifierTrainer.writeCard(r.output(), card);
 		writeExamples(base, r.output(), reader);
+		// The members share the base's trunk: its training features fit the ensemble's out-of-distribution detector.
+		OodFitting.Fitted ood = OodFitting.fit(new OodFitting.Features(train.x, train.y, List.of()), new OodFitting.Features(val.x, val.y, List.of()),
+			new OodFitting.Features(test.x, test.y, List.of()), classes.size(), OodFitting.Options.DEFAULT);
+		OodFitting.write(r.output(), ood, List.of(), "medcnn train-ensemble (core.train.EnsembleTrainer), default settings, on the base trunk's features");
+		log.accept(String.format(Locale.ROOT, "out-of-distribution detector: %s on %d training slices; %.1f %% of the test slices flagged", ood.detector().method().key(),
+			ood.trainSlices(), 100 * ood.testFlagged()));
 		ModelPackage.open(r.output());
 		return new Result(r.output(), single, ensemble, members);
 	}
