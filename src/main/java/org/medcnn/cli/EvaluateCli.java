@@ -70,6 +70,11 @@ public final class EvaluateCli implements Callable<Integer> {
 	@Option(names = "--overwrite", description = "Replace existing output files.")
 	private boolean overwrite;
 
+	@Option(names = "--ood-data", paramLabel = "DIR", description = "A folder of images known to be foreign to the model (any readable files, searched "
+		+ "recursively): the share of their slices flagged out_of_distribution and the AUROC of ood_score between the evaluated slices and them "
+		+ "(ood.csv). Needs a model with an out-of-distribution detector.")
+	private Path oodData;
+
 	@Override
 	public Integer call() {
 		PrintWriter out = spec.commandLine().getOut();
@@ -81,6 +86,7 @@ public final class EvaluateCli implements Callable<Integer> {
 			uncertainty = uncertaintyOptions.options();
 			if ((dataDir == null) == (dataCsv == null)) throw new IllegalArgumentException("give exactly one of --data-dir and --data-csv");
 			if (dataCsv == null && (part != null || dataRoot != null)) throw new IllegalArgumentException("--part and --data-root go with --data-csv");
+			if (oodData != null && !java.nio.file.Files.isDirectory(oodData)) throw new IllegalArgumentException("--ood-data " + oodData + ": not a folder");
 		} catch (IllegalArgumentException e) {
 			err.println("medcnn evaluate: " + e.getMessage());
 			return ExitCodes.USAGE;
@@ -110,8 +116,22 @@ public final class EvaluateCli implements Callable<Integer> {
 				err.println("medcnn evaluate: inference failed: " + e.getMessage());
 				return ExitCodes.INFERENCE;
 			}
+			Evaluator.ForeignOod foreign = null;
+			if (oodData != null) {
+				try {
+					foreign = new Evaluator(loaded, new ImageSampleReader(), batchSize, UncertaintyOptions.NONE).foreign(ev,
+						FitOodCli.listFiles(oodData).stream().map(Sample::file).toList(), (m, d, t) -> { }, Cancellation.NEVER);
+				} catch (IOException | IllegalArgumentException e) {
+					err.println("medcnn evaluate: --ood-data: " + e.getMessage());
+					return ExitCodes.BAD_INPUT;
+				} catch (TranslateException e) {
+					err.println("medcnn evaluate: inference failed: " + e.getMessage());
+					return ExitCodes.INFERENCE;
+				}
+			}
 			try {
 				EvaluationOutputs.write(ev, output, overwrite);
+				if (foreign != null) EvaluationOutputs.writeForeign(ev, foreign, oodData, output, overwrite);
 			} catch (IOException e) {
 				err.println("medcnn evaluate: " + e.getMessage());
 				return ExitCodes.OUTPUT;
@@ -128,7 +148,19 @@ public final class EvaluateCli implements Callable<Integer> {
 				out.printf(java.util.Locale.ROOT, "  uncertainty %s: flag threshold %s nats, %.1f %% unflagged, accuracy of the unflagged %.4f%n", uncertainty.mode().key(),
 					Double.isNaN(ev.flagThreshold()) ? "unknown" : String.format(java.util.Locale.ROOT, "%.4f", ev.flagThreshold()), 100 * ev.flagCoverage(), ev.flagAccuracy());
 			}
-			out.println("wrote " + output.resolve("metrics.csv") + ", confusion.csv, predictions.csv, reliability.csv, risk_coverage.csv");
+			if (ev.oodScored() > 0) {
+				out.printf(java.util.Locale.ROOT, "  out of distribution: %d of %d slices flagged (%.1f %%); accuracy of the kept %.4f, of the flagged %s%n", ev.oodFlagged(),
+					ev.oodScored(), 100.0 * ev.oodFlagged() / ev.oodScored(), ev.oodAccuracy(0),
+					Double.isNaN(ev.oodAccuracy(1)) ? "n/a (none flagged)" : String.format(java.util.Locale.ROOT, "%.4f", ev.oodAccuracy(1)));
+			} else {
+				out.println("  out of distribution: not checked (" + loaded.id() + " has no detector; add one with medcnn fit-ood)");
+			}
+			if (foreign != null) {
+				out.printf(java.util.Locale.ROOT, "  foreign data %s: %d of %d slices flagged (%.1f %%), AUROC of ood_score %.4f%s%n", oodData,
+					Math.round(foreign.flagged() * foreign.slices()), foreign.slices(), 100 * foreign.flagged(), foreign.auroc(),
+					foreign.skipped().isEmpty() ? "" : " (" + foreign.skipped().size() + " unreadable file(s) skipped)");
+			}
+			out.println("wrote " + output.resolve("metrics.csv") + ", confusion.csv, predictions.csv, reliability.csv, risk_coverage.csv" + (foreign != null ? ", ood.csv" : ""));
 			return ExitCodes.OK;
 		}
 	}

@@ -45,6 +45,7 @@ public final class EvaluationOutputs {
 		for (String k : classes) p.append(",p_").append(k);
 		boolean u = ev.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE;
 		if (u) p.append(",entropy,mutual_information,std_top,uncertain");
+		p.append(",ood_score,out_of_distribution");
 		p.append('\n');
 		for (Evaluator.Row r : ev.rows()) {
 			int pred = 0;
@@ -56,6 +57,7 @@ public final class EvaluationOutputs {
 				var e = r.uncertainty();
 				p.append(String.format(Locale.ROOT, ",%.6f,%.6f,%.6f,%s", e.entropy(), e.mutualInformation(), e.stdTop(), e.uncertain() < 0 ? "" : e.uncertain()));
 			}
+			p.append(Double.isNaN(r.oodScore()) ? ",," : String.format(Locale.ROOT, ",%.6f,%d", r.oodScore(), r.outOfDistribution()));
 			p.append('\n');
 		}
 		text(dir.resolve("predictions.csv"), overwrite, p.toString());
@@ -65,6 +67,26 @@ public final class EvaluationOutputs {
 		}
 		text(dir.resolve("reliability.csv"), overwrite, rel.toString());
 		text(dir.resolve("risk_coverage.csv"), overwrite, riskCoverageCsv(ev.riskCoverage()));
+	}
+
+	/**
+	 * Writes {@code ood.csv}: how the out-of-distribution score separates the evaluated slices from data
+	 * known to be foreign to the model.
+	 *
+	 * @param ev the evaluation of the model's own data
+	 * @param foreign the foreign data's figures
+	 * @param foreignDir the foreign data folder
+	 * @param dir the output folder
+	 * @param overwrite whether an existing file may be replaced
+	 * @throws IOException if the file exists (and overwrite is false) or cannot be written
+	 */
+	public static void writeForeign(Evaluator.Evaluation ev, Evaluator.ForeignOod foreign, Path foreignDir, Path dir, boolean overwrite) throws IOException {
+		StringBuilder sb = new StringBuilder("data,slices,flagged_slices,flagged_share,auroc_vs_evaluated\n");
+		sb.append(String.format(Locale.ROOT, "evaluated,%d,%d,%.6f,%n", ev.oodScored(), ev.oodFlagged(), ev.oodScored() == 0 ? Double.NaN : ev.oodFlagged()
+			/ (double) ev.oodScored()));
+		sb.append(String.format(Locale.ROOT, "%s,%d,%d,%.6f,%.6f%n", PredictionCsv.quote(foreignDir.toString()), foreign.slices(),
+			Math.round(foreign.flagged() * foreign.slices()), foreign.flagged(), foreign.auroc()));
+		text(dir.resolve("ood.csv"), overwrite, sb.toString());
 	}
 
 	/**

@@ -74,8 +74,29 @@ public final class Evaluator {
 	 * @param probabilities predicted (calibrated) probabilities
 	 * @param uncalibrated the probabilities with every temperature set to 1
 	 * @param uncertainty the uncertainty estimate, or null without uncertainty mode
+	 * @param oodScore the out-of-distribution score (above 1: outside the training data), NaN when the model has no detector
 	 */
-	public record Row(Path file, int slice, int truth, float[] probabilities, float[] uncalibrated, UncertaintyEstimate uncertainty) {}
+	public record Row(Path file, int slice, int truth, float[] probabilities, float[] uncalibrated, UncertaintyEstimate uncertainty, double oodScore) {
+
+		/**
+		 * A row without out-of-distribution score.
+		 *
+		 * @param file the file
+		 * @param slice 1-based slice
+		 * @param truth true class index
+		 * @param probabilities predicted probabilities
+		 * @param uncalibrated probabilities with temperature 1
+		 * @param uncertainty the uncertainty estimate, or null
+		 */
+		public Row(Path file, int slice, int truth, float[] probabilities, float[] uncalibrated, UncertaintyEstimate uncertainty) {
+			this(file, slice, truth, probabilities, uncalibrated, uncertainty, Double.NaN);
+		}
+
+		/** @return 1 outside the training data, 0 inside, -1 unknown */
+		public int outOfDistribution() {
+			return Double.isNaN(oodScore) ? -1 : oodScore > 1 ? 1 : 0;
+		}
+	}
 
 	/**
 	 * The evaluation.
@@ -107,9 +128,51 @@ public final class Evaluator {
 				m.put("uncertain_threshold_nats", flagThreshold);
 				m.put("coverage_unflagged", flagCoverage());
 				m.put("accuracy_unflagged", flagAccuracy());
+				m.put("uncertain_slices", (double) rows.stream().filter(r -> r.uncertainty() != null && r.uncertainty().uncertain() == 1).count());
+				m.put("accuracy_uncertain", flaggedAccuracy());
+			}
+			if (oodScored() > 0) {
+				m.put("ood_scored_slices", (double) oodScored());
+				m.put("ood_flagged_slices", (double) oodFlagged());
+				m.put("ood_flagged_share", oodFlagged() / (double) oodScored());
+				m.put("accuracy_ood_kept", oodAccuracy(0));
+				m.put("accuracy_ood_flagged", oodAccuracy(1));
 			}
 			return m;
 		}
+
+		/** @return the number of slices with an out-of-distribution score */
+		public int oodScored() {
+			return (int) rows.stream().filter(r -> r.outOfDistribution() >= 0).count();
+		}
+
+		/** @return the number of slices flagged outside the training data */
+		public int oodFlagged() {
+			return (int) rows.stream().filter(r -> r.outOfDistribution() == 1).count();
+		}
+
+		/**
+		 * The accuracy on the slices with a given out-of-distribution flag.
+		 *
+		 * @param flag 0 kept (inside the training data), 1 flagged
+		 * @return the accuracy, NaN when no slice has the flag
+		 */
+		public double oodAccuracy(int flag) {
+			long n = 0;
+			long right = 0;
+			for (Row r : rows) {
+				if (r.outOfDistribution() != flag) continue;
+				n++;
+				if (Metrics.argmax(r.probabilities()) == r.truth()) right++;
+			}
+			return n == 0 ? Double.NaN : right / (double) n;
+		}
+
+		/** @return the out-of-distribution scores of the scored slices */
+		public double[] oodScores() {
+			return rows.stream().mapToDouble(Row::oodScore).filter(v -> !Double.isNaN(v)).toArray();
+		}
+
 
 		/** @return the fraction of slices not flagged uncertain, NaN without a threshold */
 		public double flagCoverage() {
@@ -139,6 +202,73 @@ public final class Evaluator {
 			}
 			return n == 0 ? Double.NaN : right / (double) n;
 		}
+	}
+
+	/**
+	 * How the out-of-distribution score separates the evaluated slices from data known to be foreign.
+	 *
+	 * @param slices foreign slices scored
+	 * @param flagged the fraction of them flagged
+	 * @param auroc the AUROC of the score, evaluated (own) slices against foreign ones
+	 * @param skipped unreadable foreign files with the reason
+	 */
+	public record ForeignOod(int slices, double flagged, double auroc, List<String> skipped) {}
+
+	/**
+	 * Scores images known to be foreign to the model (no labels), for {@link ForeignOod}.
+	 *
+	 * @param evaluation the evaluation of the model's own data, whose scores are the other side of the AUROC
+	 * @param files the foreign files; unreadable ones are skipped and listed
+	 * @param progress receives progress per file
+	 * @param cancellation checked between files
+	 * @return the share flagged and the AUROC
+	 * @throws IllegalArgumentException if the models have no detector, or no foreign slice is readable
+	 * @throws TranslateException if the engine fails
+	 */
+	public ForeignOod foreign(Evaluation evaluation, List<Path> files, ProgressListener progress, Cancellation cancellation) throws TranslateException {
+		for (ClassifierModel m : models.models()) {
+			if (m.pkg().ood() == null) {
+				throw new IllegalArgumentException("model " + m.pkg().card().id() + " has no out-of-distribution detector (ood.bin) to measure on foreign data; "
+					+ "add one with medcnn fit-ood");
+			}
+		}
+		SlicePreprocessor pre = new SlicePreprocessor(models.primary().card().input());
+		List<Double> scores = new ArrayList<>();
+		List<String> skipped = new ArrayList<>();
+		int per = pre.spec().tensorSize();
+		float[] data = new float[batchSize * per];
+		List<Long> keys = new ArrayList<>();
+		try (PassSampler sampler = new PassSampler(models, UncertaintyOptions.NONE, batchSize)) {
+			for (int k = 0; k < files.size(); k++) {
+				cancellation.check("evaluation");
+				List<Slice> slices;
+				try {
+					slices = reader.read(files.get(k));
+					for (Slice sl : slices) pre.check(sl);
+				} catch (IOException | IllegalArgumentException e) {
+					skipped.add(files.get(k) + ": " + e.getMessage());
+					continue;
+				}
+				for (Slice sl : slices) {
+					pre.preprocess(sl, data, keys.size() * per);
+					keys.add((long) sl.index());
+					if (keys.size() == batchSize) scoreBatch(sampler, data, keys, scores);
+				}
+				progress.progress("scoring foreign data", k + 1, files.size());
+			}
+			if (!keys.isEmpty()) scoreBatch(sampler, data, keys, scores);
+		}
+		if (scores.isEmpty()) throw new IllegalArgumentException("no readable foreign images (" + skipped.size() + " skipped)");
+		double[] f = scores.stream().mapToDouble(Double::doubleValue).toArray();
+		long flagged = java.util.Arrays.stream(f).filter(v -> v > 1).count();
+		return new ForeignOod(f.length, flagged / (double) f.length, org.medcnn.core.ood.OodFitter.auroc(evaluation.oodScores(), f), skipped);
+	}
+
+	private static void scoreBatch(PassSampler sampler, float[] data, List<Long> keys, List<Double> scores) throws TranslateException {
+		long[] k = keys.stream().mapToLong(Long::longValue).toArray();
+		PassSampler.Batch b = sampler.run(data, k.length, 1, k);
+		for (double v : b.ood()) scores.add(v);
+		keys.clear();
 	}
 
 	/**
@@ -236,7 +366,7 @@ public final class Evaluator {
 			for (int i = 0; i < filled; i++) {
 				float[] p = b.probabilities()[i];
 				UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(b.samples()[i], Metrics.argmax(p)).flagged(threshold) : null;
-				rows.add(new Row(files.get(i), slices.get(i), truths.get(i), p, b.uncalibrated()[i], u));
+				rows.add(new Row(files.get(i), slices.get(i), truths.get(i), p, b.uncalibrated()[i], u, b.ood()[i]));
 			}
 			files.clear();
 			slices.clear();

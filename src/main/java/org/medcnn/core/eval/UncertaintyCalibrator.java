@@ -101,7 +101,7 @@ public final class UncertaintyCalibrator {
 			double t = FlagThresholds.choose(entropies, targetCoverage);
 			UncertaintyOptions fixed = new UncertaintyOptions(o.mode(), o.passes(), o.seed(), t);
 			List<Evaluator.Row> flagged = new ArrayList<>();
-			for (Evaluator.Row r : v.rows()) flagged.add(new Evaluator.Row(r.file(), r.slice(), r.truth(), r.probabilities(), r.uncalibrated(), r.uncertainty().flagged(t)));
+			for (Evaluator.Row r : v.rows()) flagged.add(new Evaluator.Row(r.file(), r.slice(), r.truth(), r.probabilities(), r.uncalibrated(), r.uncertainty().flagged(t), r.oodScore()));
 			v = new Evaluator.Evaluation(v.metrics(), flagged, v.skipped(), v.eceUncalibrated(), v.riskCoverage(), v.uncertainty(), t);
 			Evaluator.Evaluation te = new Evaluator(models, reader, batchSize, fixed).evaluate(test, 1000, 42, progress, cancellation);
 			out.add(new ModeResult(o, t, targetCoverage, v, te));
