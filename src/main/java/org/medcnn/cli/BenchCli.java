@@ -75,6 +75,10 @@ public final class BenchCli implements Callable<Integer> {
 	@Option(names = "--overhead-only", description = "Measure only the Classify Slices overhead, in a process that has run nothing else.")
 	private boolean overheadOnly;
 
+	@Option(names = "--ood-cost", description = "Measure only what the out-of-distribution detector adds to Classify Slices: the command on the same "
+		+ "stack with the model and with a copy of it without the detector, alternating.")
+	private boolean oodCost;
+
 	@Option(names = "--throughput-only", hidden = true, description = "Print only 'batch slices/s' lines (used for the defaults run in a child JVM).")
 	private boolean throughputOnly;
 
@@ -109,6 +113,16 @@ public final class BenchCli implements Callable<Integer> {
 		out.printf(Locale.ROOT, "  engine lanes: %s%n", EngineThread.describeLanes());
 		if (overheadOnly) {
 			overhead(loaded, provider, out);
+			provider.close();
+			return ExitCodes.OK;
+		}
+		if (oodCost) {
+			if (loaded.pkg().ood() == null) {
+				err.println("medcnn bench: " + loaded.pkg().card().id() + " has no out-of-distribution detector to measure");
+				provider.close();
+				return ExitCodes.USAGE;
+			}
+			oodCost(loaded, out);
 			provider.close();
 			return ExitCodes.OK;
 		}
@@ -388,8 +402,8 @@ public final class BenchCli implements Callable<Integer> {
 		}
 	}
 
-	/** Classify Slices end to end on a synthetic stack versus pure inference on the same slices. */
-	private void overhead(ClassifierModel m, ModelProvider provider, PrintWriter out) throws Exception {
+	/** The benchmark stack: {@code stackSlices} synthetic 512 x 512 16-bit slices (a disc with a seeded texture). */
+	private ImagePlus benchStack() {
 		ImageStack stack = new ImageStack(512, 512);
 		java.util.Random r = new java.util.Random(3);
 		for (int z = 0; z < stackSlices; z++) {
@@ -402,8 +416,14 @@ public final class BenchCli implements Callable<Integer> {
 			}
 			stack.addSlice("z" + (z + 1), new ShortProcessor(512, 512, px, null));
 		}
-		ImagePlus imp = new ImagePlus("bench-stack", stack);
+		return new ImagePlus("bench-stack", stack);
+	}
+
+	/** Classify Slices end to end on a synthetic stack versus pure inference on the same slices. */
+	private void overhead(ClassifierModel m, ModelProvider provider, PrintWriter out) throws Exception {
+		ImagePlus imp = benchStack();
 		int batch = 8;
+
 		// Pure inference: the same slices, preprocessed beforehand, through the engine only.
 		SlicePreprocessor pre = new SlicePreprocessor(m.pkg().card().input());
 		int per = pre.spec().tensorSize();
@@ -485,6 +505,66 @@ public final class BenchCli implements Callable<Integer> {
 			out.printf(Locale.ROOT, "    with each batch preprocessed on all cores, then run on both lanes (-D%s=parallel): %.0f ms, overhead %.1f %%%n",
 				DjlSliceClassifier.PREPARE_PROPERTY, bestParallel, 100 * (bestParallel / bestPure - 1));
 			out.printf(Locale.ROOT, "    each round in the order run, ms (pure inference, the command and the command the former way, with, in brackets, the sum of its slices' engine time: by default both lanes' time added): %s%n", rounds.toString().trim());
+		}
+	}
+
+	/** Rounds of the out-of-distribution cost measurement, each running the command with and without the detector. */
+	private static final int OOD_ROUNDS = 16;
+
+	/**
+	 * What the out-of-distribution detector adds to Classify Slices: the command on the benchmark stack with
+	 * the model, and with a copy of the model whose card has no {@code ood} section, in turn (the order
+	 * alternating from round to round), after warm-up rounds of both; the median of the rounds' ratios.
+	 */
+	private void oodCost(ClassifierModel m, PrintWriter out) throws Exception {
+		ImagePlus imp = benchStack();
+		Path without = Files.createTempDirectory("medcnn-bench-no-ood");
+		try {
+			Path pkgDir = m.pkg().dir();
+			Path copy = Files.createDirectories(without.resolve(m.pkg().card().id()));
+			try (java.util.stream.Stream<Path> files = Files.list(pkgDir)) {
+				for (Path f : (Iterable<Path>) files::iterator) {
+					if (Files.isRegularFile(f) && !f.getFileName().toString().equals("ood.bin")) Files.copy(f, copy.resolve(f.getFileName()));
+				}
+			}
+			com.google.gson.JsonObject card = com.google.gson.JsonParser.parseString(Files.readString(copy.resolve("model.json"))).getAsJsonObject();
+			card.remove("ood");
+			card.remove("examples");
+			Files.writeString(copy.resolve("model.json"), card.toString());
+			int batch = 8;
+			try (Context ctx = new Context(CommandService.class, org.medcnn.command.ModelService.class)) {
+				CommandService cs = ctx.service(CommandService.class);
+				String[] dirs = {pkgDir.toString(), copy.toString()};
+				double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+				double[] ratios = new double[OOD_ROUNDS];
+				long warmEnd = System.nanoTime() + (long) (WARM_UP_S * 1e9);
+				for (int rep = -2; rep < OOD_ROUNDS; rep++) {
+					if (rep == -1 && System.nanoTime() < warmEnd) rep = -2;
+					double[] ms = new double[2];
+					for (int k = 0; k < 2; k++) {
+						int which = (Math.max(rep, 0) + k) % 2;
+						long t0 = System.nanoTime();
+						var module = cs.run(ClassifySlicesCommand.class, true, "image", imp, "model", dirs[which], "device", "cpu", "batch_size", batch,
+							"add_overlay", true).get();
+						ms[which] = (System.nanoTime() - t0) / 1e6;
+						if (module.isCanceled()) throw new IllegalStateException("Classify Slices failed: " + module.getCancelReason());
+					}
+					if (rep < 0) continue;
+					ratios[rep] = ms[0] / ms[1];
+					for (int k = 0; k < 2; k++) best[k] = Math.min(best[k], ms[k]);
+				}
+				double[] sorted = ratios.clone();
+				java.util.Arrays.sort(sorted);
+				out.printf(Locale.ROOT, "  out-of-distribution detector (%s, %d reference rows of %d features): Classify Slices on a %dx512x512 16-bit stack (batch %d), "
+					+ "with against without the detector, %d rounds alternating: median ratio %.3f (+%.1f %%; rounds %.3f to %.3f); best times %.0f ms with, %.0f ms without%n",
+					m.pkg().ood().method().key(), m.pkg().ood().referenceRows(), m.pkg().ood().features(), stackSlices, batch, OOD_ROUNDS,
+					(sorted[(OOD_ROUNDS - 1) / 2] + sorted[OOD_ROUNDS / 2]) / 2, 100 * ((sorted[(OOD_ROUNDS - 1) / 2] + sorted[OOD_ROUNDS / 2]) / 2 - 1), sorted[0],
+					sorted[OOD_ROUNDS - 1], best[0], best[1]);
+			}
+		} finally {
+			try (java.util.stream.Stream<Path> walk = Files.walk(without)) {
+				for (Path f : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(f);
+			}
 		}
 	}
 

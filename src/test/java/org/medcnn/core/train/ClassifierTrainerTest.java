@@ -58,6 +58,13 @@ class ClassifierTrainerTest {
 		int split = 0;
 		for (var e : prov.getAsJsonObject("split_counts").entrySet()) for (var c : e.getValue().getAsJsonObject().entrySet()) split += c.getValue().getAsInt();
 		assertEquals(60, split, "every image is in exactly one split");
+		// the out-of-distribution detector is fitted on the training part, its threshold on the validation part
+		assertTrue(pkg.ood() != null, "training fits the out-of-distribution detector");
+		JsonObject ood = card.getAsJsonObject("ood");
+		assertEquals(prov.getAsJsonObject("split_counts").getAsJsonObject("train").entrySet().stream().mapToInt(e -> e.getValue().getAsInt()).sum(),
+			ood.get("training_slices").getAsInt());
+		assertEquals("knn", ood.get("method").getAsString());
+		assertTrue(ood.getAsJsonObject("measured").has("own_test"));
 	}
 
 	@Test
