@@ -81,6 +81,14 @@ public final class TrainCli implements Callable<Integer> {
 	@Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Augment training images (default: on).")
 	private boolean augment;
 
+	@Option(names = "--appearance-augmentation", description = "Also augment the appearance: intensity window, gamma, blur, resolution and noise "
+		+ "(each with probability 0.3; default: off).")
+	private boolean appearance;
+
+	@Option(names = "--head-augmented-copies", defaultValue = "0", description = "Augmented copies of each training image whose features the head "
+		+ "phase adds to the image's own (default: ${DEFAULT-VALUE}: the head sees each image once, unaugmented).")
+	private int headCopies;
+
 	@Option(names = "--flip", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Horizontal flips in augmentation (default: on).")
 	private boolean flip;
 
@@ -125,7 +133,7 @@ public final class TrainCli implements Callable<Integer> {
 			cfg = TrainingConfig.builder().setDataDir(dataDir).optDataCsv(dataCsv).setOutputDir(outputDir).setBaseModel(baseModel).optModelId(modelId)
 				.optModality(modality).optDataDescription(dataDescription).optEpochs(epochs).optHeadEpochs(headEpochs).optBatchSize(batchSize)
 				.optImageSize(imageSize).optLearningRate(learningRate).optFractions(validationFraction, testFraction).optGroups(groupRegex, groupBin)
-				.optAugment(augment, flip).optSeed(seed).optNearDuplicateBits(nearDuplicateBits).optTrainableBlocks(trainableBlocks).optPatience(patience)
+				.optAugment(augment, flip).optAppearanceAugmentation(appearance, headCopies).optSeed(seed).optNearDuplicateBits(nearDuplicateBits).optTrainableBlocks(trainableBlocks).optPatience(patience)
 				.optIntensity(IntensityPolicy.parse(intensity)).optOverwrite(overwrite).optExamplesPerClass(examplesPerClass).optFinetuneLearningRateFactor(finetuneFactor)
 				.optLabelSmoothing(labelSmoothing).optWeightDecay(weightDecay).build();
 		} catch (IllegalArgumentException | NullPointerException e) {

@@ -234,11 +234,13 @@ public final class ClassifierTrainer {
 		try (Trunk trunk = new Trunk(base.trunkFile, spec)) {
 			features = trunk.features;
 			// 3. head phase on cached features
-			listener.info("head phase: caching trunk features of " + train.size() + " training and " + val.size() + " validation images");
-			float[][] ftrain = trunk.pooled(train, pre, cfg.batchSize);
+			listener.info("head phase: caching trunk features of " + train.size() + " training and " + val.size() + " validation images"
+				+ (cfg.headCopies > 0 ? ", and of " + cfg.headCopies + " augmented copies of each training image" : ""));
+			List<Item> headTrain = withAugmentedCopies(train, pre);
+			float[][] ftrain = trunk.pooled(headTrain, pre, cfg.batchSize);
 			float[][] fval = trunk.pooled(val, pre, cfg.batchSize);
 			HeadTrainer head = new HeadTrainer(features, classes.size(), weights, cfg);
-			HeadTrainer.Outcome ho = head.fit(ftrain, labels(train), fval, labels(val), history, listener, cancellation);
+			HeadTrainer.Outcome ho = head.fit(ftrain, labels(headTrain), fval, labels(val), history, listener, cancellation);
 			headEpochsRun = ho.epochs();
 			cancelled = ho.cancelled();
 			bestW = ho.weights();
@@ -377,6 +379,28 @@ public final class ClassifierTrainer {
 		return y;
 	}
 
+	/**
+	 * The training items of the head phase: each item, then (with {@code headCopies}) that many augmented
+	 * copies of each, seeded; geometric augmentation when it is on, appearance augmentation when that is on.
+	 */
+	private List<Item> withAugmentedCopies(List<Item> train, SlicePreprocessor pre) {
+		if (cfg.headCopies == 0 || !(cfg.augment || cfg.appearance)) return train;
+		int w = pre.spec().width();
+		int h = pre.spec().height();
+		Augmenter geometric = Augmenter.standard(cfg.flip);
+		AppearanceAugmenter appearance = AppearanceAugmenter.standard();
+		SplittableRandom rnd = new SplittableRandom(cfg.seed * 131 + 17);
+		List<Item> out = new ArrayList<>(train);
+		for (int c = 0; c < cfg.headCopies; c++) {
+			for (Item it : train) {
+				float[] img = cfg.augment ? geometric.apply(it.unit, w, h, rnd) : it.unit;
+				if (cfg.appearance) img = appearance.apply(img, w, h, rnd);
+				out.add(new Item(it.sample, it.slice, it.label, img));
+			}
+		}
+		return out;
+	}
+
 	/** Pooled features of items through an inference session (the path Classify Slices takes), from their unit images. */
 	private static float[][] inferenceFeatures(ClassifierModel model, List<Item> items, int batch) throws TranslateException {
 		int f = model.pkg().head().features();
@@ -470,8 +494,10 @@ public final class ClassifierTrainer {
 			+ (noValidation ? " (no validation split: training loss used)" : ""));
 		hp.addProperty("trainable_blocks", cfg.trainableBlocks);
 		hp.addProperty("dropout", cfg.dropout);
-		hp.addProperty("augmentation", cfg.augment ? "rotation +-15 deg, scale 0.9-1.1, " + (cfg.flip ? "horizontal flip, " : "no flip, ")
-			+ "brightness +-0.05, contrast +-10 % (fine-tuning phase)" : "none");
+		hp.addProperty("augmentation", (cfg.augment ? "rotation +-15 deg, scale 0.9-1.1, " + (cfg.flip ? "horizontal flip, " : "no flip, ")
+			+ "brightness +-0.05, contrast +-10 %" : "no geometric augmentation") + (cfg.appearance ? "; " + AppearanceAugmenter.standard().describe() : "")
+			+ " (fine-tuning phase" + (cfg.headCopies > 0 ? "; and in the head phase " + cfg.headCopies + " augmented copies of each training image "
+				+ "besides the image itself" : "") + ")");
 		prov.add("hyper_parameters", hp);
 		prov.addProperty("head_epochs_run", headEpochs);
 		prov.addProperty("finetune_epochs_run", fineEpochs);
@@ -803,6 +829,7 @@ public final class ClassifierTrainer {
 			int h = pre.spec().height();
 			int w = pre.spec().width();
 			Augmenter aug = Augmenter.standard(cfg.flip);
+			AppearanceAugmenter look = AppearanceAugmenter.standard();
 			SplittableRandom rnd = new SplittableRandom(cfg.seed * 31 + 7);
 			float[] buf = new float[cfg.batchSize * per];
 			double best = headBest;
@@ -835,6 +862,7 @@ public final class ClassifierTrainer {
 					for (int i = 0; i < n; i++) {
 						Item it = train.get(order[start + i]);
 						float[] img = cfg.augment ? aug.apply(it.unit, w, h, rnd) : it.unit;
+						if (cfg.appearance) img = look.apply(img, w, h, rnd);
 						pre.normalize(img, buf, i * per);
 						y[i] = it.label;
 						float sw = (float) weights[it.label];

@@ -29,6 +29,8 @@ public final class TrainingConfig {
 	final int groupBin;
 	final boolean augment;
 	final boolean flip;
+	final boolean appearance;
+	final int headCopies;
 	final long seed;
 	final int nearDuplicateBits;
 	final int trainableBlocks;
@@ -60,6 +62,8 @@ public final class TrainingConfig {
 		groupBin = b.groupBin;
 		augment = b.augment;
 		flip = b.flip;
+		appearance = b.appearance;
+		headCopies = b.headCopies;
 		seed = b.seed;
 		nearDuplicateBits = b.nearDuplicateBits;
 		trainableBlocks = b.trainableBlocks;
@@ -135,6 +139,8 @@ public final class TrainingConfig {
 		private int groupBin;
 		private boolean augment = true;
 		private boolean flip = true;
+		private boolean appearance = false;
+		private int headCopies = 0;
 		private long seed = 42;
 		private int nearDuplicateBits = 8;
 		private int trainableBlocks = 5;
@@ -321,6 +327,22 @@ public final class TrainingConfig {
 		}
 
 		/**
+		 * Switches appearance augmentation ({@link AppearanceAugmenter#standard()}: intensity window, gamma,
+		 * blur, resolution, noise) on top of the geometric one, and sets how many augmented copies of each
+		 * training image the head phase adds to its cached features. Defaults: off, 0 (the head phase sees
+		 * each training image once, unaugmented).
+		 *
+		 * @param appearance whether augmentation also changes the appearance
+		 * @param headCopies augmented copies per training image in the head phase, 0 to 32
+		 * @return this builder
+		 */
+		public Builder optAppearanceAugmentation(boolean appearance, int headCopies) {
+			this.appearance = appearance;
+			this.headCopies = headCopies;
+			return this;
+		}
+
+		/**
 		 * Sets the seed. Default 42.
 		 *
 		 * @param seed the seed
@@ -443,6 +465,7 @@ public final class TrainingConfig {
 			if (baseModel == null || baseModel.isBlank()) throw new IllegalArgumentException("base_model: a TorchScript trunk file or model package is required");
 			if (epochs < 0 || epochs > 1000) throw new IllegalArgumentException("epochs must be 0 to 1000, got " + epochs);
 			if (headEpochs < 1 || headEpochs > 10000) throw new IllegalArgumentException("head_epochs must be 1 to 10000, got " + headEpochs);
+			if (headCopies < 0 || headCopies > 32) throw new IllegalArgumentException("head augmented copies must be 0 to 32, got " + headCopies);
 			if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch_size must be 1 to 512, got " + batchSize);
 			if (imageSize < 32 || imageSize > 1024) throw new IllegalArgumentException("image_size must be 32 to 1024, got " + imageSize);
 			if (!(learningRate > 0 && learningRate < 1)) throw new IllegalArgumentException("learning_rate must be in (0, 1), got " + learningRate);
