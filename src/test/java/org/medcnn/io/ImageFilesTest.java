@@ -177,8 +177,8 @@ class ImageFilesTest {
 		try (var files = Files.list(folder)) {
 			for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
 		}
-		Path dti = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-siemens-dti-nibabel/0.dcm");
-		Files.copy(dti, dir.resolve("dti.dcm"));
+		Path mr = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-pydicom/MR_small.dcm");
+		Files.copy(mr, dir.resolve("mr.dcm"));
 		ImagePlus mixed = ImageFiles.open(dir);
 		assertEquals(6, mixed.getStackSize());
 		assertTrue(String.valueOf(mixed.getProperty(DicomSeries.WARNINGS_PROPERTY)).contains("2 series"));
@@ -262,8 +262,11 @@ class ImageFilesTest {
 		try (var files = Files.list(folder)) {
 			file = files.sorted().findFirst().orElseThrow();
 		}
+		// Its name has no extension; it is a Siemens mosaic, unpacked into its 35 slices of 64 x 64.
 		ImagePlus imp = ImageFiles.open(file);
-		assertEquals(384, imp.getWidth());
+		assertEquals(64, imp.getWidth());
+		assertEquals(35, imp.getStackSize());
+		assertTrue(ImageFiles.warnings(imp).get(0).contains("Siemens mosaic unpacked into its 35 slices"), ImageFiles.warnings(imp).toString());
 	}
 
 	@Test

@@ -100,6 +100,10 @@ public final class EnsembleTrainer {
 	public Result train(Request r, Consumer<String> log, Cancellation cancellation) throws IOException, TranslateException, ModelLoadException {
 		Path splitCsv = base.dir().resolve("split.csv");
 		if (!Files.isRegularFile(splitCsv)) throw new IOException(splitCsv + ": the base package has no split.csv; members must be trained on its training split");
+		if (org.medcnn.core.OutputGuard.overlap(r.output(), base.dir())) {
+			throw new IllegalArgumentException("output " + r.output() + " is, or lies inside or around, the base package " + base.dir()
+				+ ": the new package would replace the files it is trained from; choose another folder (refused with or without overwrite)");
+		}
 		if (Files.exists(r.output().resolve(ModelPackage.CARD)) && !r.overwrite()) {
 			throw new IOException(r.output() + " already holds a model (model.json); not replaced (use overwrite)");
 		}
