@@ -42,6 +42,13 @@ public final class OutputGuard {
 	public static boolean within(Path path, Path folder) {
 		if (path == null || folder == null || !Files.isDirectory(folder)) return false;
 		Path p = existingPart(path);
+		if (p == null) return false;
+		try {
+			// Walk up the real path: the parent of a link is not where the link leads.
+			p = p.toRealPath();
+		} catch (IOException | SecurityException e) {
+			p = p.normalize();
+		}
 		for (; p != null; p = p.getParent()) {
 			if (sameFile(p, folder)) return true;
 		}
@@ -68,7 +75,8 @@ public final class OutputGuard {
 	 * @throws IllegalArgumentException naming both when writing the output would replace the input
 	 */
 	public static void refuseInput(Path output, Path input, String outputParameter) {
-		if (sameFile(output, input)) {
+		// Same file on disk, or the same path once the part that does not exist yet is created (D/new/../x.tif is D/x.tif).
+		if (sameFile(output, input) || Files.exists(input) && real(output).equals(real(input))) {
 			throw new IllegalArgumentException(output + " would replace the input " + input + " (the same file on disk); choose another "
 				+ outputParameter + " (this is refused with or without --overwrite)");
 		}
