@@ -139,6 +139,25 @@ class NiftiReaderTest {
 		return imp.getCalibration().getCValue(ip.get(i, y));
 	}
 
+	@Test
+	void aTinyGzipThatDeclaresGigabytesIsRefusedBeforeAllocating() throws Exception {
+		// 52 bytes of .nii.gz claiming 30000 x 30000 x 30000 int16 voxels: it used to allocate the first slice
+		// (1.8 GB) before it found the data missing.
+		Tiny t = new Tiny(4, 16, 30000, 30000, 30000);
+		t.data = new byte[4];
+		ByteArrayOutputStream gz = new ByteArrayOutputStream();
+		try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+			out.write(t.bytes());
+		}
+		Path f = Files.write(dir.resolve("huge.nii.gz"), gz.toByteArray());
+		Runtime r = Runtime.getRuntime();
+		long before = r.totalMemory() - r.freeMemory();
+		ImageReadException e = assertThrows(ImageReadException.class, () -> NiftiReader.open(f));
+		assertMessage(e, f, "30000 x 30000 x 30000", "int16", "Java heap");
+		assertTrue(r.totalMemory() - r.freeMemory() - before < 64L << 20, "nothing large was allocated");
+		assertTrue(e.getMessage().length() <= 500);
+	}
+
 	// -- Real samples --
 
 	@Test
