@@ -210,4 +210,22 @@ class InputSafetyCliTest {
 		assertTrue(r.err().contains("would replace the input"), r.err());
 		assertArrayEquals(before, Files.readAllBytes(data));
 	}
+
+	@Test
+	void aDeviceFallbackIsReportedOnce() throws Exception {
+		// A child JVM set up as bin/medcnn (slf4j-simple at warn): the fallback used to appear as a log
+		// warning and again as the command's warning.
+		Path input = stack(dir.resolve("in/a.tif"), 200);
+		String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		Process p = new ProcessBuilder(javaBin, "-Dai.djl.offline=true", Fixtures.cacheDirOption(), "-Djava.awt.headless=true",
+			"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "classify", "--model",
+			Fixtures.tinyModel().toString(), "--input", input.toString(), "--output", dir.resolve("out").toString(), "--device", "gpu:63")
+			.redirectErrorStream(true).start();
+		String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		assertTrue(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES));
+		assertEquals(ExitCodes.OK, p.exitValue(), text);
+		int n = text.split("device gpu:63 requested", -1).length - 1;
+		assertEquals(1, n, "the fallback is reported once: " + text);
+		assertTrue(text.contains("medcnn classify: warning: device gpu:63 requested"), text);
+	}
 }
