@@ -93,7 +93,7 @@ public final class ShardLock implements AutoCloseable {
 	public static ShardLock acquire(Path outputDir, int index, int count, String command) throws BatchException {
 		Path lockFile = outputDir.resolve(LOCK_FILE);
 		synchronized (FOLDERS) {
-			Path key = lockFile.toAbsolutePath().normalize();
+			Path key = key(outputDir);
 			Folder f = FOLDERS.get(key);
 			boolean opened = false;
 			try {
@@ -110,6 +110,63 @@ public final class ShardLock implements AutoCloseable {
 			} finally {
 				if (opened && !FOLDERS.containsKey(key)) f.closeQuietly();
 			}
+		}
+	}
+
+	/**
+	 * Tells whether a live process writes a shard now, and which.
+	 *
+	 * @param outputDir the output folder
+	 * @param index the shard
+	 * @param count the number of shards
+	 * @return the owner (process, host, start, what it runs), or null when no live process holds the shard
+	 */
+	public static String liveOwner(Path outputDir, int index, int count) {
+		Path lockFile = outputDir.resolve(LOCK_FILE);
+		if (!Files.isRegularFile(lockFile)) return null;
+		synchronized (FOLDERS) {
+			Folder mine = FOLDERS.get(key(outputDir));
+			if (mine != null) {
+				String who = mine.shardOwners.get(shardByte(index, count));
+				if (who != null) return who;
+			}
+			// Probe through this process's channel when it has one: closing another channel on the file would
+			// release every lock this process holds on it (POSIX locks belong to the process, not the channel).
+			FileChannel ch = null;
+			try {
+				ch = mine != null ? mine.channel : FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+				FileLock probe;
+				try {
+					probe = ch.tryLock(shardByte(index, count), 1, true);
+				} catch (OverlappingFileLockException e) {
+					probe = null;
+				}
+				if (probe != null) {
+					probe.release();
+					return null;
+				}
+				return describeOwner(ownerFile(outputDir, index, count));
+			} catch (IOException e) {
+				return null;
+			} finally {
+				if (mine == null && ch != null) {
+					try {
+						ch.close();
+					} catch (IOException e) {
+						// nothing was locked through it
+					}
+				}
+			}
+		}
+	}
+
+	/** One key per folder on disk, however it is spelled: a second channel on the lock file would release this process's locks when closed. */
+	private static Path key(Path outputDir) {
+		Path abs = outputDir.toAbsolutePath();
+		try {
+			return abs.toRealPath().resolve(LOCK_FILE);
+		} catch (IOException e) {
+			return abs.normalize().resolve(LOCK_FILE);
 		}
 	}
 

@@ -131,12 +131,18 @@ class BatchLockTest {
 			try (ShardLock alongside = ShardLock.acquire(out, 1, 2, "test")) {
 				assertTrue(Files.exists(ShardLock.ownerFile(out, 1, 2)));
 			}
+			// Merge tells a running shard from a killed one.
+			Result early = BatchCliTest.merge(out, "--shard-count", "2");
+			assertEquals(ExitCodes.BAD_INPUT, early.code(), early.err());
+			assertTrue(early.err().contains("[0] still running (shard 0: process " + owner.pid()), early.err());
 			assertTrue(owner.isAlive(), "the owner was still running during all of this; its log:\n" + Files.readString(log));
 		} finally {
 			owner.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block; the OS releases the lock
 		}
 		assertTrue(owner.waitFor(1, TimeUnit.MINUTES));
 		assertTrue(Files.exists(ShardLock.ownerFile(out, 0, 2)), "the killed owner's record is left behind");
+		Result killed = BatchCliTest.merge(out, "--shard-count", "2");
+		assertTrue(killed.err().contains("(killed or cancelled: rerun with --resume)") && !killed.err().contains("still running"), killed.err());
 		Result resumed = BatchCliTest.batch(in, out, "--shard-index", "0", "--shard-count", "2", "--resume", "--batch-size", "1");
 		assertEquals(ExitCodes.OK, resumed.code(), "no clean-up needed after kill -9: " + resumed.err());
 		assertFalse(Files.exists(ShardLock.ownerFile(out, 0, 2)), "the owner record goes when its run ends");
