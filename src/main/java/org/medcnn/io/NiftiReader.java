@@ -117,6 +117,7 @@ public final class NiftiReader {
 			if (givenImg) throw new ImageReadException(headerFile, "header has magic \"n+1\" (single-file NIfTI), not the \"ni1\" of a .hdr/.img pair");
 			dataFile = headerFile;
 		}
+		if (!Files.isRegularFile(dataFile)) throw new ImageReadException(dataFile, "not a regular file (a device, named pipe or socket)");
 		return read(h, headerFile, dataFile);
 	}
 

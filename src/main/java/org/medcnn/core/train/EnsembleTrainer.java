@@ -71,7 +71,7 @@ public final class EnsembleTrainer {
 		public Request {
 			if (seeds.size() < 2) throw new IllegalArgumentException("seeds: an ensemble needs at least 2 members, got " + seeds);
 			if (seeds.stream().distinct().count() != seeds.size()) throw new IllegalArgumentException("seeds must be distinct, got " + seeds);
-			if (dropout < 0 || dropout >= 1) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+			if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
 			if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch_size must be 1 to 512, got " + batchSize);
 		}
 	}
