@@ -255,7 +255,7 @@ class BatchCliTest {
 		Files.writeString(m2, Files.readString(m2).replace("\"state\": \"finished\"", "\"state\": \"running\""));
 		Result partial = merge(out, "--allow-partial");
 		assertEquals(ExitCodes.PARTIAL, partial.code(), partial.err());
-		assertTrue(partial.err().contains("left out missing shard(s) [1]") && partial.err().contains("shard 2 of 3 is running or was killed"), partial.err());
+		assertTrue(partial.err().contains("left out missing shard(s) [1]") && partial.err().contains("shard 2 of 3 was killed (no process runs it)"), partial.err());
 		assertEquals(4, csv(out.resolve("results.csv")).size(), "rows of shards 0 (f0, f3) and 2 (f2)");
 		Result again = merge(out, "--allow-partial");
 		assertEquals(ExitCodes.OUTPUT, again.code(), "results.csv exists");
