@@ -197,13 +197,13 @@ public final class ImageFiles {
 	}
 
 	/**
-	 * Reads the header of a PNG, JPEG, GIF or BMP file with Java's image readers before ImageJ decodes it:
-	 * refuses one whose header is damaged (ImageJ decodes JPEG and GIF on a JDK thread that prints the stack
-	 * trace of a damaged file to the console), and one that claims more pixels than the heap can hold.
+	 * Checks a PNG, GIF or BMP file with Java's image readers before ImageJ decodes it: refuses one that
+	 * claims more pixels than the heap can hold (from its header, before anything is allocated), and a PNG
+	 * or GIF that does not decode cleanly (ImageJ reports a damaged PNG on the console, decodes GIF on a JDK
+	 * thread that prints stack traces, and does not notice a truncated GIF).
 	 */
 	private static void checkDimensions(Path file, Kind kind, byte[] h) throws ImageReadException {
-		long w;
-		long hgt;
+		List<String> warnings = new java.util.ArrayList<>();
 		try (javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(file.toFile())) {
 			java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : javax.imageio.ImageIO.getImageReaders(in);
 			if (readers == null || !readers.hasNext()) {
@@ -211,16 +211,21 @@ public final class ImageFiles {
 			}
 			javax.imageio.ImageReader reader = readers.next();
 			try {
-				reader.setInput(in, true, true);
-				w = reader.getWidth(0);
-				hgt = reader.getHeight(0);
+				reader.setInput(in, true, kind == Kind.BMP);
+				reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+				long w = reader.getWidth(0);
+				long hgt = reader.getHeight(0);
+				if (w > 0 && hgt > 0) checkPixels(file, kind.label, w, hgt, 4);
+				if (kind != Kind.BMP) reader.read(0);
 			} finally {
 				reader.dispose();
 			}
 		} catch (IOException | RuntimeException e) {
-			throw new ImageReadException(file, "damaged " + kind.label + " file: " + Messages.describe(e));
+			throw new ImageReadException(file, "damaged or unsupported " + kind.label + " file: " + Messages.describe(e));
+		} catch (OutOfMemoryError e) {
+			throw ImageJReads.tooLarge(file);
 		}
-		if (w > 0 && hgt > 0) checkPixels(file, kind.label, w, hgt, 4);
+		if (!warnings.isEmpty()) throw new ImageReadException(file, "damaged " + kind.label + " file: " + warnings.get(0));
 	}
 
 	/**

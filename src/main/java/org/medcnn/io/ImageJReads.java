@@ -51,9 +51,12 @@ final class ImageJReads {
 		String errorBefore = IJ.getErrorMessage();
 		CAUGHT.set(box);
 		T result;
+		String error;
 		try {
 			IJ.redirectErrorMessages(true);
 			result = read.get();
+			// Read before the flag is restored: setting it clears the message.
+			error = IJ.getErrorMessage();
 		} catch (OutOfMemoryError e) {
 			throw tooLarge(file);
 		} catch (RuntimeException e) {
@@ -67,7 +70,6 @@ final class ImageJReads {
 		if (box[0] != null) {
 			throw new ImageReadException(file, "damaged or unsupported " + label + " file: " + Messages.describe(box[0]));
 		}
-		String error = IJ.getErrorMessage();
 		if (result == null && error != null && !error.equals(errorBefore)) {
 			throw new ImageReadException(file, "damaged or unsupported " + label + " file: " + Messages.oneLine(error));
 		}
