@@ -128,6 +128,11 @@ public final class BatchRunner {
 				+ (spec.recursive() ? " in it or its sub-folders" : " in it or its DICOM series sub-folders; recursive searches deeper") + ")");
 		}
 		prepareOutput(out);
+		Path files = out.resolve(BatchOutputs.FILES_DIR);
+		if (org.medcnn.core.OutputGuard.overlap(files, in)) {
+			throw new BatchException(Kind.USAGE, "output_dir " + out + ": its " + BatchOutputs.FILES_DIR + " folder leads into the input folder " + in
+				+ " (a link?): outputs would be mixed with the inputs; use a folder outside the input folder");
+		}
 		// From here on this process owns the shard's outputs: what the checks below read cannot change under them.
 		try (ShardLock lock = ShardLock.acquire(out, spec.shardIndex(), spec.shardCount(), ownerCommand())) {
 			Path manifest = BatchOutputs.manifest(out, spec.shardIndex(), spec.shardCount());

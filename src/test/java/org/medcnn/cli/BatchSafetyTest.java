@@ -37,6 +37,12 @@ class BatchSafetyTest {
 			assertEquals(1, r.errLines().size(), r.err());
 			assertTrue(r.err().contains("use a folder outside the input folder"), r.err());
 		}
+		// An output folder whose files/ is a link into the input tree.
+		Path sneaky = Files.createDirectories(dir.resolve("sneaky"));
+		Files.createSymbolicLink(sneaky.resolve("files"), in.resolve("deep"));
+		Result r = BatchCliTest.batch(in, sneaky, "--recursive");
+		assertEquals(ExitCodes.USAGE, r.code(), r.err());
+		assertTrue(r.err().contains("files folder leads into the input folder"), r.err());
 		assertEquals(List.of("a.tif", "deep/b.tif"), BatchCliTest.tree(in), "nothing was written into the input tree");
 	}
 
