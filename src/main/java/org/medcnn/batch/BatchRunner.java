@@ -58,11 +58,18 @@ import org.slf4j.LoggerFactory;
  * the run) and at the end, so a killed job leaves them complete but perhaps a few inputs behind; the
  * per-input files are the record, and {@code resume} rebuilds the shard files from them.
  * <p>
- * Existing outputs: an input whose record says it was classified with the same model (SHA-256), the same
- * parameters that shape a row (device, batch size) and the same input (size and modification time) is
- * kept with {@code resume}; with {@code resume}, outputs without a record (left by a killed run) are
- * redone. Any other existing output is left alone and the input reported as skipped-existing, unless
- * {@code overwrite}. Without either, a shard whose manifest exists is refused as a whole.
+ * One live process owns a shard's outputs ({@link ShardLock}): another run of the shard, or of another
+ * shard count, into the same folder is refused before anything is read or written.
+ * <p>
+ * Existing outputs are replaced only when MedCNN wrote them: an input's outputs when its record, or the
+ * marker written before them ({@code files/.<name>.writing.json}, left by a killed run), is a MedCNN record
+ * of that input; the shard's CSVs when its manifest is a MedCNN manifest. An input whose record says it was
+ * classified with the same model (SHA-256), the same parameters that shape a row (device, batch size) and
+ * the same input (size and modification time) is kept with {@code resume}; with {@code resume}, outputs
+ * that a killed run left unfinished are redone. Any other existing output is left alone and the input
+ * reported as skipped-existing, unless {@code overwrite} and MedCNN wrote it. Without either, a shard whose
+ * manifest exists is refused as a whole. SIGTERM and Ctrl-C stop the run at its next batch of slices and
+ * leave the manifest {@code cancelled}.
  */
 public final class BatchRunner {
 

@@ -262,9 +262,11 @@ public final class ShardLock implements AutoCloseable {
 		/** Whether no process holds the byte of another shard count (checked with a short exclusive lock). */
 		private boolean noOtherCount(int count) throws IOException {
 			for (int t = 0; t < TRIES; t++) {
+				// (A lock of size 0 would reach to the end of all files: never asked for.)
+				long aboveSize = COUNT_SPAN - count - 1;
 				FileLock below = count > 0 ? tryLock(COUNTS, count, false) : null;
-				FileLock above = tryLock(COUNTS + count + 1, COUNT_SPAN - count - 1, false);
-				boolean free = (count == 0 || below != null) && above != null;
+				FileLock above = aboveSize > 0 ? tryLock(COUNTS + count + 1, aboveSize, false) : null;
+				boolean free = (count == 0 || below != null) && (aboveSize <= 0 || above != null);
 				if (below != null) below.release();
 				if (above != null) above.release();
 				if (free) return true;

@@ -96,6 +96,7 @@ public final class CalibrateUncertaintyCli implements Callable<Integer> {
 				CliErrors.report(err, e, "medcnn calibrate-uncertainty: " + e.getMessage());
 				return ExitCodes.MODEL;
 			}
+			CliErrors.deviceWarnings(err, "medcnn calibrate-uncertainty", loaded.models());
 			try {
 				results = new UncertaintyCalibrator(loaded, new ImageSampleReader(), batchSize).calibrate(validation, test, options, coverage, (m, d, t) -> { },
 					Cancellation.NEVER);

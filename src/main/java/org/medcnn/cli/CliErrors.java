@@ -47,6 +47,20 @@ final class CliErrors {
 	}
 
 	/**
+	 * Prints the device fallbacks of loaded models (e.g. a GPU asked for but not available): the engine logs
+	 * them at info level only, because the commands that classify report them with their results.
+	 *
+	 * @param err stderr
+	 * @param command e.g. {@code medcnn evaluate}
+	 * @param models the loaded models
+	 */
+	static void deviceWarnings(PrintWriter err, String command, java.util.List<org.medcnn.core.model.ClassifierModel> models) {
+		java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+		for (org.medcnn.core.model.ClassifierModel m : models) if (m.fallbackWarning() != null) seen.add(m.fallbackWarning());
+		for (String w : seen) err.println(Messages.oneLine(command + ": warning: " + w));
+	}
+
+	/**
 	 * Converts option values to double and rejects what is not a finite number, so that no numeric
 	 * option accepts {@code NaN} or {@code Infinity}.
 	 */

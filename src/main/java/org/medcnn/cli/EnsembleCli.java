@@ -82,6 +82,7 @@ public final class EnsembleCli implements Callable<Integer> {
 				CliErrors.report(err, e, "medcnn train-ensemble: " + e.getMessage());
 				return ExitCodes.MODEL;
 			}
+			CliErrors.deviceWarnings(err, "medcnn train-ensemble", java.util.List.of(base));
 			EnsembleTrainer.Result r;
 			try {
 				r = new EnsembleTrainer(base, new ImageSampleReader()).train(request, out::println, Cancellation.NEVER);

@@ -103,6 +103,7 @@ public final class EvaluateCli implements Callable<Integer> {
 				CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 				return ExitCodes.MODEL;
 			}
+			CliErrors.deviceWarnings(err, "medcnn evaluate", loaded.models());
 			Evaluator.Evaluation ev;
 			try {
 				ev = new Evaluator(loaded, new ImageSampleReader(), batchSize, uncertainty).evaluate(samples, 1000, seed, (m, d, t) -> { }, Cancellation.NEVER);
