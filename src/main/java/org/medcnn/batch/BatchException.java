@@ -1,5 +1,7 @@
 package org.medcnn.batch;
 
+import org.medcnn.core.Messages;
+
 /**
  * A batch (or a merge) cannot run at all. Failures of single inputs are not exceptions: they are
  * {@link FileOutcome}s with status {@link FileOutcome.Status#FAILED}, and the batch goes on.
@@ -15,7 +17,11 @@ public class BatchException extends Exception {
 		/** The model cannot be found, verified or loaded. */
 		MODEL,
 		/** The output folder cannot be created or written, or holds outputs that may not be replaced. */
-		OUTPUT
+		OUTPUT,
+		/** A parameter does not fit the model (e.g. mc_dropout on a head trained without dropout). */
+		USAGE,
+		/** Another live process writes this shard (or another shard count) into the output folder. */
+		BUSY
 	}
 
 	/** What kind of failure this is. */
@@ -28,7 +34,7 @@ public class BatchException extends Exception {
 	 * @param message what went wrong, naming the file or folder
 	 */
 	public BatchException(Kind kind, String message) {
-		super(message);
+		super(Messages.oneLine(message));
 		this.kind = kind;
 	}
 
@@ -40,7 +46,7 @@ public class BatchException extends Exception {
 	 * @param cause the underlying exception
 	 */
 	public BatchException(Kind kind, String message, Throwable cause) {
-		super(message, cause);
+		super(Messages.oneLine(message), cause);
 		this.kind = kind;
 	}
 

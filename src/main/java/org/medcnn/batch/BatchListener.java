@@ -26,4 +26,13 @@ public interface BatchListener {
 	 * @param progress where the batch stands
 	 */
 	default void finished(FileOutcome outcome, BatchProgress progress) {}
+
+	/**
+	 * Called when the process began to shut down (SIGTERM, Ctrl-C, Fiji quitting) during the run, once the
+	 * run has stopped and recorded itself as cancelled, just before the process ends: the last chance to
+	 * tell the user.
+	 *
+	 * @param summary what became of every input
+	 */
+	default void interrupted(BatchSummary summary) {}
 }

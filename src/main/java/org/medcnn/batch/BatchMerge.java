@@ -108,6 +108,7 @@ public final class BatchMerge {
 		Map<Integer, Path> found = byCount.getOrDefault(n, Map.of());
 		List<Integer> missing = new ArrayList<>();
 		List<Integer> unfinished = new ArrayList<>();
+		Map<Integer, String> running = new TreeMap<>();
 		List<String> warnings = new ArrayList<>();
 		Map<Integer, JsonObject> usable = new TreeMap<>();
 		for (int i = 0; i < n; i++) {
@@ -128,7 +129,14 @@ public final class BatchMerge {
 			String state = m.get("state").getAsString();
 			if (!state.equals("finished")) {
 				unfinished.add(i);
-				warnings.add("shard " + i + " of " + n + " is " + (state.equals("running") ? "running or was killed" : state) + "; rerun it with --resume");
+				String owner = state.equals("running") ? ShardLock.liveOwner(outputDir, i, n) : null;
+				if (owner != null) {
+					running.put(i, owner);
+					warnings.add("shard " + i + " of " + n + " is still running (" + owner + "); merge when it has finished");
+				} else {
+					warnings.add("shard " + i + " of " + n + " " + (state.equals("running") ? "was killed (no process runs it)" : "is " + state)
+						+ "; rerun it with --resume");
+				}
 			}
 			usable.put(i, m);
 		}
@@ -140,7 +148,14 @@ public final class BatchMerge {
 		if ((!missing.isEmpty() || !unfinished.isEmpty()) && !allowPartial) {
 			StringBuilder sb = new StringBuilder(outputDir + ": cannot merge " + n + " shards:");
 			if (!missing.isEmpty()) sb.append(" missing shard(s) ").append(missing).append(" (no manifest: not run, or still starting);");
-			if (!unfinished.isEmpty()) sb.append(" unfinished shard(s) ").append(unfinished).append(" (running, killed or cancelled: rerun with --resume);");
+			if (!running.isEmpty()) {
+				Map.Entry<Integer, String> first = running.entrySet().iterator().next();
+				sb.append(" shard(s) ").append(running.keySet()).append(" still running (shard ").append(first.getKey()).append(": ").append(first.getValue())
+					.append("): merge when they have finished;");
+			}
+			List<Integer> stopped = new ArrayList<>(unfinished);
+			stopped.removeAll(running.keySet());
+			if (!stopped.isEmpty()) sb.append(" unfinished shard(s) ").append(stopped).append(" (killed or cancelled: rerun with --resume);");
 			sb.append(" merge what exists with --allow-partial");
 			throw new BatchException(Kind.INPUT, sb.toString());
 		}

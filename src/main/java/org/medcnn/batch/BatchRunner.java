@@ -58,11 +58,18 @@ import org.slf4j.LoggerFactory;
  * the run) and at the end, so a killed job leaves them complete but perhaps a few inputs behind; the
  * per-input files are the record, and {@code resume} rebuilds the shard files from them.
  * <p>
- * Existing outputs: an input whose record says it was classified with the same model (SHA-256), the same
- * parameters that shape a row (device, batch size) and the same input (size and modification time) is
- * kept with {@code resume}; with {@code resume}, outputs without a record (left by a killed run) are
- * redone. Any other existing output is left alone and the input reported as skipped-existing, unless
- * {@code overwrite}. Without either, a shard whose manifest exists is refused as a whole.
+ * One live process owns a shard's outputs ({@link ShardLock}): another run of the shard, or of another
+ * shard count, into the same folder is refused before anything is read or written.
+ * <p>
+ * Existing outputs are replaced only when MedCNN wrote them: an input's outputs when its record, or the
+ * marker written before them ({@code files/.<name>.writing.json}, left by a killed run), is a MedCNN record
+ * of that input; the shard's CSVs when its manifest is a MedCNN manifest. An input whose record says it was
+ * classified with the same model (SHA-256), the same parameters that shape a row (device, batch size) and
+ * the same input (size and modification time) is kept with {@code resume}; with {@code resume}, outputs
+ * that a killed run left unfinished are redone. Any other existing output is left alone and the input
+ * reported as skipped-existing, unless {@code overwrite} and MedCNN wrote it. Without either, a shard whose
+ * manifest exists is refused as a whole. SIGTERM and Ctrl-C stop the run at its next batch of slices and
+ * leave the manifest {@code cancelled}.
  */
 public final class BatchRunner {
 
@@ -77,6 +84,8 @@ public final class BatchRunner {
 	private static final long CHECKPOINT_RATIO = 10;
 	/** The header of the errors CSV. */
 	static final List<String> ERROR_HEADER = List.of("file", "error");
+	/** How long a shutdown (SIGTERM, Ctrl-C) waits for the run to record itself as cancelled. */
+	private static final long SHUTDOWN_WAIT_MS = 20_000;
 
 	private final BatchSpec spec;
 	private final ModelProvider provider;
@@ -126,28 +135,78 @@ public final class BatchRunner {
 				+ (spec.recursive() ? " in it or its sub-folders" : " in it or its DICOM series sub-folders; recursive searches deeper") + ")");
 		}
 		prepareOutput(out);
-		Path manifest = BatchOutputs.manifest(out, spec.shardIndex(), spec.shardCount());
-		if (Files.exists(manifest) && !spec.resume() && !spec.overwrite()) {
-			throw new BatchException(Kind.OUTPUT, out + " already holds the outputs of shard " + spec.shardIndex() + " of " + spec.shardCount()
-				+ " (" + manifest.getFileName() + "); not replaced: use --resume to continue that run or --overwrite to redo it");
+		Path files = out.resolve(BatchOutputs.FILES_DIR);
+		if (org.medcnn.core.OutputGuard.overlap(files, in)) {
+			throw new BatchException(Kind.USAGE, "output_dir " + out + ": its " + BatchOutputs.FILES_DIR + " folder leads into the input folder " + in
+				+ " (a link?): outputs would be mixed with the inputs; use a folder outside the input folder");
 		}
-		Ensemble models;
-		try {
-			models = provider.loadAll(spec.model(), spec.device());
-		} catch (ModelLoadException | IllegalArgumentException e) {
-			throw new BatchException(Kind.MODEL, e.getMessage(), e);
+		// From here on this process owns the shard's outputs: what the checks below read cannot change under them.
+		try (ShardLock lock = ShardLock.acquire(out, spec.shardIndex(), spec.shardCount(), ownerCommand())) {
+			Path manifest = BatchOutputs.manifest(out, spec.shardIndex(), spec.shardCount());
+			if (Files.exists(manifest) && !spec.resume() && !spec.overwrite()) {
+				throw new BatchException(Kind.OUTPUT, out + " already holds the outputs of shard " + spec.shardIndex() + " of " + spec.shardCount()
+					+ " (" + manifest.getFileName() + "); not replaced: use --resume to continue that run or --overwrite to redo it");
+			}
+			checkShardFilesAreOurs(out);
+			Ensemble models;
+			try {
+				models = provider.loadAll(spec.model(), spec.device());
+			} catch (ModelLoadException e) {
+				throw new BatchException(Kind.MODEL, e.getMessage(), e);
+			} catch (IllegalArgumentException e) {
+				throw new BatchException(Kind.USAGE, e.getMessage(), e);
+			}
+			if (spec.saliency() != null && models.models().size() > 1) {
+				throw new BatchException(Kind.USAGE, "saliency " + spec.saliency().id() + " explains one model package; " + spec.model()
+					+ " names several (an ensemble package works: its members' mean logit is explained)");
+			}
+			DjlSliceClassifier classifier;
+			try {
+				classifier = new DjlSliceClassifier(models, spec.batchSize(), spec.uncertainty(), provider::cpuCopy);
+			} catch (IllegalArgumentException e) {
+				// e.g. mc_dropout on a head trained without dropout: a parameter that does not fit the model, as in classify
+				throw new BatchException(Kind.USAGE, e.getMessage(), e);
+			}
+			return new Run(all, BatchInputs.shard(all, spec.shardIndex(), spec.shardCount()), models, classifier).execute();
 		}
-		if (spec.saliency() != null && models.models().size() > 1) {
-			throw new BatchException(Kind.MODEL, "saliency " + spec.saliency().id() + " explains one model package; " + spec.model()
-				+ " names several (an ensemble package works: its members' mean logit is explained)");
+	}
+
+	/** What the owner record says runs: enough for a user to recognise the run. */
+	private String ownerCommand() {
+		return "batch of " + spec.inputDir().toAbsolutePath().normalize() + ", shard " + spec.shardIndex() + " of " + spec.shardCount() + ", model "
+			+ spec.model() + (spec.resume() ? ", resume" : "") + (spec.overwrite() ? ", overwrite" : "");
+	}
+
+	/**
+	 * Refuses to run when the shard's results or errors CSV exists but no MedCNN manifest of this shard does
+	 * (a user's file, or something else's): those would be replaced at the first checkpoint.
+	 */
+	private void checkShardFilesAreOurs(Path out) throws BatchException {
+		int i = spec.shardIndex();
+		int n = spec.shardCount();
+		Path manifest = BatchOutputs.manifest(out, i, n);
+		boolean ours = Files.exists(manifest) && isManifest(manifest);
+		if (Files.exists(manifest) && !ours) {
+			throw new BatchException(Kind.OUTPUT, manifest + ": exists but is not a MedCNN batch manifest; not replaced: move it away or use another output folder");
 		}
-		DjlSliceClassifier classifier;
-		try {
-			classifier = new DjlSliceClassifier(models, spec.batchSize(), spec.uncertainty(), provider::cpuCopy);
-		} catch (IllegalArgumentException e) {
-			throw new BatchException(Kind.MODEL, e.getMessage(), e);
+		if (ours) return;
+		for (Path p : List.of(BatchOutputs.resultsCsv(out, i, n), BatchOutputs.errorsCsv(out, i, n))) {
+			if (Files.exists(p)) {
+				throw new BatchException(Kind.OUTPUT, p + ": exists, but no MedCNN manifest (" + manifest.getFileName()
+					+ ") says MedCNN wrote it; not replaced: move it away or use another output folder");
+			}
 		}
-		return new Run(all, BatchInputs.shard(all, spec.shardIndex(), spec.shardCount()), models, classifier).execute();
+	}
+
+	/** Whether a file is a MedCNN shard manifest: its first property, written first, names the format. */
+	static boolean isManifest(Path file) {
+		if (!Files.isRegularFile(file)) return false;
+		try (java.io.InputStream in = Files.newInputStream(file)) {
+			String head = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+			return head.replaceAll("\\s+", "").startsWith("{\"format\":\"" + MANIFEST_FORMAT + "\"");
+		} catch (IOException e) {
+			return false;
+		}
 	}
 
 	/**
@@ -248,6 +307,9 @@ public final class BatchRunner {
 		private final String paramHash;
 		private final JsonObject resultParams;
 		private final Instant started = Instant.now();
+		private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+		private volatile boolean interrupted;
+		private final Cancellation stop = this::stopped;
 		private final long t0 = System.nanoTime();
 		private final Path out = spec.outputDir();
 		private long lastCheckpointEnd;
@@ -274,12 +336,58 @@ public final class BatchRunner {
 		}
 
 		BatchSummary execute() throws BatchException {
+			Thread hook = new Thread(this::shutdown, "medcnn-batch-shutdown");
+			boolean hooked = false;
+			try {
+				Runtime.getRuntime().addShutdownHook(hook);
+				hooked = true;
+			} catch (IllegalStateException e) {
+				// the process is shutting down already: the run stops at its first check
+				interrupted = true;
+			}
+			try {
+				BatchSummary summary = executeHooked();
+				if (interrupted) listener.interrupted(summary);
+				return summary;
+			} finally {
+				finished.countDown();
+				if (hooked) {
+					try {
+						Runtime.getRuntime().removeShutdownHook(hook);
+					} catch (IllegalStateException e) {
+						// shutting down: the hook runs (and returns at once, the run being over)
+					}
+				}
+			}
+		}
+
+		/**
+		 * Runs at SIGTERM or Ctrl-C (not at SIGKILL): asks the run to stop and waits until it has recorded
+		 * itself as cancelled (the input in progress is abandoned at its next batch of slices, its partial
+		 * outputs removed), so that the manifest says "cancelled" instead of "running".
+		 */
+		private void shutdown() {
+			interrupted = true;
+			try {
+				finished.await(SHUTDOWN_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+		private boolean stopped() {
+			return interrupted || cancellation.isCancelled();
+		}
+
+		private BatchSummary executeHooked() throws BatchException {
 			removeStaleTemporaryFiles();
 			List<Integer> todo = new ArrayList<>();
 			for (int k = 0; k < mine.size(); k++) {
 				outcomes[k] = decide(k, mine.get(k));
 				if (outcomes[k] == null) todo.add(k);
 			}
+			// The manifest first: it claims the shard files that the first checkpoint writes next.
+			writeManifest("running");
 			int resumed = (int) java.util.Arrays.stream(outcomes).filter(o -> o != null && o.status() == Status.RESUMED).count();
 			listener.started(mine.size(), all.size(), resumed);
 			for (FileOutcome o : outcomes) if (o != null) listener.finished(o, progress(todo.size()));
@@ -297,7 +405,7 @@ public final class BatchRunner {
 			processingStart = System.nanoTime();
 			int left = todo.size();
 			for (int k : todo) {
-				if (cancellation.isCancelled()) {
+				if (stopped()) {
 					cancelled = true;
 					break;
 				}
@@ -312,6 +420,7 @@ public final class BatchRunner {
 				listener.finished(outcomes[k], progress(left));
 				maybeCheckpoint();
 			}
+			if (!cancelled && interrupted) cancelled = true;
 			checkpoint(cancelled ? "cancelled" : "finished");
 			if (explain != null) explain.close();
 			List<FileOutcome> list = new ArrayList<>();
@@ -370,14 +479,34 @@ public final class BatchRunner {
 			}
 		}
 
-		/** Decides from existing outputs whether an input is resumed, skipped or to be processed (null). */
+		/**
+		 * Decides from existing outputs whether an input is resumed, skipped or to be processed (null).
+		 * Existing outputs are replaced only when the input's record shows that MedCNN wrote them (a finished
+		 * record, or the record a run writes before its outputs); anything else is left alone and reported.
+		 */
 		private FileOutcome decide(int k, Input input) {
 			if (input.problem() != null) return FileOutcome.of(input.source(), input.path(), Status.FAILED, named(input, input.problem()));
 			Path tif = BatchOutputs.tiff(out, input.outputName());
 			Path csv = BatchOutputs.rowsCsv(out, input.outputName());
 			Path rec = BatchOutputs.record(out, input.outputName());
-			if (!Files.exists(tif) && !Files.exists(csv) && !Files.exists(rec)) return null;
+			List<Path> present = new ArrayList<>();
+			for (Path p : outputs(input)) if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) present.add(p);
+			if (present.isEmpty()) return null;
+			FileRecord.Ownership owner = FileRecord.ownership(rec, input.source());
+			if (owner == FileRecord.Ownership.NONE || owner == FileRecord.Ownership.OTHER) {
+				return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING, input.path() + ": " + names(present)
+					+ (present.size() == 1 ? " exists" : " exist") + ", but no MedCNN record (" + rec.getFileName()
+					+ ") says MedCNN wrote " + (present.size() == 1 ? "it" : "them") + " for this input; not replaced, with or without --resume or "
+					+ "--overwrite: move " + (present.size() == 1 ? "it" : "them") + " away to process this input");
+			}
+			if (owner == FileRecord.Ownership.WRITING) {
+				if (spec.resume() || spec.overwrite()) return null; // left unfinished by an interrupted run
+				return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING,
+					input.path() + ": outputs (" + tif + ") were left unfinished by an interrupted run; not replaced (use --resume to redo them)");
+			}
 			FileRecord r = FileRecord.read(rec);
+			// A marker left next to a finished record (killed just after the record was written) is stale.
+			deleteQuietly(FileRecord.marker(rec));
 			boolean complete = r != null && Files.isRegularFile(tif) && Files.isRegularFile(csv);
 			String differs = complete ? difference(r, input) : null;
 			if (complete && differs == null) {
@@ -391,13 +520,26 @@ public final class BatchRunner {
 				}
 			}
 			if (spec.overwrite()) return null;
-			if (!complete && spec.resume()) return null; // left by an interrupted run
+			if (!complete && spec.resume()) return null; // its record's files are missing or damaged
 			if (complete) {
 				return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING,
 					input.path() + ": outputs (" + tif + ") exist from " + differs + "; not replaced (use --overwrite to redo them)");
 			}
 			return FileOutcome.of(input.source(), input.path(), Status.SKIPPED_EXISTING,
-				input.path() + ": outputs (" + tif + ") exist; not replaced (use --resume to finish an interrupted run or --overwrite to redo them)");
+				input.path() + ": outputs (" + tif + ") exist but are incomplete; not replaced (use --resume to redo them)");
+		}
+
+		/** Every output an input may have: TIFF, rows CSV, record, and with saliency the heatmap and regions. */
+		private List<Path> outputs(Input input) {
+			return List.of(BatchOutputs.tiff(out, input.outputName()), BatchOutputs.rowsCsv(out, input.outputName()),
+				BatchOutputs.record(out, input.outputName()), BatchOutputs.heatmap(out, input.outputName()),
+				BatchOutputs.regionsCsv(out, input.outputName()));
+		}
+
+		private static String names(List<Path> files) {
+			List<String> n = new ArrayList<>();
+			for (Path p : files) n.add(BatchOutputs.FILES_DIR + "/" + p.getFileName());
+			return String.join(", ", n);
 		}
 
 		private String difference(FileRecord r, Input input) {
@@ -437,6 +579,7 @@ public final class BatchRunner {
 			Path rec = BatchOutputs.record(out, input.outputName());
 			Path heat = BatchOutputs.heatmap(out, input.outputName());
 			Path regions = BatchOutputs.regionsCsv(out, input.outputName());
+			Path marker = FileRecord.marker(rec);
 			boolean writing = false;
 			ImagePlus imp = null;
 			try {
@@ -445,16 +588,17 @@ public final class BatchRunner {
 				List<String> warnings = new ArrayList<>();
 				if (imp.getProperty(DicomSeries.WARNINGS_PROPERTY) instanceof String w) warnings.addAll(w.lines().toList());
 				ImagePlusSlices slices = new ImagePlusSlices(imp, input.source());
-				ClassificationRun run = classifier.classify(slices, ProgressListener.NONE, cancellation);
+				ClassificationRun run = classifier.classify(slices, ProgressListener.NONE, stop);
 				warnings.addAll(run.warnings());
 				PredictionOverlays.add(slices, run);
 				org.medcnn.core.explain.SaliencyRun saliency = null;
 				if (explain != null) {
-					saliency = new org.medcnn.core.explain.DjlSaliency(explain).explain(slices, saliencyRequest, ProgressListener.NONE, cancellation);
+					saliency = new org.medcnn.core.explain.DjlSaliency(explain).explain(slices, saliencyRequest, ProgressListener.NONE, stop);
 					org.medcnn.ij.SaliencyOverlays.add(slices, saliency, 0.4);
 				}
 				writing = true;
-				// An old record must not vouch for the new files while they are written.
+				// Claim the outputs before writing any; an old record must not vouch for the new files while they are written.
+				FileRecord.writeStarted(marker, input.source(), input.path().toAbsolutePath().normalize().toString());
 				Files.deleteIfExists(rec);
 				if (saliency != null) {
 					TiffOutput.save(org.medcnn.ij.SaliencyOverlays.heatmapStack(slices, saliency), heat, true);
@@ -467,29 +611,36 @@ public final class BatchRunner {
 				new FileRecord(input.source(), input.path().toAbsolutePath().normalize().toString(), fingerprint, models.id(), modelSha,
 					paramHash, resultParams, run.predictions().size(), ms, run.device(), warnings, finished, run.oodScored(), run.oodFlagged())
 					.write(rec, tif.getFileName().toString(), csv.getFileName().toString());
+				deleteQuietly(marker);
 				List<List<String>> r = new ArrayList<>();
 				for (Prediction p : run.predictions()) r.add(ResultColumns.row(run, p).stream().map(ResultColumns::format).toList());
 				rows.set(k, r);
 				return new FileOutcome(input.source(), input.path(), Status.DONE, r.size(), ms, null, warnings, finished, run.oodScored() > 0 ? run.oodFlagged() : -1);
 			} catch (ImageReadException e) {
-				return failed(input, e.getMessage(), t, false, tif, csv);
+				return failed(input, e.getMessage(), t, false);
 			} catch (ClassificationException | IllegalArgumentException | org.medcnn.core.explain.SaliencyException e) {
-				return failed(input, named(input, e.getMessage()), t, writing, tif, csv, heat, regions);
+				return failed(input, named(input, e.getMessage()), t, writing, tif, csv, heat, regions, rec, marker);
 			} catch (IOException e) {
-				return failed(input, named(input, (writing ? "outputs could not be written: " : "cannot be read: ") + e), t, writing, tif, csv, heat, regions);
+				return failed(input, named(input, (writing ? "outputs could not be written: " : "cannot be read: ") + org.medcnn.core.Messages.describe(e)), t,
+					writing, tif, csv, heat, regions, rec, marker);
 			} catch (CancellationException e) {
-				if (writing) deleteQuietly(tif, csv, heat, regions);
+				if (writing) deleteQuietly(tif, csv, heat, regions, rec, marker);
 				throw e;
-			} catch (RuntimeException | OutOfMemoryError e) {
-				return failed(input, named(input, "unexpected error: " + e), t, writing, tif, csv, heat, regions);
+			} catch (OutOfMemoryError e) {
+				return failed(input, named(input, "too large for the Java heap (" + (Runtime.getRuntime().maxMemory() >> 20)
+					+ " MiB at most); give Java more memory (-Xmx, MEDCNN_JAVA_OPTS, or Edit > Options > Memory in Fiji)"), t, writing, tif, csv, heat, regions, rec, marker);
+			} catch (RuntimeException e) {
+				return failed(input, named(input, "unexpected error: " + org.medcnn.core.Messages.describe(e)), t, writing, tif, csv, heat, regions, rec, marker);
 			} finally {
 				if (imp != null) imp.flush();
 			}
 		}
 
 		private FileOutcome failed(Input input, String message, long t, boolean cleanUp, Path... written) {
-			// Outputs of this attempt without their record would pass for leftovers of a killed run: remove them.
+			// Outputs of a failed attempt are removed with the record that claimed them.
 			if (cleanUp) deleteQuietly(written);
+			// A failure while the process shuts down is the shutdown's doing: the input is left for --resume.
+			if (interrupted) throw new CancellationException("interrupted");
 			return new FileOutcome(input.source(), input.path(), Status.FAILED, 0, (System.nanoTime() - t) / 1e6, message, List.of(), null);
 		}
 
@@ -524,13 +675,25 @@ public final class BatchRunner {
 				current = errorsCsv();
 				Csv.write(current, ERROR_HEADER, errors, true);
 				current = manifest();
-				String json = GSON.toJson(manifestJson(state, results.size())) + "\n";
-				AtomicFiles.write(current, true, tmp -> Files.writeString(tmp, json, StandardCharsets.UTF_8));
+				writeManifest(state, results.size());
 			} catch (IOException e) {
 				throw new BatchException(Kind.OUTPUT, current + ": cannot be written: " + e.getMessage(), e);
 			}
 			lastCheckpointEnd = System.nanoTime();
 			lastCheckpointCost = lastCheckpointEnd - c0;
+		}
+
+		private void writeManifest(String state) throws BatchException {
+			try {
+				writeManifest(state, 0);
+			} catch (IOException e) {
+				throw new BatchException(Kind.OUTPUT, manifest() + ": cannot be written: " + e.getMessage(), e);
+			}
+		}
+
+		private void writeManifest(String state, int resultRows) throws IOException {
+			String json = GSON.toJson(manifestJson(state, resultRows)) + "\n";
+			AtomicFiles.write(manifest(), true, tmp -> Files.writeString(tmp, json, StandardCharsets.UTF_8));
 		}
 
 		private JsonObject manifestJson(String state, int resultRows) {

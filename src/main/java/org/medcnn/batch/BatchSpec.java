@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.medcnn.core.OutputGuard;
 import org.medcnn.core.model.DeviceSpec;
 
 /**
@@ -334,9 +335,17 @@ public final class BatchSpec {
 					throw new IllegalArgumentException("pattern '" + pattern + "' is not a valid glob: " + e.getMessage());
 				}
 			}
-			if (inputDir.toAbsolutePath().normalize().equals(outputDir.toAbsolutePath().normalize())) {
-				throw new IllegalArgumentException("output_dir must differ from input_dir (" + inputDir
-					+ "): outputs would be listed as inputs by the next run; use a sub-folder or another folder");
+			if (OutputGuard.sameFile(inputDir, outputDir) || OutputGuard.real(inputDir).equals(OutputGuard.real(outputDir))) {
+				throw new IllegalArgumentException("output_dir " + outputDir + " is the input folder " + inputDir
+					+ ": outputs would be mixed with the inputs; use a folder outside the input folder");
+			}
+			if (OutputGuard.within(outputDir, inputDir)) {
+				throw new IllegalArgumentException("output_dir " + outputDir + " lies inside input_dir " + inputDir
+					+ ": outputs would be mixed with the inputs; use a folder outside the input folder");
+			}
+			if (OutputGuard.within(inputDir, outputDir)) {
+				throw new IllegalArgumentException("input_dir " + inputDir + " lies inside output_dir " + outputDir
+					+ ": outputs would be mixed with the inputs; use a folder outside the input folder");
 			}
 		}
 	}

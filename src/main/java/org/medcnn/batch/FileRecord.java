@@ -37,6 +37,23 @@ record FileRecord(String source, String input, String inputFingerprint, String m
 
 	static final String FORMAT = "medcnn-batch-file/1";
 
+	/** Records are a few kilobytes; a larger file of that name is not one, and is never read whole. */
+	private static final long MAX_BYTES = 1 << 20;
+
+	/**
+	 * Whether MedCNN wrote, or was writing, the outputs of an input, as its record file shows.
+	 */
+	enum Ownership {
+		/** No record file. */
+		NONE,
+		/** A file of the record's name that is not a MedCNN record of this input: its outputs are someone else's. */
+		OTHER,
+		/** A record of this input whose outputs were being written when the run ended (killed, or failed). */
+		WRITING,
+		/** A record of this input's finished outputs. */
+		DONE
+	}
+
 	private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
 	/**
@@ -83,14 +100,76 @@ record FileRecord(String source, String input, String inputFingerprint, String m
 	}
 
 	/**
+	 * Returns the marker of an input whose outputs are being written: {@code files/.<name>.writing.json},
+	 * next to its record.
+	 *
+	 * @param record the input's record file
+	 * @return the marker file
+	 */
+	static Path marker(Path record) {
+		String n = record.getFileName().toString();
+		return record.resolveSibling("." + n.substring(0, n.length() - ".json".length()) + ".writing.json");
+	}
+
+	/**
+	 * Writes the marker that claims an input's outputs for MedCNN before any of them is written (outputs
+	 * are only ever replaced when a record or this marker shows that MedCNN wrote them); removed once the
+	 * record is written, so one that is left tells a later run that a killed run left the outputs unfinished.
+	 *
+	 * @param marker the marker file ({@link #marker})
+	 * @param source the input's source
+	 * @param input the input path, absolute
+	 * @throws IOException if it cannot be written
+	 */
+	static void writeStarted(Path marker, String source, String input) throws IOException {
+		JsonObject o = new JsonObject();
+		o.addProperty("format", FORMAT);
+		o.addProperty("status", "writing");
+		o.addProperty("source", source);
+		o.addProperty("input", input);
+		o.addProperty("started", java.time.Instant.now().toString());
+		String text = GSON.toJson(o) + "\n";
+		AtomicFiles.write(marker, true, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
+	}
+
+	/**
+	 * Tells from an input's record, or else its marker, whether MedCNN wrote its outputs.
+	 *
+	 * @param record the record file
+	 * @param source the input's source
+	 * @return {@link Ownership#DONE} for a finished record of this source; {@link Ownership#WRITING} for a
+	 *         marker of this source (and no finished record); {@link Ownership#OTHER} when a file of the
+	 *         record's name is not a MedCNN record of this source; else {@link Ownership#NONE}
+	 */
+	static Ownership ownership(Path record, String source) {
+		Ownership r = read(record, source);
+		if (r == Ownership.DONE || r == Ownership.OTHER) return r;
+		Ownership m = read(marker(record), source);
+		return m == Ownership.WRITING ? m : r;
+	}
+
+	private static Ownership read(Path file, String source) {
+		if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return Ownership.NONE;
+		try {
+			if (!Files.isRegularFile(file) || Files.size(file) > MAX_BYTES) return Ownership.OTHER;
+			JsonObject o = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+			if (!FORMAT.equals(o.get("format").getAsString()) || !source.equals(o.get("source").getAsString())) return Ownership.OTHER;
+			String status = o.get("status").getAsString();
+			return "done".equals(status) ? Ownership.DONE : "writing".equals(status) ? Ownership.WRITING : Ownership.OTHER;
+		} catch (IOException | RuntimeException e) {
+			return Ownership.OTHER;
+		}
+	}
+
+	/**
 	 * Reads a record.
 	 *
 	 * @param file the file
 	 * @return the record, or null when the file is missing, unreadable, not a record or not of a finished input
 	 */
 	static FileRecord read(Path file) {
-		if (!Files.isRegularFile(file)) return null;
 		try {
+			if (!Files.isRegularFile(file) || Files.size(file) > MAX_BYTES) return null;
 			JsonObject o = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
 			if (!FORMAT.equals(o.get("format").getAsString()) || !"done".equals(o.get("status").getAsString())) return null;
 			JsonObject m = o.getAsJsonObject("model");

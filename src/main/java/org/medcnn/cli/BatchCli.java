@@ -31,9 +31,12 @@ import picocli.CommandLine.Option;
 		"Writes files/<name>.tif|.csv|.json per input, results-shard-<i>-of-<n>.csv, errors-shard-<i>-of-<n>.csv and manifest-shard-<i>-of-<n>.json;",
 		"join shards with 'medcnn merge'."},
 	exitCodeListHeading = "%nExit codes:%n",
-	exitCodeList = {"0:every input of the shard done or resumed", "2:bad option", "3:input folder missing or without input files; or every input failed",
-		"4:model could not be loaded", "5:output folder cannot be written, or holds this shard's outputs (without --resume/--overwrite)",
-		"7:some inputs failed or were skipped (outputs exist); the rest is done"})
+	exitCodeList = {"0:every input of the shard done or resumed", "2:bad option, or one that does not fit the model",
+		"3:input folder missing or without input files; or every input failed", "4:model could not be loaded",
+		"5:output folder cannot be written, or holds this shard's outputs (without --resume/--overwrite)",
+		"7:some inputs failed or were skipped (outputs exist); the rest is done",
+		"8:another live process writes this shard (or another shard count) into the output folder; nothing done",
+		"130/143:stopped by Ctrl-C/SIGTERM; the manifest says cancelled, finish with --resume"})
 public final class BatchCli implements Callable<Integer> {
 
 	@CommandLine.Spec
@@ -97,18 +100,20 @@ public final class BatchCli implements Callable<Integer> {
 				.optShard(shardIndex, shardCount).optResume(resume).optOverwrite(overwrite).optDevice(DeviceSpec.parse(device)).optBatchSize(batchSize)
 				.optSaliency(saliency).optUncertainty(uncertaintyOptions.options()).build();
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn batch: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn batch: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		BatchSummary summary;
 		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
 			summary = new BatchRunner(batch, provider, new ConsoleListener(err, quiet), Cancellation.NEVER).run();
 		} catch (BatchException e) {
-			err.println("medcnn batch: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn batch: " + e.getMessage());
 			return switch (e.kind()) {
 				case INPUT -> ExitCodes.BAD_INPUT;
 				case MODEL -> ExitCodes.MODEL;
 				case OUTPUT -> ExitCodes.OUTPUT;
+				case USAGE -> ExitCodes.USAGE;
+				case BUSY -> ExitCodes.BUSY;
 			};
 		}
 		out.printf(Locale.ROOT, "shard %d of %d: %d of %d input(s), model %s (%s) on %s%n", summary.shardIndex(), summary.shardCount(),
@@ -165,6 +170,13 @@ public final class BatchCli implements Callable<Integer> {
 			err.printf(Locale.ROOT, "[%d/%d] %3.0f%% %s ETA %s  %s%n", p.finished(), p.total(), p.total() == 0 ? 100.0 : 100.0 * p.finished() / p.total(),
 				p.filesPerSecond() > 0 ? String.format(Locale.ROOT, "%.2f files/s", p.filesPerSecond()) : "- files/s", eta(p.etaSeconds()), what);
 			for (String w : o.warnings()) err.println("  warning: " + w);
+			err.flush();
+		}
+
+		@Override
+		public void interrupted(BatchSummary s) {
+			err.printf(Locale.ROOT, "medcnn batch: stopped by a signal (Ctrl-C or SIGTERM): %s; %s marked cancelled; run again with --resume to finish%n",
+				s.countsLine(), s.manifest());
 			err.flush();
 		}
 

@@ -91,7 +91,7 @@ public final class BenchCli implements Callable<Integer> {
 		try {
 			loaded = provider.load(model, DeviceSpec.CPU);
 		} catch (ModelLoadException e) {
-			err.println("medcnn bench: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn bench: " + e.getMessage());
 			return ExitCodes.MODEL;
 		}
 		int w = loaded.pkg().card().input().width();

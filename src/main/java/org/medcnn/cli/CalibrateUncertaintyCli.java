@@ -84,7 +84,7 @@ public final class CalibrateUncertaintyCli implements Callable<Integer> {
 			validation = Datasets.readCsv(split, dataRoot, "validation");
 			test = Datasets.readCsv(split, dataRoot, "test");
 		} catch (IllegalArgumentException | IOException e) {
-			err.println("medcnn calibrate-uncertainty: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn calibrate-uncertainty: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		List<UncertaintyCalibrator.ModeResult> results;
@@ -93,17 +93,18 @@ public final class CalibrateUncertaintyCli implements Callable<Integer> {
 			try {
 				loaded = provider.loadAll(model.toString(), dev);
 			} catch (ModelLoadException e) {
-				err.println("medcnn calibrate-uncertainty: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn calibrate-uncertainty: " + e.getMessage());
 				return ExitCodes.MODEL;
 			}
+			CliErrors.deviceWarnings(err, "medcnn calibrate-uncertainty", loaded.models());
 			try {
 				results = new UncertaintyCalibrator(loaded, new ImageSampleReader(), batchSize).calibrate(validation, test, options, coverage, (m, d, t) -> { },
 					Cancellation.NEVER);
 			} catch (IllegalArgumentException e) {
-				err.println("medcnn calibrate-uncertainty: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn calibrate-uncertainty: " + e.getMessage());
 				return ExitCodes.USAGE;
 			} catch (TranslateException e) {
-				err.println("medcnn calibrate-uncertainty: inference failed: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn calibrate-uncertainty: inference failed: " + e.getMessage());
 				return ExitCodes.INFERENCE;
 			}
 		}
@@ -135,7 +136,7 @@ public final class CalibrateUncertaintyCli implements Callable<Integer> {
 		try {
 			ModelPackage.open(model);
 		} catch (ModelLoadException e) {
-			err.println("medcnn calibrate-uncertainty: the updated card does not verify (old card in model.json.bak): " + e.getMessage());
+			CliErrors.report(err, e, "medcnn calibrate-uncertainty: the updated card does not verify (old card in model.json.bak): " + e.getMessage());
 			return ExitCodes.OUTPUT;
 		}
 		out.println("updated " + cardFile + " (previous card: model.json.bak)");

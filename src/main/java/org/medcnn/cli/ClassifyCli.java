@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medcnn.core.Messages;
+import org.medcnn.core.OutputGuard;
 import org.medcnn.core.classify.ClassificationException;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
@@ -34,7 +36,8 @@ import picocli.CommandLine.Option;
  * and {@code <name>.tif} (the stack with the predictions on its overlay).
  */
 @Command(name = "classify", mixinStandardHelpOptions = true,
-	description = "Classify every slice of a TIFF, PNG, JPEG or uncompressed DICOM file; write <name>.csv and <name>.tif.")
+	description = {"Classify every slice of an image file (TIFF, PNG, JPEG, GIF, BMP, uncompressed DICOM, NIfTI-1 .nii/.nii.gz/.hdr+.img)",
+		"or of a folder holding one DICOM series; write <name>.csv and <name>.tif."})
 public final class ClassifyCli implements Callable<Integer> {
 
 	@CommandLine.Spec
@@ -43,7 +46,8 @@ public final class ClassifyCli implements Callable<Integer> {
 	@Option(names = "--model", required = true, paramLabel = "ID|DIR", description = "Model id (e.g. brain-tumor-mri) or model package folder; several separated by commas form an ensemble.")
 	private String model;
 
-	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Image file to classify.")
+	@Option(names = "--input", required = true, paramLabel = "FILE|DIR",
+		description = "Image file to classify, or a folder of DICOM slices read as one series (the largest, when it holds several).")
 	private Path input;
 
 	@Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for the outputs (created if needed).")
@@ -78,16 +82,21 @@ public final class ClassifyCli implements Callable<Integer> {
 			uncertainty = uncertaintyOptions.options();
 			if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("--batch-size must be between 1 and 1024, got " + batchSize);
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn classify: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn classify: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		String base = baseName(input);
 		Path csv = output.resolve(base + ".csv");
 		Path tif = output.resolve(base + ".tif");
+		String clash = outputClash(input, output, csv, tif);
+		if (clash != null) {
+			err.println("medcnn classify: " + clash);
+			return ExitCodes.USAGE;
+		}
 		try {
 			Files.createDirectories(output);
 		} catch (IOException e) {
-			err.println("medcnn classify: " + output + ": cannot create output folder: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn classify: " + output + ": cannot create output folder: " + e.getMessage());
 			return ExitCodes.OUTPUT;
 		}
 		if (!overwrite) {
@@ -102,25 +111,26 @@ public final class ClassifyCli implements Callable<Integer> {
 		try {
 			imp = ImageFiles.open(input);
 		} catch (ImageReadException e) {
-			err.println("medcnn classify: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn classify: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		}
+		for (String w : ImageFiles.warnings(imp)) err.println(Messages.oneLine("medcnn classify: warning: " + input + ": " + w));
 		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
 			Ensemble loaded;
 			try {
 				loaded = provider.loadAll(model, deviceSpec);
 			} catch (ModelLoadException e) {
-				err.println("medcnn classify: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn classify: " + e.getMessage());
 				return ExitCodes.MODEL;
 			} catch (IllegalArgumentException e) {
-				err.println("medcnn classify: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn classify: " + e.getMessage());
 				return ExitCodes.USAGE;
 			}
 			DjlSliceClassifier classifier;
 			try {
 				classifier = new DjlSliceClassifier(loaded, batchSize, uncertainty, provider::cpuCopy);
 			} catch (IllegalArgumentException e) {
-				err.println("medcnn classify: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn classify: " + e.getMessage());
 				return ExitCodes.USAGE;
 			}
 			ImagePlusSlices slices = new ImagePlusSlices(imp, input.getFileName().toString());
@@ -128,10 +138,10 @@ public final class ClassifyCli implements Callable<Integer> {
 			try {
 				run = classifier.classify(slices, (msg, done, total) -> { }, Cancellation.NEVER);
 			} catch (IllegalArgumentException e) {
-				err.println("medcnn classify: " + input + ": " + e.getMessage());
+				CliErrors.report(err, e, "medcnn classify: " + input + ": " + e.getMessage());
 				return ExitCodes.BAD_INPUT;
 			} catch (ClassificationException e) {
-				err.println("medcnn classify: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn classify: " + e.getMessage());
 				return ExitCodes.INFERENCE;
 			}
 			for (String w : run.warnings()) err.println("medcnn classify: warning: " + w);
@@ -142,7 +152,7 @@ public final class ClassifyCli implements Callable<Integer> {
 				PredictionCsv.write(run, csv, overwrite);
 				TiffOutput.save(imp, tif, overwrite);
 			} catch (IOException e) {
-				err.println("medcnn classify: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn classify: " + e.getMessage());
 				return ExitCodes.OUTPUT;
 			}
 			if (!quiet) {
@@ -168,6 +178,31 @@ public final class ClassifyCli implements Callable<Integer> {
 			out.println("uncertainty " + run.uncertainty().key() + ": " + flagged + " of " + run.predictions().size() + " slice(s) flagged uncertain");
 		}
 		if (run.oodScored() > 0) out.println("out of distribution: " + run.oodFlagged() + " of " + run.oodScored() + " slice(s) outside the training data");
+	}
+
+	/**
+	 * Tells why outputs may not be written where asked: an output that is the input file itself (compared on
+	 * disk: other spellings, links), or an output folder inside the input series folder. Refused with or
+	 * without {@code --overwrite}.
+	 *
+	 * @param input the input file or series folder
+	 * @param outputDir the output folder
+	 * @param outputs the output files
+	 * @return the problem, one line naming both; null when there is none
+	 */
+	static String outputClash(Path input, Path outputDir, Path... outputs) {
+		for (Path o : outputs) {
+			try {
+				OutputGuard.refuseInput(o, input, "--output folder");
+			} catch (IllegalArgumentException e) {
+				return e.getMessage();
+			}
+		}
+		if (Files.isDirectory(input) && OutputGuard.within(outputDir, input)) {
+			return "--output " + outputDir + " lies inside the input series folder " + input
+				+ ": outputs would be mixed with its DICOM files; choose a folder outside it";
+		}
+		return null;
 	}
 
 	/**

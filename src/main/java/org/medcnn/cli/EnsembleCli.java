@@ -71,7 +71,7 @@ public final class EnsembleCli implements Callable<Integer> {
 			dev = DeviceSpec.parse(device);
 			request = new EnsembleTrainer.Request(dataRoot, output, id, seeds, !noBootstrap, dropout, 16, overwrite);
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn train-ensemble: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn train-ensemble: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
@@ -79,20 +79,21 @@ public final class EnsembleCli implements Callable<Integer> {
 			try {
 				base = provider.load(baseModel, dev);
 			} catch (ModelLoadException e) {
-				err.println("medcnn train-ensemble: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn train-ensemble: " + e.getMessage());
 				return ExitCodes.MODEL;
 			}
+			CliErrors.deviceWarnings(err, "medcnn train-ensemble", java.util.List.of(base));
 			EnsembleTrainer.Result r;
 			try {
 				r = new EnsembleTrainer(base, new ImageSampleReader()).train(request, out::println, Cancellation.NEVER);
 			} catch (IOException | IllegalArgumentException e) {
-				err.println("medcnn train-ensemble: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn train-ensemble: " + e.getMessage());
 				return ExitCodes.BAD_INPUT;
 			} catch (ModelLoadException e) {
-				err.println("medcnn train-ensemble: the written package does not verify: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn train-ensemble: the written package does not verify: " + e.getMessage());
 				return ExitCodes.OUTPUT;
 			} catch (ai.djl.translate.TranslateException e) {
-				err.println("medcnn train-ensemble: inference failed: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn train-ensemble: inference failed: " + e.getMessage());
 				return ExitCodes.INFERENCE;
 			}
 			out.println("test split of " + base.pkg().card().id() + ":");

@@ -87,15 +87,18 @@ public final class EvaluateCli implements Callable<Integer> {
 			if ((dataDir == null) == (dataCsv == null)) throw new IllegalArgumentException("give exactly one of --data-dir and --data-csv");
 			if (dataCsv == null && (part != null || dataRoot != null)) throw new IllegalArgumentException("--part and --data-root go with --data-csv");
 			if (oodData != null && !java.nio.file.Files.isDirectory(oodData)) throw new IllegalArgumentException("--ood-data " + oodData + ": not a folder");
+			for (String name : List.of("metrics.csv", "confusion.csv", "predictions.csv", "reliability.csv", "risk_coverage.csv", "ood.csv")) {
+				if (dataCsv != null) org.medcnn.core.OutputGuard.refuseInput(output.resolve(name), dataCsv, "--output folder");
+			}
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn evaluate: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		List<Sample> samples;
 		try {
 			samples = dataCsv != null ? Datasets.readCsv(dataCsv, dataRoot, part) : Datasets.scanFolder(dataDir);
 		} catch (IOException | IllegalArgumentException e) {
-			err.println("medcnn evaluate: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		}
 		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
@@ -103,17 +106,18 @@ public final class EvaluateCli implements Callable<Integer> {
 			try {
 				loaded = provider.loadAll(model, dev);
 			} catch (ModelLoadException | IllegalArgumentException e) {
-				err.println("medcnn evaluate: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 				return ExitCodes.MODEL;
 			}
+			CliErrors.deviceWarnings(err, "medcnn evaluate", loaded.models());
 			Evaluator.Evaluation ev;
 			try {
 				ev = new Evaluator(loaded, new ImageSampleReader(), batchSize, uncertainty).evaluate(samples, 1000, seed, (m, d, t) -> { }, Cancellation.NEVER);
 			} catch (IllegalArgumentException e) {
-				err.println("medcnn evaluate: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 				return ExitCodes.BAD_INPUT;
 			} catch (TranslateException e) {
-				err.println("medcnn evaluate: inference failed: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn evaluate: inference failed: " + e.getMessage());
 				return ExitCodes.INFERENCE;
 			}
 			Evaluator.ForeignOod foreign = null;
@@ -133,7 +137,7 @@ public final class EvaluateCli implements Callable<Integer> {
 				EvaluationOutputs.write(ev, output, overwrite);
 				if (foreign != null) EvaluationOutputs.writeForeign(ev, foreign, oodData, output, overwrite);
 			} catch (IOException e) {
-				err.println("medcnn evaluate: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 				return ExitCodes.OUTPUT;
 			}
 			if (!ev.skipped().isEmpty()) {

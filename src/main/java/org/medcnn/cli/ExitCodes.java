@@ -21,6 +21,8 @@ public final class ExitCodes {
 	public static final int INFERENCE = 6;
 	/** Batch and merge: some inputs failed or were skipped (outputs exist), or shards were left out; the rest is done. */
 	public static final int PARTIAL = 7;
+	/** Batch: another live process writes this shard (or another shard count) into the output folder; nothing was done. */
+	public static final int BUSY = 8;
 
 	private ExitCodes() {}
 }

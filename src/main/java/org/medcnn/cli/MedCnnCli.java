@@ -1,9 +1,13 @@
 package org.medcnn.cli;
 
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.medcnn.core.Messages;
 import org.medcnn.core.model.EnginePolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code medcnn} command line: {@code classify}, {@code batch}, {@code merge}, {@code saliency}, {@code sanity},
@@ -16,11 +20,15 @@ import picocli.CommandLine.Command;
 	exitCodeListHeading = "%nExit codes:%n",
 	exitCodeList = {"0:done", "1:internal error", "2:bad usage or parameter", "3:bad input file", "4:model could not be loaded",
 		"5:output exists or cannot be written", "6:inference failed",
-		"7:batch or merge: some inputs failed or were skipped, the rest is done"})
-public final class MedCnnCli implements Runnable {
+		"7:batch or merge: some inputs failed or were skipped, the rest is done",
+		"8:batch: another live process writes this shard into the output folder"})
+public final class MedCnnCli implements Callable<Integer> {
 
 	@CommandLine.Spec
 	private CommandLine.Model.CommandSpec spec;
+
+	@Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace with an error (for bug reports).")
+	private boolean debug;
 
 	/**
 	 * Runs the command line and exits with its code.
@@ -57,17 +65,49 @@ public final class MedCnnCli implements Runnable {
 		EnginePolicy.init();
 		CommandLine cl = new CommandLine(new MedCnnCli());
 		if (out != null) cl.setOut(out);
-		if (err != null) cl.setErr(err);
+		// Every line on stderr stays bounded, whatever a message holds.
+		cl.setErr(new PrintWriter(new CliErrors.LineClipping(err != null ? err : cl.getErr()), true));
+		// No numeric option takes NaN or Infinity.
+		cl.registerConverter(Double.class, new CliErrors.FiniteDouble());
+		cl.registerConverter(double.class, new CliErrors.FiniteDouble());
+		cl.registerConverter(Float.class, new CliErrors.FiniteFloat());
+		cl.registerConverter(float.class, new CliErrors.FiniteFloat());
+		// A bad option is one line that names it, not the whole usage text.
+		cl.setParameterExceptionHandler((ex, arguments) -> {
+			CommandLine c = ex.getCommandLine();
+			String name = c.getCommandSpec().qualifiedName(" ");
+			c.getErr().println(Messages.oneLine(name + ": " + ex.getMessage()) + " (see '" + name + " --help')");
+			return ExitCodes.USAGE;
+		});
+		cl.setExecutionStrategy(parsed -> {
+			CliErrors.setDebug(matchedAnywhere(parsed, "--debug"));
+			return new CommandLine.RunLast().execute(parsed);
+		});
 		cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-			line.getErr().println("medcnn: internal error: " + ex);
+			String where = line.getCommandName().equals("medcnn") ? "medcnn" : "medcnn " + line.getCommandName();
+			CliErrors.report(line.getErr(), ex, where + ": internal error: " + Messages.describe(ex)
+				+ (CliErrors.debug() ? "" : " (run again with --debug for the stack trace, and please report it)"));
 			return ExitCodes.INTERNAL;
 		});
-		return cl.execute(args);
+		int code = cl.execute(args);
+		cl.getErr().flush();
+		return code;
 	}
 
+	private static boolean matchedAnywhere(CommandLine.ParseResult parsed, String option) {
+		for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+			if (p.hasMatchedOption(option)) return true;
+		}
+		return false;
+	}
+
+	/** Without a command: the usage on stderr, and the exit code of bad usage. */
 	@Override
-	public void run() {
-		spec.commandLine().usage(spec.commandLine().getOut());
+	public Integer call() {
+		CommandLine cl = spec.commandLine();
+		cl.getErr().println("medcnn: no command given");
+		cl.usage(cl.getErr());
+		return ExitCodes.USAGE;
 	}
 
 	/** Reports the version from the jar manifest. */

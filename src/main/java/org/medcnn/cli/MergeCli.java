@@ -50,7 +50,7 @@ public final class MergeCli implements Callable<Integer> {
 		try {
 			r = BatchMerge.merge(outputDir, shardCount, allowPartial, overwrite);
 		} catch (BatchException e) {
-			err.println("medcnn merge: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn merge: " + e.getMessage());
 			return e.kind() == BatchException.Kind.OUTPUT ? ExitCodes.OUTPUT : ExitCodes.BAD_INPUT;
 		}
 		for (String w : r.warnings()) err.println("medcnn merge: warning: " + w);

@@ -104,7 +104,7 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 			if (slices < 1) throw new IllegalArgumentException("--slices must be at least 1");
 			if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1");
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn bench-saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn bench-saliency: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		Path tmp = null;
@@ -117,7 +117,7 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 				pkg = ModelRepository.withDefaults(modelsDirs).open(model == null ? "brain-tumor-mri" : model);
 			}
 		} catch (ModelLoadException | IOException e) {
-			err.println("medcnn bench-saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn bench-saliency: " + e.getMessage());
 			return ExitCodes.MODEL;
 		}
 		try {

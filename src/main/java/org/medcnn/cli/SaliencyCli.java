@@ -100,7 +100,7 @@ public final class SaliencyCli implements Callable<Integer> {
 			if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("--overlay-opacity must be between 0 and 1, got " + opacity);
 			if (montageSlices < 1 || montageSlices > 64) throw new IllegalArgumentException("--montage-slices must be between 1 and 64, got " + montageSlices);
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		String base = ClassifyCli.baseName(input) + "_" + request.method().id();
@@ -108,10 +108,15 @@ public final class SaliencyCli implements Callable<Integer> {
 		Path overlayTif = output.resolve(base + "_overlay.tif");
 		Path csv = output.resolve(base + "_regions.csv");
 		Path png = output.resolve(base + "_montage.png");
+		String clash = ClassifyCli.outputClash(input, output, heatTif, overlayTif, csv, png);
+		if (clash != null) {
+			err.println("medcnn saliency: " + clash);
+			return ExitCodes.USAGE;
+		}
 		try {
 			Files.createDirectories(output);
 		} catch (IOException e) {
-			err.println("medcnn saliency: " + output + ": cannot create output folder: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + output + ": cannot create output folder: " + e.getMessage());
 			return ExitCodes.OUTPUT;
 		}
 		if (!overwrite) {
@@ -126,14 +131,15 @@ public final class SaliencyCli implements Callable<Integer> {
 		try {
 			imp = ImageFiles.open(input);
 		} catch (ImageReadException e) {
-			err.println("medcnn saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		}
+		for (String w : ImageFiles.warnings(imp)) err.println(org.medcnn.core.Messages.oneLine("medcnn saliency: warning: " + input + ": " + w));
 		ModelPackage pkg;
 		try {
 			pkg = ModelRepository.withDefaults(modelsDirs).open(model);
 		} catch (ModelLoadException e) {
-			err.println("medcnn saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 			return ExitCodes.MODEL;
 		}
 		ImagePlusSlices slices = new ImagePlusSlices(imp, input.getFileName().toString());
@@ -142,18 +148,18 @@ public final class SaliencyCli implements Callable<Integer> {
 			try {
 				DjlSaliency.check(request, loaded);
 			} catch (IllegalArgumentException e) {
-				err.println("medcnn saliency: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 				return ExitCodes.USAGE;
 			}
 			run = new DjlSaliency(loaded).explain(slices, request, (msg, done, total) -> { }, Cancellation.NEVER);
 		} catch (ModelLoadException e) {
-			err.println("medcnn saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 			return ExitCodes.MODEL;
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn saliency: " + input + ": " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + input + ": " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		} catch (SaliencyException e) {
-			err.println("medcnn saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 			return ExitCodes.INFERENCE;
 		}
 		for (String w : run.warnings()) err.println("medcnn saliency: warning: " + w);
@@ -165,7 +171,7 @@ public final class SaliencyCli implements Callable<Integer> {
 			SaliencyOutputs.writeRegions(run, SaliencyTables.scale(imp.getCalibration()), csv, overwrite);
 			SaliencyOutputs.savePng(SaliencyMontage.render(slices, run, montageSlices, opacity), png, overwrite);
 		} catch (IOException e) {
-			err.println("medcnn saliency: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 			return ExitCodes.OUTPUT;
 		}
 		if (!quiet) {

@@ -97,15 +97,20 @@ public final class SanityCli implements Callable<Integer> {
 				.optBatchSize(options.batchSize).optSeed(options.seed).build();
 			if (maxSlices < 1) throw new IllegalArgumentException("--max-slices must be at least 1, got " + maxSlices);
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn sanity: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn sanity: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		Path csv = output == null ? null : output.resolve(ClassifyCli.baseName(input) + "_sanity.csv");
 		if (csv != null) {
+			String clash = ClassifyCli.outputClash(input, output, csv);
+			if (clash != null) {
+				err.println("medcnn sanity: " + clash);
+				return ExitCodes.USAGE;
+			}
 			try {
 				Files.createDirectories(output);
 			} catch (IOException e) {
-				err.println("medcnn sanity: " + output + ": cannot create output folder: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn sanity: " + output + ": cannot create output folder: " + e.getMessage());
 				return ExitCodes.OUTPUT;
 			}
 			if (!overwrite && Files.exists(csv)) {
@@ -117,18 +122,19 @@ public final class SanityCli implements Callable<Integer> {
 		try {
 			imp = ImageFiles.open(input);
 		} catch (ImageReadException e) {
-			err.println("medcnn sanity: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn sanity: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		}
+		for (String w : ImageFiles.warnings(imp)) err.println(org.medcnn.core.Messages.oneLine("medcnn sanity: warning: " + input + ": " + w));
 		ModelPackage pkg;
 		try {
 			pkg = ModelRepository.withDefaults(modelsDirs).open(model);
 			base.targetIndex(pkg.card().classes());
 		} catch (ModelLoadException e) {
-			err.println("medcnn sanity: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn sanity: " + e.getMessage());
 			return ExitCodes.MODEL;
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn sanity: --target: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn sanity: --target: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		SanityReport report;
@@ -136,13 +142,13 @@ public final class SanityCli implements Callable<Integer> {
 			report = SanityRuns.run(check, pkg, deviceSpec, new ImagePlusSlices(imp, input.getFileName().toString()), maxSlices, base, list,
 				(msg, done, total) -> { }, Cancellation.NEVER);
 		} catch (ModelLoadException e) {
-			err.println("medcnn sanity: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn sanity: " + e.getMessage());
 			return ExitCodes.MODEL;
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn sanity: " + input + ": " + e.getMessage());
+			CliErrors.report(err, e, "medcnn sanity: " + input + ": " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		} catch (SaliencyException e) {
-			err.println("medcnn sanity: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn sanity: " + e.getMessage());
 			return ExitCodes.INFERENCE;
 		}
 		print(report, out);
@@ -150,7 +156,7 @@ public final class SanityCli implements Callable<Integer> {
 			try {
 				SaliencyOutputs.writeSanity(report, csv, overwrite);
 			} catch (IOException e) {
-				err.println("medcnn sanity: " + e.getMessage());
+				CliErrors.report(err, e, "medcnn sanity: " + e.getMessage());
 				return ExitCodes.OUTPUT;
 			}
 			out.println("wrote " + csv);

@@ -137,7 +137,7 @@ public final class TrainCli implements Callable<Integer> {
 				.optIntensity(IntensityPolicy.parse(intensity)).optOverwrite(overwrite).optExamplesPerClass(examplesPerClass).optFinetuneLearningRateFactor(finetuneFactor)
 				.optLabelSmoothing(labelSmoothing).optWeightDecay(weightDecay).build();
 		} catch (IllegalArgumentException | NullPointerException e) {
-			err.println("medcnn train: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
 		TrainingListener listener = new TrainingListener() {
@@ -172,13 +172,13 @@ public final class TrainCli implements Callable<Integer> {
 			result = new ClassifierTrainer(cfg, new ImageSampleReader(), listener, Cancellation.NEVER).train();
 			TrainingOutputs.write(result, cfg.outputDir());
 		} catch (IllegalArgumentException e) {
-			err.println("medcnn train: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
 		} catch (ModelLoadException e) {
-			err.println("medcnn train: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
 			return ExitCodes.MODEL;
 		} catch (IOException e) {
-			err.println("medcnn train: " + e.getMessage());
+			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
 			return ExitCodes.OUTPUT;
 		} catch (CancellationException e) {
 			err.println("medcnn train: cancelled");

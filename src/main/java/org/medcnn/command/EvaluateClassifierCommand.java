@@ -114,6 +114,7 @@ public class EvaluateClassifierCommand extends ContextCommand {
 		Evaluator.Evaluation ev;
 		try {
 			org.medcnn.core.model.Ensemble loaded = models.provider().loadAll(model, dev);
+			for (ClassifierModel m : loaded.models()) if (m.fallbackWarning() != null) log.warn("Evaluate Classifier: " + m.fallbackWarning());
 			ev = new Evaluator(loaded, new ImageSampleReader(), batch_size, uncertaintyOptions).evaluate(samples, 1000, 42,
 				(m, d, t) -> { if (status != null) status.showStatus((int) d, (int) t, m); }, this::isCanceled);
 			if (output_dir != null) EvaluationOutputs.write(ev, output_dir.toPath(), overwrite);

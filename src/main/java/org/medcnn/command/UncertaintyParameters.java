@@ -17,7 +17,7 @@ final class UncertaintyParameters {
 	 * @throws IllegalArgumentException naming the parameter that is wrong
 	 */
 	static UncertaintyOptions options(String mode, int passes, long seed, double threshold) {
-		if (Double.isNaN(threshold)) throw new IllegalArgumentException("uncertainty_threshold must be a number (negative: the model card's)");
+		if (!Double.isFinite(threshold)) throw new IllegalArgumentException("uncertainty_threshold must be a finite number (negative: the model card's), got " + threshold);
 		return new UncertaintyOptions(UncertaintyMode.parse(mode), passes, seed, threshold < 0 ? Double.NaN : threshold);
 	}
 }

@@ -59,8 +59,10 @@ import java.util.stream.Stream;
  * ({@code "IM0007.dcm #7"}), followed on the next lines by that file's DICOM header, as ImageJ's own
  * DICOM stacks do. The {@code Info} property holds the first slice's header and the warnings are also
  * stored, one per line, as the image property {@link #WARNINGS_PROPERTY}. Multi-frame files are read as
- * they are when the series is that one file; several multi-frame files are refused. Siemens mosaics are
- * not split into their tiles.
+ * they are when the series is that one file; several multi-frame files are refused. Siemens mosaics
+ * (Image Type {@code MOSAIC}) are unpacked into their slices ({@link DicomMosaic}); a folder of several
+ * mosaics of one series (an fMRI or diffusion run) becomes a hyperstack with one time point per file, in
+ * Instance Number order.
  */
 public final class DicomSeries {
 
@@ -144,7 +146,15 @@ public final class DicomSeries {
 			throw new ImageReadException(multi.file, "multi-frame DICOM file (" + multi.frames + " frames) in a series of " + series.size()
 				+ " files; a folder of several multi-frame files is not supported: open each file on its own");
 		}
-		double spacing = sort(series, warnings);
+		int mosaic = checkMosaics(series);
+		double spacing;
+		if (mosaic != 0) {
+			// Each file of a mosaic series is a volume at the same place: keep the scanner's order, in time.
+			series.sort(Comparator.comparing((Slice s) -> s.instance, Comparator.nullsLast(Comparator.naturalOrder())).thenComparing(s -> s.name));
+			spacing = Double.NaN;
+		} else {
+			spacing = sort(series, warnings);
+		}
 		ImagePlus imp = build(folder, series, spacing, warnings);
 		if (!warnings.isEmpty()) imp.setProperty(WARNINGS_PROPERTY, String.join("\n", warnings));
 		return new DicomSeries(imp, warnings, uid, series.stream().map(s -> s.file).toList());
@@ -203,6 +213,8 @@ public final class DicomSeries {
 		final int columns;
 		final int bits;
 		final int samples;
+		/** Slices in the file when it is a Siemens mosaic ({@link DicomHeaders#mosaicImages}); 0 when it is not one. */
+		int mosaic;
 		double along;
 
 		Slice(Path file, String info, Map<String, String> tags) {
@@ -314,7 +326,14 @@ public final class DicomSeries {
 				else scan.notDicom.add(name);
 				continue;
 			}
-			scan.slices.add(new Slice(file, info, tags));
+			Slice slice = new Slice(file, info, tags);
+			try {
+				slice.mosaic = DicomHeaders.mosaicImages(file, ts);
+			} catch (IOException e) {
+				scan.unreadable.add(file + ": skipped, cannot be read: " + e.getMessage());
+				continue;
+			}
+			scan.slices.add(slice);
 		}
 		return scan;
 	}
@@ -325,14 +344,10 @@ public final class DicomSeries {
 	}
 
 	private static String headerText(Path file) {
-		boolean wasRedirect = IJ.redirectingErrorMessages();
 		try {
-			IJ.redirectErrorMessages(true);
-			return new DICOM().getInfo(file.toAbsolutePath().toString());
-		} catch (RuntimeException e) {
+			return ImageJReads.call(file, "DICOM", () -> new DICOM().getInfo(file.toAbsolutePath().toString()));
+		} catch (ImageReadException e) {
 			return null;
-		} finally {
-			IJ.redirectErrorMessages(wasRedirect);
 		}
 	}
 
@@ -418,6 +433,26 @@ public final class DicomSeries {
 					+ first.name + " of the same series has " + first.bits + " and " + first.samples);
 			}
 		}
+	}
+
+	/**
+	 * Checks that the files of a series are all Siemens mosaics of one number of slices, or none is.
+	 *
+	 * @return the number of slices in each mosaic; 0 when the series is not made of mosaics
+	 */
+	private static int checkMosaics(List<Slice> series) throws ImageReadException {
+		Slice first = series.get(0);
+		for (Slice s : series) {
+			if (s.mosaic != first.mosaic) {
+				throw new ImageReadException(s.file, (s.mosaic == 0 ? "is not a Siemens mosaic" : "is a Siemens mosaic of " + s.mosaic + " slices")
+					+ " but " + first.name + " of the same series " + (first.mosaic == 0 ? "is not one" : "is one of " + first.mosaic));
+			}
+		}
+		if (first.mosaic < 0) DicomMosaic.grid(first.file, first.mosaic, first.columns, first.rows); // throws: slices unknown
+		if (first.mosaic > 0 && first.frames > 1) {
+			throw new ImageReadException(first.file, "multi-frame Siemens mosaic (" + first.frames + " frames) is not supported; convert it with dcm2niix");
+		}
+		return first.mosaic;
 	}
 
 	// -- Order and spacing --
@@ -532,21 +567,30 @@ public final class DicomSeries {
 					+ cal0.pixelWidth + " x " + cal0.pixelHeight + "; the stack uses the first");
 			}
 		}
-		int w = first.getWidth();
-		int h = first.getHeight();
+		int mosaic = series.get(0).mosaic;
+		int grid = mosaic > 0 ? DicomMosaic.grid(series.get(0).file, mosaic, first.getWidth(), first.getHeight()) : 1;
+		int w = first.getWidth() / grid;
+		int h = first.getHeight() / grid;
 		ImageStack stack = new ImageStack(w, h);
 		for (int i = 0; i < opened.size(); i++) {
 			ImagePlus imp = opened.get(i);
 			Slice s = series.get(i);
-			ImageStack st = imp.getStack();
+			ImageStack st = mosaic > 0 ? DicomMosaic.unpack(imp, mosaic, grid, s.label()) : imp.getStack();
 			for (int k = 1; k <= st.getSize(); k++) {
 				ImageProcessor ip = st.getProcessor(k);
 				if (!uniform) ip = calibratedFloat(ip, imp.getCalibration());
-				String label = st.getSize() > 1 ? s.label() + " frame " + k : s.label();
+				String label = mosaic > 0 ? st.getSliceLabel(k) : st.getSize() > 1 ? s.label() + " frame " + k : s.label();
 				stack.addSlice(label + "\n" + s.info, ip);
 			}
 		}
 		ImagePlus out = new ImagePlus(folder.getFileName() != null ? folder.getFileName().toString() : folder.toString(), stack);
+		if (mosaic > 0) {
+			warnings.add(DicomMosaic.note(mosaic, grid, w, h) + (opened.size() > 1 ? ", " + opened.size() + " volumes as time points" : ""));
+			if (opened.size() > 1) {
+				out.setDimensions(1, mosaic, opened.size());
+				out.setOpenAsHyperStack(true);
+			}
+		}
 		Calibration cal = cal0.copy();
 		if (!uniform) {
 			cal.setFunction(Calibration.NONE, null, cal0.getValueUnit());
@@ -564,16 +608,7 @@ public final class DicomSeries {
 	}
 
 	private static ImagePlus openPixels(Slice s) throws ImageReadException {
-		boolean wasRedirect = IJ.redirectingErrorMessages();
-		ImagePlus imp;
-		try {
-			IJ.redirectErrorMessages(true);
-			imp = ImageFiles.openDicom(s.file);
-		} catch (RuntimeException | OutOfMemoryError e) {
-			throw new ImageReadException(s.file, "damaged DICOM file: " + e);
-		} finally {
-			IJ.redirectErrorMessages(wasRedirect);
-		}
+		ImagePlus imp = ImageJReads.call(s.file, "DICOM", () -> ImageFiles.openDicom(s.file));
 		if (imp == null || imp.getHeight() < 1 || imp.getStackSize() < 1) {
 			throw new ImageReadException(s.file, "damaged or unsupported DICOM file: ImageJ could not decode its pixel data");
 		}

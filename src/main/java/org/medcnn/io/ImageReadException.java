@@ -1,6 +1,7 @@
 package org.medcnn.io;
 
 import java.nio.file.Path;
+import org.medcnn.core.Messages;
 
 /**
  * A file could not be read as an image. The message names the file and what is wrong.
@@ -18,7 +19,7 @@ public class ImageReadException extends Exception {
 	 * @param what what is wrong, without the file name
 	 */
 	public ImageReadException(Path file, String what) {
-		super(file + ": " + what);
+		super(Messages.oneLine(file + ": " + what));
 		this.file = file;
 	}
 

@@ -117,6 +117,7 @@ public final class NiftiReader {
 			if (givenImg) throw new ImageReadException(headerFile, "header has magic \"n+1\" (single-file NIfTI), not the \"ni1\" of a .hdr/.img pair");
 			dataFile = headerFile;
 		}
+		if (!Files.isRegularFile(dataFile)) throw new ImageReadException(dataFile, "not a regular file (a device, named pipe or socket)");
 		return read(h, headerFile, dataFile);
 	}
 
@@ -253,6 +254,17 @@ public final class NiftiReader {
 		return h;
 	}
 
+	/** Bytes per voxel of the ImageJ slices the reader makes: 8-bit and 16-bit integers as they are, the rest as float or RGB. */
+	private static long storedBytes(Header h) {
+		if (h.type.rgb()) return 4;
+		if (h.scaled()) return 4;
+		return switch (h.type) {
+			case UINT8 -> 1;
+			case INT16, UINT16 -> 2;
+			default -> 4;
+		};
+	}
+
 	private static final String SUPPORTED = "supported: uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64, RGB24, RGBA32";
 
 	private static String typeName(int code) {
@@ -276,6 +288,14 @@ public final class NiftiReader {
 			throw new ImageReadException(headerFile, "NIfTI image too large for ImageJ: slices of " + h.nx + " x " + h.ny + " voxels");
 		}
 		long expected = sliceBytes * nSlices;
+		// Checked before anything is allocated: a 1 KB .nii.gz may declare dimensions of gigabytes.
+		long stored = (long) h.nx * h.ny * nSlices * storedBytes(h);
+		long heap = Runtime.getRuntime().maxMemory();
+		if (stored + sliceBytes > heap / 2) {
+			throw new ImageReadException(headerFile, "NIfTI image of " + dimText(h) + " " + h.type.label + " voxels needs about " + ((stored + sliceBytes) >> 20)
+				+ " MiB, more than half of the Java heap (" + (heap >> 20) + " MiB at most); give Java more memory (-Xmx, MEDCNN_JAVA_OPTS, "
+				+ "or Edit > Options > Memory in Fiji)");
+		}
 		boolean gz;
 		try {
 			gz = isGzip(dataFile);

@@ -28,6 +28,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.batch.ShardLock;
 import org.medcnn.cli.ClassifyCliTest.Result;
 import org.medcnn.core.classify.ResultColumns;
 import org.medcnn.ij.PredictionOverlays;
@@ -72,10 +73,10 @@ class BatchCliTest {
 		return out;
 	}
 
-	/** Every file below a folder, relative, sorted. */
+	/** Every file below a folder, relative, sorted; but the batch lock file, which stays (see ShardLock). */
 	static List<String> tree(Path root) throws IOException {
 		try (Stream<Path> s = Files.walk(root)) {
-			return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+			return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).filter(f -> !f.equals(ShardLock.LOCK_FILE)).sorted().toList();
 		}
 	}
 
@@ -254,7 +255,7 @@ class BatchCliTest {
 		Files.writeString(m2, Files.readString(m2).replace("\"state\": \"finished\"", "\"state\": \"running\""));
 		Result partial = merge(out, "--allow-partial");
 		assertEquals(ExitCodes.PARTIAL, partial.code(), partial.err());
-		assertTrue(partial.err().contains("left out missing shard(s) [1]") && partial.err().contains("shard 2 of 3 is running or was killed"), partial.err());
+		assertTrue(partial.err().contains("left out missing shard(s) [1]") && partial.err().contains("shard 2 of 3 was killed (no process runs it)"), partial.err());
 		assertEquals(4, csv(out.resolve("results.csv")).size(), "rows of shards 0 (f0, f3) and 2 (f2)");
 		Result again = merge(out, "--allow-partial");
 		assertEquals(ExitCodes.OUTPUT, again.code(), "results.csv exists");
@@ -351,8 +352,22 @@ class BatchCliTest {
 		Path in = smallFolder();
 		Path out = dir.resolve("out");
 		assertEquals(ExitCodes.OK, batch(in, out).code());
-		// A run killed after the TIFF and CSV of b.png but before its record.
+		// Outputs without their record (and without the marker a MedCNN run writes before them) are not
+		// MedCNN's: they are left alone with --resume and --overwrite too. (A killed run leaves its marker:
+		// BatchKillTest.)
 		Files.delete(out.resolve("files/b.png.json"));
+		byte[] userCsv = Files.readAllBytes(out.resolve("files/b.png.csv"));
+		byte[] userTif = Files.readAllBytes(out.resolve("files/b.png.tif"));
+		for (String flag : List.of("--resume", "--overwrite")) {
+			Result kept = batch(in, out, flag);
+			assertEquals(ExitCodes.PARTIAL, kept.code(), kept.err());
+			assertTrue(kept.err().contains("no MedCNN record") && kept.err().contains("not replaced"), kept.err());
+			assertArrayEquals(userCsv, Files.readAllBytes(out.resolve("files/b.png.csv")), flag);
+			assertArrayEquals(userTif, Files.readAllBytes(out.resolve("files/b.png.tif")), flag);
+			assertFalse(Files.exists(out.resolve("files/b.png.json")), flag);
+		}
+		Files.delete(out.resolve("files/b.png.csv"));
+		Files.delete(out.resolve("files/b.png.tif"));
 		Result r = batch(in, out, "--resume");
 		assertEquals(ExitCodes.OK, r.code(), r.err());
 		assertEquals(Map.of("a.tif", "resumed", "b.png", "done"), statuses(json(out.resolve("manifest-shard-0-of-1.json"))));
@@ -532,7 +547,7 @@ class BatchCliTest {
 		assertEquals(ExitCodes.USAGE, batch(in, out, "--device", "quantum").code());
 		Result same = batch(in, in);
 		assertEquals(ExitCodes.USAGE, same.code());
-		assertTrue(same.err().contains("must differ from input_dir"), same.err());
+		assertTrue(same.err().contains("is the input folder"), same.err());
 		assertEquals(ExitCodes.USAGE, batch(in, out, "--pattern", "[a-").code());
 		assertFalse(Files.exists(out));
 	}

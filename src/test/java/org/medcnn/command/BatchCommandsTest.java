@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.batch.ShardLock;
 import org.medcnn.testing.TinyImages;
 import org.medcnn.testing.Fixtures;
 import org.scijava.Context;
@@ -116,5 +117,41 @@ class BatchCommandsTest {
 		CommandModule badShard = batch(in, dir.resolve("o"), "shard_index", 2, "shard_count", 2);
 		assertTrue(badShard.isCanceled());
 		assertTrue(badShard.getCancelReason().contains("shard_index"), badShard.getCancelReason());
+	}
+
+	@Test
+	void aShardThatAnotherRunWritesIsRefusedWithItsOwner() throws Exception {
+		// Fiji running a batch into a folder whose shard is being written (here by a lock this test holds,
+		// as another Batch Classify Folder in the same Fiji would): cancelled, naming the owner; nothing written.
+		Path in = dir.resolve("in");
+		TinyImages.stack(in.resolve("a.tif"), 200);
+		Path out = Files.createDirectories(dir.resolve("out"));
+		try (ShardLock held = ShardLock.acquire(out, 0, 1, "another batch")) {
+			CommandModule m = batch(in, out);
+			assertTrue(m.isCanceled());
+			assertTrue(m.getCancelReason().contains("shard 0 of 1 is being written by another run in this process")
+				&& m.getCancelReason().contains("another batch"), m.getCancelReason());
+			assertFalse(Files.exists(out.resolve("manifest-shard-0-of-1.json")));
+			// And a run with another shard count would overlap it.
+			CommandModule other = batch(in, out, "shard_index", 1, "shard_count", 2);
+			assertTrue(other.isCanceled());
+			assertTrue(other.getCancelReason().contains("shard count"), other.getCancelReason());
+		}
+		CommandModule after = batch(in, out);
+		assertFalse(after.isCanceled(), after.getCancelReason());
+	}
+
+	@Test
+	void outputInsideTheInputFolderIsRefusedHoweverSpelled() throws Exception {
+		Path in = dir.resolve("in");
+		TinyImages.stack(in.resolve("a.tif"), 200);
+		for (Path out : List.of(in.resolve("out"), in.resolve("sub/../out2"), dir.resolve("./in/x/.."))) {
+			CommandModule m = batch(in, out);
+			assertTrue(m.isCanceled(), out.toString());
+			assertTrue(m.getCancelReason().contains("output_dir") && m.getCancelReason().contains("input"), m.getCancelReason());
+		}
+		CommandModule around = batch(in, dir);
+		assertTrue(around.isCanceled());
+		assertTrue(around.getCancelReason().contains("lies inside output_dir"), around.getCancelReason());
 	}
 }

@@ -25,7 +25,6 @@ import org.medcnn.testing.TinyDicom;
 class DicomSeriesTest {
 
 	private static final String BBMRI = "data/reader-samples/dicom/mr-series-bbmri";
-	private static final String DTI = "data/reader-samples/dicom/mr-siemens-dti-nibabel";
 	private static final String J2K = "data/reader-samples/dicom/ct-osirix-cta-jpeg2000";
 
 	@TempDir
@@ -163,29 +162,30 @@ class DicomSeriesTest {
 	@Test
 	void twoSeriesInOneFolderGiveTheLargestAndAWarning() throws Exception {
 		Path bbmri = Fixtures.sharedOrSkip(BBMRI);
-		Path dti = Fixtures.sharedOrSkip(DTI);
 		for (Path f : files(bbmri)) Files.copy(f, dir.resolve(f.getFileName()));
-		for (Path f : files(dti)) Files.copy(f, dir.resolve("dti-" + f.getFileName()));
+		// A second series of two axial slices 3 mm apart, 0.5 mm pixels.
+		String otherUid = "1.2.826.0.1.3680043.2.1125.20.2";
+		new TinyDicom(4, 4, new short[16]).series(otherUid).instance(1).axialAt(0).write(dir.resolve("other-1.dcm"));
+		new TinyDicom(4, 4, new short[16]).series(otherUid).instance(2).axialAt(3).write(dir.resolve("other-2.dcm"));
 		String bbmriUid = header(ImageFiles.open(files(bbmri).get(0)).getInfoProperty(), "0020,000E");
-		String dtiUid = header(ImageFiles.open(files(dti).get(0)).getInfoProperty(), "0020,000E");
 
 		DicomSeries largest = DicomSeries.open(dir);
 		assertEquals(6, largest.image().getStackSize());
 		assertEquals(bbmriUid, largest.seriesInstanceUid());
-		assertWarning(largest.warnings(), "2 series", bbmriUid, "6 slices", "the largest", "left out", dtiUid, "2 slices");
+		assertWarning(largest.warnings(), "2 series", bbmriUid, "6 slices", "the largest", "left out", otherUid, "2 slices");
 		assertEquals(String.join("\n", largest.warnings()), largest.image().getProperty(DicomSeries.WARNINGS_PROPERTY));
 
-		DicomSeries chosen = DicomSeries.open(dir, dtiUid);
+		DicomSeries chosen = DicomSeries.open(dir, otherUid);
 		ImagePlus imp = chosen.image();
 		assertEquals(2, imp.getStackSize());
 		assertEquals(List.of(1, 2), List.of(instance(imp, 1), instance(imp, 2)));
-		// Positions differ by 3 mm in z, and the normal is within 0.3 degrees of z.
-		assertEquals(3.0, imp.getCalibration().pixelDepth, 1e-3);
-		assertEquals(1.796875, imp.getCalibration().pixelWidth, 1e-9);
-		assertWarning(chosen.warnings(), "2 series", dtiUid, "left out", bbmriUid);
+		// Positions differ by 3 mm along the normal.
+		assertEquals(3.0, imp.getCalibration().pixelDepth, 1e-9);
+		assertEquals(0.5, imp.getCalibration().pixelWidth, 1e-9);
+		assertWarning(chosen.warnings(), "2 series", otherUid, "left out", bbmriUid);
 
 		ImageReadException e = assertThrows(ImageReadException.class, () -> DicomSeries.open(dir, "1.2.3.4"));
-		assertMessage(e, dir, "no slice of series 1.2.3.4", bbmriUid, dtiUid);
+		assertMessage(e, dir, "no slice of series 1.2.3.4", bbmriUid, otherUid);
 	}
 
 	@Test

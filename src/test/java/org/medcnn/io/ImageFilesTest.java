@@ -177,8 +177,8 @@ class ImageFilesTest {
 		try (var files = Files.list(folder)) {
 			for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
 		}
-		Path dti = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-siemens-dti-nibabel/0.dcm");
-		Files.copy(dti, dir.resolve("dti.dcm"));
+		Path mr = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-pydicom/MR_small.dcm");
+		Files.copy(mr, dir.resolve("mr.dcm"));
 		ImagePlus mixed = ImageFiles.open(dir);
 		assertEquals(6, mixed.getStackSize());
 		assertTrue(String.valueOf(mixed.getProperty(DicomSeries.WARNINGS_PROPERTY)).contains("2 series"));
@@ -262,8 +262,11 @@ class ImageFilesTest {
 		try (var files = Files.list(folder)) {
 			file = files.sorted().findFirst().orElseThrow();
 		}
+		// Its name has no extension; it is a Siemens mosaic, unpacked into its 35 slices of 64 x 64.
 		ImagePlus imp = ImageFiles.open(file);
-		assertEquals(384, imp.getWidth());
+		assertEquals(64, imp.getWidth());
+		assertEquals(35, imp.getStackSize());
+		assertTrue(ImageFiles.warnings(imp).get(0).contains("Siemens mosaic unpacked into its 35 slices"), ImageFiles.warnings(imp).toString());
 	}
 
 	@Test
@@ -422,5 +425,34 @@ class ImageFilesTest {
 		// ImageIO writes the IFD first and the strips after it, so a cut removes strip data.
 		Path cut = Files.write(dir.resolve("lzw-cut.tif"), java.util.Arrays.copyOf(bytes, bytes.length - 500));
 		assertMessage(assertThrows(ImageReadException.class, () -> ImageFiles.open(cut)), cut, "truncated TIFF");
+	}
+
+	@Test
+	void jpegsReadAsImageJReadsThemAndDamagedOnesAreRefused() throws Exception {
+		// The same pixels as ImageJ's own opener (grey JPEGs as 8-bit), on real files of both data sets.
+		Path samples = Fixtures.sharedOrSkip("data/samples");
+		java.util.List<Path> jpegs;
+		try (var s = Files.walk(samples)) {
+			jpegs = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+		}
+		assertTrue(jpegs.size() >= 30, jpegs.size() + " JPEGs");
+		for (Path p : jpegs) {
+			ImagePlus ij = new ij.io.Opener().openImage(p.toString());
+			ImagePlus ours = ImageFiles.open(p);
+			assertEquals(ij.getType(), ours.getType(), p.toString());
+			assertArrayEquals((byte[]) ij.getProcessor().getPixels(), (byte[]) ours.getProcessor().getPixels(), p.toString());
+		}
+		byte[] good = Files.readAllBytes(jpegs.get(0));
+		// Cut short: ImageJ filled the rest with grey and said nothing.
+		Path cut = Files.write(dir.resolve("cut.jpg"), java.util.Arrays.copyOf(good, good.length / 3));
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(cut));
+		assertTrue(e.getMessage().startsWith(cut + ": damaged JPEG file: "), e.getMessage());
+		// Garbage in the middle: ImageJ's decoder printed a stack trace on the console.
+		byte[] bad = good.clone();
+		Random r = new Random(3);
+		for (int i = bad.length / 2; i < bad.length / 2 + 2000 && i < bad.length - 2; i++) bad[i] = (byte) r.nextInt(256);
+		Path corrupt = Files.write(dir.resolve("corrupt.jpg"), bad);
+		ImageReadException c = assertThrows(ImageReadException.class, () -> ImageFiles.open(corrupt));
+		assertTrue(c.getMessage().contains("damaged"), c.getMessage());
 	}
 }

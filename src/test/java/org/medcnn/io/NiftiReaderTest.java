@@ -139,6 +139,25 @@ class NiftiReaderTest {
 		return imp.getCalibration().getCValue(ip.get(i, y));
 	}
 
+	@Test
+	void aTinyGzipThatDeclaresGigabytesIsRefusedBeforeAllocating() throws Exception {
+		// 52 bytes of .nii.gz claiming 30000 x 30000 x 30000 int16 voxels: it used to allocate the first slice
+		// (1.8 GB) before it found the data missing.
+		Tiny t = new Tiny(4, 16, 30000, 30000, 30000);
+		t.data = new byte[4];
+		ByteArrayOutputStream gz = new ByteArrayOutputStream();
+		try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+			out.write(t.bytes());
+		}
+		Path f = Files.write(dir.resolve("huge.nii.gz"), gz.toByteArray());
+		Runtime r = Runtime.getRuntime();
+		long before = r.totalMemory() - r.freeMemory();
+		ImageReadException e = assertThrows(ImageReadException.class, () -> NiftiReader.open(f));
+		assertMessage(e, f, "30000 x 30000 x 30000", "int16", "Java heap");
+		assertTrue(r.totalMemory() - r.freeMemory() - before < 64L << 20, "nothing large was allocated");
+		assertTrue(e.getMessage().length() <= 500);
+	}
+
 	// -- Real samples --
 
 	@Test
@@ -191,7 +210,8 @@ class NiftiReaderTest {
 		assertEquals(2, volumes.size());
 		ImagePlusSlices niftiSlices = new ImagePlusSlices(NiftiReader.open(nii), null);
 		for (int t = 0; t < 2; t++) {
-			ImagePlus dicom = ImageFiles.open(volumes.get(t));
+			// The mosaic as one image, read with ImageJ's reader directly (ImageFiles unpacks it).
+			ImagePlus dicom = ImageFiles.openDicom(volumes.get(t));
 			assertEquals(384, dicom.getWidth());
 			float[] mosaic = new ImagePlusSlices(dicom, null).get(0).pixels();
 			for (int z = 0; z < 35; z++) {
@@ -203,6 +223,38 @@ class NiftiReaderTest {
 						assertEquals(mosaic[(ty + y) * 384 + tx + x], s.pixels()[y * 64 + x], "t=" + t + " z=" + z + " x=" + x + " y=" + y);
 					}
 				}
+			}
+		}
+	}
+
+	@Test
+	void unpackedMosaicsEqualTheReferenceNiftiSliceBySlice() throws Exception {
+		// The same data through MedCNN's readers: each mosaic file unpacks into the 35 slices of its volume,
+		// and the folder of both files into a hyperstack of 35 slices by 2 time points, as dcm2niix converted it.
+		Path nii = Fixtures.sharedOrSkip("data/reader-samples/nifti/dcm_qa-ax_asc_35sl_6.nii");
+		Path mosaics = Fixtures.sharedOrSkip("data/reader-samples/dicom/mr-siemens-mosaic-dcm_qa");
+		List<Path> volumes;
+		try (var s = Files.list(mosaics)) {
+			volumes = s.sorted().toList();
+		}
+		ImagePlusSlices reference = new ImagePlusSlices(NiftiReader.open(nii), null);
+		ImagePlus folder = ImageFiles.open(mosaics);
+		assertEquals(64, folder.getWidth());
+		assertEquals(64, folder.getHeight());
+		assertEquals(35, folder.getNSlices());
+		assertEquals(2, folder.getNFrames());
+		assertTrue(ImageFiles.warnings(folder).stream().anyMatch(w -> w.contains("Siemens mosaic unpacked into its 35 slices")), ImageFiles.warnings(folder).toString());
+		ImagePlusSlices fromFolder = new ImagePlusSlices(folder, null);
+		assertEquals(70, fromFolder.size());
+		for (int t = 0; t < 2; t++) {
+			ImagePlus one = ImageFiles.open(volumes.get(t));
+			assertEquals(35, one.getStackSize());
+			assertEquals(3.6, one.getCalibration().pixelDepth, 1e-6, "Spacing Between Slices of the header");
+			ImagePlusSlices fromFile = new ImagePlusSlices(one, null);
+			for (int z = 0; z < 35; z++) {
+				float[] expected = reference.get(t * 35 + z).pixels();
+				assertArrayEquals(expected, fromFile.get(z).pixels(), "file " + t + " slice " + (z + 1));
+				assertArrayEquals(expected, fromFolder.get(t * 35 + z).pixels(), "folder t=" + (t + 1) + " z=" + (z + 1));
 			}
 		}
 	}

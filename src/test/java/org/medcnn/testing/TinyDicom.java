@@ -20,6 +20,7 @@ public final class TinyDicom {
 	private final short[] pixels;
 	private final Map<Integer, byte[]> elements = new TreeMap<>();
 	private String transferSyntax = "1.2.840.10008.1.2.1";
+	private byte[] preamble = new byte[128];
 
 	/**
 	 * Starts a slice.
@@ -110,6 +111,28 @@ public final class TinyDicom {
 	}
 
 	/**
+	 * Sets the 128-byte preamble, which the standard lets hold anything (e.g. a TIFF header, for files
+	 * that are DICOM and TIFF at once).
+	 *
+	 * @param bytes at most 128 bytes; the rest stays zero
+	 * @return this
+	 */
+	public TinyDicom preamble(byte[] bytes) {
+		this.preamble = java.util.Arrays.copyOf(bytes, 128);
+		return this;
+	}
+
+	/**
+	 * Overrides the Rows element (the pixel data keeps the real size): a header that does not describe its pixels.
+	 *
+	 * @param rows the rows to claim
+	 * @return this
+	 */
+	public TinyDicom claimRows(int rows) {
+		return us(0x00280010, rows);
+	}
+
+	/**
 	 * Writes the file.
 	 *
 	 * @param file the target
@@ -118,7 +141,7 @@ public final class TinyDicom {
 	 */
 	public Path write(Path file) throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		out.write(new byte[128]);
+		out.write(preamble);
 		out.write("DICM".getBytes(StandardCharsets.US_ASCII));
 		element(out, 0x00020010, "UI", pad(transferSyntax, (byte) 0));
 		for (Map.Entry<Integer, byte[]> e : elements.entrySet()) {

@@ -1,5 +1,7 @@
 package org.medcnn.core.classify;
 
+import org.medcnn.core.Messages;
+
 /**
  * The engine failed while classifying slices.
  */
@@ -14,6 +16,6 @@ public class ClassificationException extends Exception {
 	 * @param cause the engine failure
 	 */
 	public ClassificationException(String message, Throwable cause) {
-		super(message, cause);
+		super(Messages.oneLine(message), cause);
 	}
 }

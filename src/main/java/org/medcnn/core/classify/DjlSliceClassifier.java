@@ -190,7 +190,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 						throw new ClassificationException(source.name() + ": inference failed on slices " + (start + 1) + "-" + (start + b) + ": " + e.getMessage(), e);
 					}
 					String w = "inference on " + current.deviceName() + " failed (" + e.getMessage() + "); continuing on cpu";
-					LOG.warn(w);
+					LOG.info(w); // reported once, through the run's warnings
 					warnings.add(w);
 					sampler.close();
 					try {

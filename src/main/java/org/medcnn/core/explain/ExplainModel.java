@@ -101,13 +101,13 @@ public final class ExplainModel implements AutoCloseable {
 
 	private static ExplainModel loadResolved(ModelPackage pkg, DeviceSpec deviceSpec) throws ModelLoadException {
 		EnginePolicy.Resolution res = EnginePolicy.resolve(deviceSpec);
-		if (res.warning() != null) LOG.warn(res.warning());
+		if (res.warning() != null) LOG.info(res.warning()); // reported once, through the run's warnings
 		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), res.warning());
 		try {
 			return loadOn(pkg, res.device(), null);
 		} catch (ModelLoadException e) {
 			String w = "loading " + pkg.card().id() + " for saliency on " + res.device() + " failed (" + e.getMessage() + "); using cpu";
-			LOG.warn(w);
+			LOG.info(w);
 			return loadOn(pkg, Device.cpu(), w);
 		}
 	}

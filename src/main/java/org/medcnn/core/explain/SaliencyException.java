@@ -1,5 +1,7 @@
 package org.medcnn.core.explain;
 
+import org.medcnn.core.Messages;
+
 /**
  * A saliency computation failed in the engine (not because of bad input, which is an
  * {@link IllegalArgumentException}). The message names the source and slices when known.
@@ -14,7 +16,7 @@ public class SaliencyException extends Exception {
 	 * @param message what failed
 	 */
 	public SaliencyException(String message) {
-		super(message);
+		super(Messages.oneLine(message));
 	}
 
 	/**
@@ -24,6 +26,6 @@ public class SaliencyException extends Exception {
 	 * @param cause the engine's exception
 	 */
 	public SaliencyException(String message, Throwable cause) {
-		super(message, cause);
+		super(Messages.oneLine(message), cause);
 	}
 }

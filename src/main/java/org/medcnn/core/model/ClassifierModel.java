@@ -72,14 +72,16 @@ public final class ClassifierModel implements AutoCloseable {
 		// optimized graph is made (and checked in the child process) with it off.
 		ai.djl.pytorch.jni.JniUtils.setGradMode(false);
 		String warning = res.warning();
-		if (warning != null) LOG.warn(warning);
+		// Logged at info only: the warning goes with the model into every result (fallbackWarning), and each
+		// front-end shows it once; logged as a warning too, the command line printed it twice.
+		if (warning != null) LOG.info(warning);
 		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), warning, true, ahead);
 		try {
 			return loadOn(pkg, res.device(), null);
 		} catch (ModelLoadException e) {
 			if (e instanceof ContentException) throw e;
 			String w = "loading " + pkg.card().id() + " on " + res.device() + " failed (" + e.getMessage() + "); using cpu";
-			LOG.warn(w);
+			LOG.info(w);
 			return loadOn(pkg, Device.cpu(), w);
 		}
 	}

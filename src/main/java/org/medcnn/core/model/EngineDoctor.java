@@ -26,8 +26,15 @@ public final class EngineDoctor {
 			out.put("models_dir." + (++i), root + (Files.isDirectory(root) ? "" : " (absent)"));
 		}
 		int found = 0;
+		Map<String, Path> used = new LinkedHashMap<>();
+		Map<String, Integer> shadowed = new LinkedHashMap<>();
 		for (ModelRepository.Entry e : repository.list()) {
 			found++;
+			// Report the package that classify would take for this id; others of the same id are shadowed by it.
+			Path chosen = used.computeIfAbsent(e.id(), id -> {
+				Path p = repository.locate(id);
+				return p == null ? e.dir() : p;
+			});
 			String state;
 			if (e.problem() != null) {
 				state = "BROKEN: " + e.problem();
@@ -40,10 +47,20 @@ public final class EngineDoctor {
 					state = "BROKEN: " + ex.getMessage();
 				}
 			}
-			out.put("model." + e.id(), state);
+			if (sameDir(chosen, e.dir())) {
+				out.put("model." + e.id(), state);
+			} else {
+				int n = shadowed.merge(e.id(), 1, Integer::sum);
+				out.put("model." + e.id() + ".shadowed" + (n == 1 ? "" : "." + n), "not used (classify takes the package at " + chosen + "): "
+					+ (state.startsWith("ok") ? state : state + "; at " + e.dir()));
+			}
 		}
 		if (found == 0) out.put("models", "none found");
 		return out;
+	}
+
+	private static boolean sameDir(Path a, Path b) {
+		return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize()) || org.medcnn.core.OutputGuard.sameFile(a, b);
 	}
 
 	/**

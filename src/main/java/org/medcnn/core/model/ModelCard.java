@@ -35,6 +35,15 @@ public final class ModelCard {
 	/** The format tag every card carries. */
 	public static final String FORMAT = "medcnn-model/1";
 
+	/**
+	 * The largest card read, in bytes (the shipped cards have about 10 KB): a card is parsed whole, and a
+	 * card of hundreds of megabytes would take gigabytes of heap before it could be refused.
+	 */
+	public static final long MAX_BYTES = 4L << 20;
+
+	/** The most classes a card may list. */
+	public static final int MAX_CLASSES = 4096;
+
 	private static final Set<String> TOP = Set.of("format", "id", "version", "name", "description", "task", "modality",
 		"classes", "input", "trunk", "head", "calibration", "provenance", "metrics", "sanity", "intended_use", "limitations", "license",
 		"citation", "authors", "examples", "ensemble", "uncertainty", "ood");
@@ -126,9 +135,12 @@ public final class ModelCard {
 	 * @throws ModelLoadException naming the file and the problem
 	 */
 	public static ModelCard read(Path file) throws ModelLoadException {
-		if (!Files.isRegularFile(file)) throw new ModelLoadException(file + ": model card not found");
+		if (!Files.isRegularFile(file)) {
+			throw new ModelLoadException(file + (Files.exists(file) ? ": model card is not a regular file" : ": model card not found"));
+		}
 		String text;
 		try {
+			checkSize(file, Files.size(file));
 			text = Files.readString(file, StandardCharsets.UTF_8);
 		} catch (IOException e) {
 			throw new ModelLoadException(file + ": cannot read model card: " + e.getMessage(), e);
@@ -159,6 +171,7 @@ public final class ModelCard {
 	 * @throws ModelLoadException naming the source and the problem
 	 */
 	public static ModelCard parse(String text, Path source) throws ModelLoadException {
+		checkSize(source, text.length());
 		JsonElement root;
 		try {
 			root = JsonParser.parseString(text);
@@ -167,6 +180,20 @@ public final class ModelCard {
 		}
 		if (!root.isJsonObject()) throw new ModelLoadException((source == null ? "model card" : source) + ": must be a JSON object");
 		return new ModelCard(root.getAsJsonObject(), source);
+	}
+
+	/**
+	 * Refuses a card larger than {@link #MAX_BYTES}, before it is read.
+	 *
+	 * @param file the card file, for the message; may be null
+	 * @param bytes its size
+	 * @throws ModelLoadException naming the file when it is too large
+	 */
+	public static void checkSize(Path file, long bytes) throws ModelLoadException {
+		if (bytes > MAX_BYTES) {
+			throw new ModelLoadException((file == null ? "model card" : file) + ": model card of " + bytes + " bytes; a card may have at most "
+				+ MAX_BYTES + " (the shipped cards have about 10 KB): not read");
+		}
 	}
 
 	/**
@@ -343,13 +370,13 @@ public final class ModelCard {
 			for (String k : o.keySet()) if (!known.contains(k)) unknown.add(prefix + k);
 			if (!unknown.isEmpty()) {
 				Collections.sort(unknown);
-				throw error("unknown field(s) " + unknown + "; known fields are " + new java.util.TreeSet<>(known));
+				throw error("unknown field(s) " + org.medcnn.core.Messages.list(unknown) + "; known fields are " + new java.util.TreeSet<>(known));
 			}
 			List<String> missing = new ArrayList<>();
 			for (String k : required) if (!o.has(k) || o.get(k).isJsonNull()) missing.add(prefix + k);
 			if (!missing.isEmpty()) {
 				Collections.sort(missing);
-				throw error("missing required field(s) " + missing);
+				throw error("missing required field(s) " + org.medcnn.core.Messages.list(missing));
 			}
 		}
 
@@ -386,6 +413,7 @@ public final class ModelCard {
 			if (e == null || !e.isJsonArray()) throw error("field 'classes' must be an array of class names");
 			JsonArray a = e.getAsJsonArray();
 			if (a.size() < 2) throw error("field 'classes' needs at least 2 classes, got " + a.size());
+			if (a.size() > MAX_CLASSES) throw error("field 'classes' lists " + a.size() + " classes; a card may list at most " + MAX_CLASSES);
 			List<String> out = new ArrayList<>();
 			Set<String> seen = new HashSet<>();
 			Set<String> columns = new HashSet<>();
@@ -396,7 +424,8 @@ public final class ModelCard {
 				String name = c.getAsString();
 				if (!seen.add(name)) throw error("class '" + name + "' is listed twice");
 				if (!columns.add(safeName(name))) {
-					throw error("classes " + out + " and '" + name + "' give the same column name '" + safeName(name) + "' in results; rename one");
+					throw error("classes " + org.medcnn.core.Messages.list(out) + " and '" + name + "' give the same column name '" + safeName(name)
+						+ "' in results; rename one");
 				}
 				out.add(name);
 			}

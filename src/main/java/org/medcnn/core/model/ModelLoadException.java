@@ -1,5 +1,7 @@
 package org.medcnn.core.model;
 
+import org.medcnn.core.Messages;
+
 /**
  * A model package could not be found, verified or loaded. The message names the file and what is wrong.
  */
@@ -13,7 +15,7 @@ public class ModelLoadException extends Exception {
 	 * @param message what is wrong, naming the file
 	 */
 	public ModelLoadException(String message) {
-		super(message);
+		super(Messages.oneLine(message));
 	}
 
 	/**
@@ -23,6 +25,6 @@ public class ModelLoadException extends Exception {
 	 * @param cause the underlying failure
 	 */
 	public ModelLoadException(String message, Throwable cause) {
-		super(message, cause);
+		super(Messages.oneLine(message), cause);
 	}
 }

@@ -56,6 +56,7 @@ public final class ModelPackage {
 		if (!Files.isRegularFile(cardFile)) throw new ModelLoadException(cardFile + ": model card not found (is " + dir + " a MedCNN model package?)");
 		byte[] bytes;
 		try {
+			ModelCard.checkSize(cardFile, Files.size(cardFile));
 			bytes = Files.readAllBytes(cardFile);
 		} catch (IOException e) {
 			throw new ModelLoadException(cardFile + ": cannot read model card: " + e.getMessage(), e);
@@ -136,7 +137,7 @@ public final class ModelPackage {
 		LinearHead head = LinearHead.read(headFile);
 		if (head.classes() != card.classes().size()) {
 			throw new ModelLoadException(headFile + ": head has " + head.classes() + " classes but " + cardFile + " lists "
-				+ card.classes().size() + " " + card.classes());
+				+ card.classes().size() + " " + org.medcnn.core.Messages.list(card.classes()));
 		}
 		if (card.trunkChannels() > 0 && card.trunkChannels() != head.features()) {
 			throw new ModelLoadException(headFile + ": head expects " + head.features() + " features but the card says the trunk gives "

@@ -97,18 +97,39 @@ public final class ModelRepository {
 		Path asPath = Paths.get(s);
 		boolean looksLikePath = s.contains("/") || s.contains(File.separator) || s.startsWith(".");
 		if (looksLikePath || Files.isDirectory(asPath)) return ModelPackage.open(asPath);
-		for (Path root : roots) {
-			Path dir = root.resolve(s);
-			// A folder named like the id is taken only when its card carries that id.
-			if (Files.isRegularFile(dir.resolve(ModelPackage.CARD)) && s.equals(cardId(dir))) return ModelPackage.open(dir);
-		}
-		for (Entry e : list()) {
-			if (e.id().equals(s)) return ModelPackage.open(e.dir());
-		}
+		List<Entry> listed = new ArrayList<>();
+		Path dir = locate(s, listed);
+		if (dir != null) return ModelPackage.open(dir);
 		List<String> ids = new ArrayList<>();
-		for (Entry e : list()) ids.add(e.id());
-		throw new ModelLoadException("model '" + s + "' not found; searched " + roots + "; models available: "
-			+ (ids.isEmpty() ? "none" : ids));
+		for (Entry e : listed) ids.add(e.id());
+		throw new ModelLoadException("model '" + org.medcnn.core.Messages.clip(s, 80) + "' not found; searched " + org.medcnn.core.Messages.list(roots)
+			+ "; models available: " + (ids.isEmpty() ? "none" : org.medcnn.core.Messages.list(ids)));
+	}
+
+	/**
+	 * Returns the package folder that {@link #open} takes for a model id, without verifying it: the first
+	 * search folder's sub-folder of that name whose card carries the id, else the first package (in search
+	 * order) whose card carries it. Packages of the same id further down the search path are shadowed by it.
+	 *
+	 * @param id a model id
+	 * @return the folder, or null when no package has the id
+	 */
+	public Path locate(String id) {
+		return locate(id, new ArrayList<>());
+	}
+
+	private Path locate(String id, List<Entry> listed) {
+		for (Path root : roots) {
+			Path dir = root.resolve(id);
+			// A folder named like the id is taken only when its card carries that id.
+			if (Files.isRegularFile(dir.resolve(ModelPackage.CARD)) && id.equals(cardId(dir))) return dir;
+		}
+		// Folders named otherwise: their cards are read (each bounded by ModelCard.MAX_BYTES), once.
+		listed.addAll(list());
+		for (Entry e : listed) {
+			if (e.id().equals(id)) return e.dir();
+		}
+		return null;
 	}
 
 	private static String cardId(Path dir) {

@@ -152,6 +152,7 @@ public final class ClassifierTrainer {
 			throw new IllegalArgumentException("output_dir " + out + " already holds a model (model.json); refusing to overwrite it (set overwrite to replace it)");
 		}
 		Base base = resolveBase();
+		refuseOutputOverInputs(out, base);
 		InputSpec spec = InputSpec.builder().setSize(cfg.imageSize, cfg.imageSize).setIntensity(cfg.intensity)
 			.optNormalize(base.mean, base.std).optMinSliceSize(16).build();
 		SlicePreprocessor pre = new SlicePreprocessor(spec);
@@ -435,6 +436,33 @@ public final class ClassifierTrainer {
 	// -- base model --
 
 	private record Base(Path trunkFile, float[] mean, float[] std, String description, String sha256) {}
+
+	/** The files a training writes into the package folder (besides {@code examples/}). */
+	private static final List<String> WRITTEN = List.of(ModelPackage.CARD, "trunk.pt", "head.bin", "split.csv", "training_history.csv", "test_predictions.csv");
+
+	/**
+	 * Refuses an output folder whose writing would replace or mix with the inputs: the base model's trunk,
+	 * the data folder (a package inside it would be read as a class folder next time), or the data CSV.
+	 * Paths are compared on disk ({@link org.medcnn.core.OutputGuard}), with or without overwrite.
+	 */
+	private void refuseOutputOverInputs(Path out, Base base) {
+		if (org.medcnn.core.OutputGuard.within(base.trunkFile, out)) {
+			throw new IllegalArgumentException("output_dir " + out + " holds the base model's trunk " + base.trunkFile
+				+ ": the new package would replace the model it is trained from; choose another folder");
+		}
+		if (cfg.dataDir != null && org.medcnn.core.OutputGuard.overlap(out, cfg.dataDir)) {
+			throw new IllegalArgumentException("output_dir " + out + " and data_dir " + cfg.dataDir
+				+ " lie one inside the other: the package would be mixed with the training images; choose a folder outside the data");
+		}
+		if (cfg.dataCsv != null) {
+			for (String name : WRITTEN) {
+				if (org.medcnn.core.OutputGuard.sameFile(out.resolve(name), cfg.dataCsv)) {
+					throw new IllegalArgumentException("output_dir " + out + ": writing " + name + " would replace the data CSV " + cfg.dataCsv
+						+ "; choose another folder");
+				}
+			}
+		}
+	}
 
 	private Base resolveBase() throws ModelLoadException {
 		Path p = Paths.get(cfg.baseModel);

@@ -97,6 +97,9 @@ public final class Datasets {
 	 *         or a part that no row has
 	 */
 	public static List<Sample> readCsv(Path csv, Path base, String part) throws IOException {
+		if (!Files.isRegularFile(csv)) {
+			throw new IllegalArgumentException(csv + (Files.exists(csv) ? ": not a regular file (a device, named pipe or socket)" : ": file not found"));
+		}
 		List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
 		if (lines.isEmpty()) throw new IllegalArgumentException(csv + ": empty CSV");
 		String first = lines.get(0);

@@ -71,7 +71,7 @@ public final class EnsembleTrainer {
 		public Request {
 			if (seeds.size() < 2) throw new IllegalArgumentException("seeds: an ensemble needs at least 2 members, got " + seeds);
 			if (seeds.stream().distinct().count() != seeds.size()) throw new IllegalArgumentException("seeds must be distinct, got " + seeds);
-			if (dropout < 0 || dropout >= 1) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+			if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
 			if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch_size must be 1 to 512, got " + batchSize);
 		}
 	}
@@ -100,6 +100,10 @@ public final class EnsembleTrainer {
 	public Result train(Request r, Consumer<String> log, Cancellation cancellation) throws IOException, TranslateException, ModelLoadException {
 		Path splitCsv = base.dir().resolve("split.csv");
 		if (!Files.isRegularFile(splitCsv)) throw new IOException(splitCsv + ": the base package has no split.csv; members must be trained on its training split");
+		if (org.medcnn.core.OutputGuard.overlap(r.output(), base.dir())) {
+			throw new IllegalArgumentException("output " + r.output() + " is, or lies inside or around, the base package " + base.dir()
+				+ ": the new package would replace the files it is trained from; choose another folder (refused with or without overwrite)");
+		}
 		if (Files.exists(r.output().resolve(ModelPackage.CARD)) && !r.overwrite()) {
 			throw new IOException(r.output() + " already holds a model (model.json); not replaced (use overwrite)");
 		}

@@ -29,7 +29,7 @@ final class HeadTrainer {
 	}
 
 	HeadTrainer(int features, int classes, double[] classWeights, TrainingConfig cfg, double dropout) {
-		if (dropout < 0 || dropout >= 1) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+		if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
 		this.f = features;
 		this.c = classes;
 		this.weights = classWeights;

@@ -30,7 +30,9 @@ public record UncertaintyOptions(UncertaintyMode mode, int passes, long seed, do
 	public UncertaintyOptions {
 		if (mode == null) throw new IllegalArgumentException("uncertainty mode missing");
 		if (passes < 2 || passes > 256) throw new IllegalArgumentException("uncertainty_passes must be between 2 and 256, got " + passes);
-		if (!Double.isNaN(threshold) && !(threshold >= 0)) throw new IllegalArgumentException("uncertainty_threshold must be at least 0 (nats), got " + threshold);
+		if (!Double.isNaN(threshold) && !(threshold >= 0 && threshold < Double.POSITIVE_INFINITY)) {
+			throw new IllegalArgumentException("uncertainty_threshold must be a finite number of nats, at least 0, got " + threshold);
+		}
 	}
 
 	/**

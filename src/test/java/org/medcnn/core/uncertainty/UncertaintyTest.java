@@ -78,4 +78,14 @@ class UncertaintyTest {
 		assertThrows(IllegalArgumentException.class, () -> new UncertaintyOptions(UncertaintyMode.TTA, 1, 0, Double.NaN));
 		assertThrows(IllegalArgumentException.class, () -> new UncertaintyOptions(UncertaintyMode.TTA, 8, 0, -0.1));
 	}
+
+	@Test
+	void aThresholdThatIsNotFiniteIsRefused() {
+		// Macros reach this with uncertainty_threshold=Infinity (SciJava parses it); NaN means "the card's".
+		for (double bad : new double[] {Double.POSITIVE_INFINITY, -1}) {
+			IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new UncertaintyOptions(UncertaintyMode.TTA, 4, 0, bad));
+			org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("uncertainty_threshold"), e.getMessage());
+		}
+		assertEquals(0.5, new UncertaintyOptions(UncertaintyMode.TTA, 4, 0, 0.5).threshold());
+	}
 }

@@ -1,0 +1,60 @@
+package org.medcnn.batch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shard lock within one process (two batches in one Fiji): one run per shard, shards of one count side
+ * by side, no two shard counts at once, whatever the folder's spelling. Across processes: BatchLockTest.
+ */
+class ShardLockTest {
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void oneRunPerShardAndOneShardCountPerFolder() throws Exception {
+		Path out = Files.createDirectories(dir.resolve("out"));
+		Path link = Files.createSymbolicLink(dir.resolve("link"), out);
+		try (ShardLock a = ShardLock.acquire(out, 0, 4, "first")) {
+			JsonObject owner = JsonParser.parseString(Files.readString(ShardLock.ownerFile(out, 0, 4))).getAsJsonObject();
+			assertEquals(ProcessHandle.current().pid(), owner.get("pid").getAsLong());
+			assertEquals("first", owner.get("command").getAsString());
+			assertTrue(owner.has("host") && owner.has("started"));
+			assertTrue(ShardLock.liveOwner(out, 0, 4).contains("first"));
+			assertNull(ShardLock.liveOwner(out, 1, 4));
+
+			BatchException same = assertThrows(BatchException.class, () -> ShardLock.acquire(link, 0, 4, "second"));
+			assertEquals(BatchException.Kind.BUSY, same.kind());
+			assertTrue(same.getMessage().contains("shard 0 of 4 is being written by another run in this process") && same.getMessage().contains("first"),
+				same.getMessage());
+			BatchException count = assertThrows(BatchException.class, () -> ShardLock.acquire(out, 0, 2, "other count"));
+			assertEquals(BatchException.Kind.BUSY, count.kind());
+			assertTrue(count.getMessage().contains("shard count"), count.getMessage());
+			try (ShardLock b = ShardLock.acquire(link, 3, 4, "alongside")) {
+				assertTrue(Files.exists(ShardLock.ownerFile(out, 3, 4)));
+			}
+			assertFalse(Files.exists(ShardLock.ownerFile(out, 3, 4)), "its owner record goes with it");
+			// The refused attempts did not release the first run's lock (closing a second channel would have).
+			assertThrows(BatchException.class, () -> ShardLock.acquire(out, 0, 4, "third"));
+		}
+		assertNull(ShardLock.liveOwner(out, 0, 4));
+		try (ShardLock again = ShardLock.acquire(out, 0, 2, "after")) {
+			assertTrue(Files.exists(ShardLock.ownerFile(out, 0, 2)));
+		}
+		try (ShardLock extreme = ShardLock.acquire(out, Integer.MAX_VALUE - 1, Integer.MAX_VALUE, "many shards")) {
+			assertTrue(ShardLock.liveOwner(out, Integer.MAX_VALUE - 1, Integer.MAX_VALUE) != null);
+		}
+		assertTrue(Files.exists(out.resolve(ShardLock.LOCK_FILE)), "the lock file stays");
+	}
+}
