@@ -15,7 +15,7 @@ import org.medcnn.core.eval.ShiftTest;
 /**
  * Draws the result of a shift test: one small plot per shift family, accuracy (blue) and the share of
  * slices flagged out_of_distribution (red) against the strength of the shift, the unchanged slices at 0;
- * all families side by side in one image.
+ * all families side by side in one image under one key.
  */
 public final class ShiftPlots {
 
@@ -45,19 +45,18 @@ public final class ShiftPlots {
 				acc[i] = rows.get(i).accuracy();
 				flag[i] = rows.get(i).oodFlagged();
 			}
-			Plot p = new Plot(model + ": " + e.getKey(), "strength (0 = unchanged)", "share");
+			Plot p = new Plot(model + ": " + e.getKey(), e.getKey() + " strength (0 = none)", "share");
 			p.setSize(320, 220);
 			p.setLimits(-0.2, 4.2, 0, 1.02);
-			p.setColor(Color.BLUE);
 			p.setLineWidth(2);
+			p.setColor(Color.BLUE, Color.BLUE);
 			p.addPoints(x, acc, Plot.CONNECTED_CIRCLES);
 			boolean ood = !Double.isNaN(flag[0]);
 			if (ood) {
-				p.setColor(Color.RED);
+				p.setColor(Color.RED, Color.RED);
 				p.addPoints(x, flag, Plot.CONNECTED_CIRCLES);
 			}
 			p.setColor(Color.BLACK);
-			p.setLegend(ood ? "accuracy\tflagged out of distribution" : "accuracy", Plot.LEGEND_TRANSPARENT | Plot.AUTO_POSITION);
 			out.add(p);
 		}
 		return out;
@@ -83,10 +82,26 @@ public final class ShiftPlots {
 		}
 		int cols = Math.min(4, Math.max(1, images.size()));
 		int rows = (images.size() + cols - 1) / cols;
-		ColorProcessor all = new ColorProcessor(cols * w, Math.max(1, rows) * h);
+		int top = 30;
+		ColorProcessor all = new ColorProcessor(cols * w, top + Math.max(1, rows) * h);
 		all.setColor(Color.WHITE);
 		all.fill();
-		for (int i = 0; i < images.size(); i++) all.insert(images.get(i), (i % cols) * w, (i / cols) * h);
+		for (int i = 0; i < images.size(); i++) all.insert(images.get(i), (i % cols) * w, top + (i / cols) * h);
+		// One key for all panels: the shift test of <model>, accuracy in blue, flagged share in red.
+		all.setAntialiasedText(true);
+		all.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 15));
+		all.setColor(Color.BLACK);
+		String head = "Shift test of " + model + ":  ";
+		all.drawString(head, 10, 22);
+		int x = 10 + all.getStringWidth(head);
+		all.setColor(Color.BLUE);
+		all.drawString("accuracy", x, 22);
+		x += all.getStringWidth("accuracy   ");
+		boolean ood = !Double.isNaN(result.rows().get(0).oodFlagged());
+		if (ood) {
+			all.setColor(Color.RED);
+			all.drawString("share flagged out of distribution", x, 22);
+		}
 		return new ImagePlus(String.format(Locale.ROOT, "MedCNN shift test of %s", model), all);
 	}
 }

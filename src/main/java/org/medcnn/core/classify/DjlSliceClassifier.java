@@ -140,8 +140,10 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		if (uncertainty.enabled()) warnings.addAll(thresholdWarnings(threshold));
 		warnings.addAll(oodWarnings(models));
 		int passes = uncertainty.mode() == UncertaintyMode.TTA ? uncertainty.passes() : 1;
+		OodScores.Collector ood = new OodScores.Collector(models, n);
 		if (onLanes(source, n, passes)) {
-			List<Prediction> out = classifyOnLanes(source, pre, threshold, progress, cancellation);
+			List<Prediction> out = classifyOnLanes(source, pre, threshold, ood, progress, cancellation);
+			out = scoreOod(ood, out, models, source);
 			return withOodWarning(new ClassificationRun(source.name(), out, models.id(), models.shortSha(), models.deviceName(), warnings, uncertainty.mode()));
 		}
 		List<Prediction> out = new ArrayList<>(n);
@@ -208,6 +210,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 				}
 				double ms = (System.nanoTime() - t0) / 1e6 / b;
 				for (int i = 0; i < b; i++) out.add(prediction(result, i, prepared.indices()[i], prepared.labels()[i], ms, threshold));
+				ood.put(result, start, b);
 				progress.progress("classifying " + source.name(), start + b, n);
 			}
 		} finally {
@@ -215,7 +218,17 @@ public final class DjlSliceClassifier implements SliceClassifier {
 			if (next != null) next.cancel(false);
 			sampler.close();
 		}
-		return withOodWarning(new ClassificationRun(source.name(), out, models.id(), models.shortSha(), current.deviceName(), warnings, uncertainty.mode()));
+		List<Prediction> scored = scoreOod(ood, out, current, source);
+		return withOodWarning(new ClassificationRun(source.name(), scored, models.id(), models.shortSha(), current.deviceName(), warnings, uncertainty.mode()));
+	}
+
+	/** The predictions with their out-of-distribution scores: every slice of the run at once (one engine product per model). */
+	private static List<Prediction> scoreOod(OodScores.Collector ood, List<Prediction> out, Ensemble using, SliceSource source) throws ClassificationException {
+		try {
+			return ood.score(out, using);
+		} catch (TranslateException | RuntimeException e) {
+			throw new ClassificationException(source.name() + ": out-of-distribution scoring failed: " + e.getMessage(), e);
+		}
 	}
 
 	/** The run with a warning added when slices lie outside the training data, so that every front-end shows it. */
@@ -231,7 +244,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		float[] p = result.probabilities()[i];
 		int top = argmax(p);
 		UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(result.samples()[i], top).flagged(threshold) : null;
-		return new Prediction(index, label, top, classes(), p, result.logits()[i], ms, u, result.ood()[i]);
+		return new Prediction(index, label, top, classes(), p, result.logits()[i], ms, u);
 	}
 
 	/**
@@ -262,8 +275,8 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	 * {@link #HALVES_PER_CALL} half batches per engine call, so that other engine work is not held up by a
 	 * long stack.
 	 */
-	private List<Prediction> classifyOnLanes(SliceSource source, SlicePreprocessor pre, double threshold, ProgressListener progress, Cancellation cancellation)
-		throws ClassificationException {
+	private List<Prediction> classifyOnLanes(SliceSource source, SlicePreprocessor pre, double threshold, OodScores.Collector ood, ProgressListener progress,
+		Cancellation cancellation) throws ClassificationException {
 		int n = source.size();
 		int per = pre.spec().tensorSize();
 		int halves = 2 * ((n + batchSize - 1) / batchSize);
@@ -298,7 +311,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 								int at = h % 2 == 0 ? start : start + first;
 								int count = h % 2 == 0 ? first : b - first;
 								if (count == 0) continue;
-								runHalf(source, pre, at, count, samplers[lane], scratch, out, threshold);
+								runHalf(source, pre, at, count, samplers[lane], scratch, out, threshold, ood);
 								synchronized (progressLock) {
 									done[0] += count;
 									progress.progress("classifying " + source.name(), done[0], n);
@@ -325,7 +338,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	 * normalises them as it writes the engine's input), their predictions into {@code out}.
 	 */
 	private void runHalf(SliceSource source, SlicePreprocessor pre, int at, int count, PassSampler sampler, LaneScratch scratch, Prediction[] out,
-		double threshold) throws ClassificationException {
+		double threshold, OodScores.Collector ood) throws ClassificationException {
 		float[][] units = scratch.units;
 		int[] indices = new int[count];
 		String[] labels = new String[count];
@@ -350,6 +363,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		}
 		double ms = (System.nanoTime() - t0) / 1e6 / count;
 		for (int i = 0; i < count; i++) out[at + i] = prediction(result, i, indices[i], labels[i], ms, threshold);
+		ood.put(result, at, count);
 	}
 
 	/**

@@ -39,10 +39,24 @@ public final class PassSampler implements AutoCloseable {
 	 *        the logarithms of the final probabilities
 	 * @param samples n x S x C probability samples
 	 * @param uncalibrated n rows of the probabilities with every temperature set to 1 (for calibration reports)
-	 * @param ood n out-of-distribution scores (distance / threshold, above 1 flagged; the largest over the
-	 *        packages that have a detector, from the slice itself, not its TTA copies), NaN when no package has one
+	 * @param oodFeatures per model (in {@link Ensemble#models()} order): the n x F pooled features of the slices
+	 *        themselves (not their TTA copies), row-major, for its out-of-distribution detector; null for a model
+	 *        without one. {@link OodScores} turns them into scores, for many slices at a time.
 	 */
-	public record Batch(float[][] probabilities, float[][] logits, float[][][] samples, float[][] uncalibrated, double[] ood) {}
+	public record Batch(float[][] probabilities, float[][] logits, float[][][] samples, float[][] uncalibrated, float[][] oodFeatures) {
+
+		/**
+		 * The out-of-distribution scores of this batch alone (callers that classify many slices collect the
+		 * features and score them together, which costs less: {@link OodScores}).
+		 *
+		 * @param models the models that ran the batch
+		 * @return one score per slice, NaN when no model has a detector
+		 * @throws TranslateException if the engine fails
+		 */
+		public double[] oodScores(Ensemble models) throws TranslateException {
+			return OodScores.of(models, oodFeatures, probabilities.length);
+		}
+	}
 
 	private final Ensemble models;
 	private final UncertaintyOptions options;
@@ -90,7 +104,7 @@ public final class PassSampler implements AutoCloseable {
 	 */
 	public Batch run(float[] data, int offset, int n, int passes, long[] keys) throws TranslateException {
 		int per = models.primary().card().input().tensorSize();
-		return run(n, passes, keys, session -> chunked(n * passes, (s, c) -> session.pooled(data, offset + s * per, c)));
+		return run(n, passes, keys, session -> chunked(n * passes, (s, c) -> session.pooledFeatures(data, offset + s * per, c)));
 	}
 
 	/**
@@ -105,13 +119,13 @@ public final class PassSampler implements AutoCloseable {
 	 * @throws TranslateException if the engine fails
 	 */
 	public Batch runUnits(float[][] units, int n, long[] keys) throws TranslateException {
-		return run(n, 1, keys, session -> chunked(n, (s, c) -> session.pooledOfUnits(s == 0 ? units : Arrays.copyOfRange(units, s, s + c), c)));
+		return run(n, 1, keys, session -> chunked(n, (s, c) -> session.pooledFeaturesOfUnits(s == 0 ? units : Arrays.copyOfRange(units, s, s + c), c)));
 	}
 
-	/** The pooled features (and detector distances) of a batch from one model's session. */
+	/** The pooled features of a batch from one model's session. */
 	@FunctionalInterface
 	private interface Features {
-		ClassifierModel.Pooled of(ClassifierModel.Session session) throws TranslateException;
+		float[] of(ClassifierModel.Session session) throws TranslateException;
 	}
 
 	private Batch run(int n, int passes, long[] keys, Features features) throws TranslateException {
@@ -126,17 +140,18 @@ public final class PassSampler implements AutoCloseable {
 		// A single head without samples keeps its raw logits; otherwise logits are log-probabilities.
 		float[][] rawLogits = models.memberCount() == 1 && passes == 1 && options.mode() == UncertaintyMode.NONE ? new float[n][] : null;
 		int member = 0;
-		double[] ood = new double[n];
-		Arrays.fill(ood, Double.NaN);
+		float[][] oodFeatures = new float[sessions.size()][];
 		for (int m = 0; m < sessions.size(); m++) {
 			ModelPackage pkg = models.models().get(m).pkg();
-			ClassifierModel.Pooled out = features.of(sessions.get(m));
-			float[] pooled = out.features();
-			if (out.distances() != null) {
-				// Packages with their own trunks each score a slice; it takes the largest score.
-				for (int i = 0; i < n; i++) {
-					double score = pkg.ood().score(out.distances()[i * passes]);
-					if (Double.isNaN(ood[i]) || score > ood[i]) ood[i] = score;
+			float[] pooled = features.of(sessions.get(m));
+			if (pkg.ood() != null) {
+				int f = pkg.head().features();
+				if (passes == 1) {
+					oodFeatures[m] = pooled;
+				} else {
+					// the slice itself is the first of its passes
+					oodFeatures[m] = new float[n * f];
+					for (int i = 0; i < n; i++) System.arraycopy(pooled, i * passes * f, oodFeatures[m], i * f, f);
 				}
 			}
 			for (ModelPackage.Head head : pkg.heads()) {
@@ -174,34 +189,30 @@ public final class PassSampler implements AutoCloseable {
 			probs[i] = t == 1 ? mean : TemperatureScaling.softmax(lp, t);
 			logits[i] = rawLogits != null ? rawLogits[i] : lp;
 		}
-		return new Batch(probs, logits, samples, uncalibrated, ood);
+		return new Batch(probs, logits, samples, uncalibrated, oodFeatures);
 	}
 
 	/** Pooled features of tensors {@code start .. start + count - 1} of a batch. */
 	@FunctionalInterface
 	private interface Part {
-		ClassifierModel.Pooled of(int start, int count) throws TranslateException;
+		float[] of(int start, int count) throws TranslateException;
 	}
 
 	/** Pooled features of {@code count} tensors, given to the engine at most {@code chunk} at a time. */
-	private ClassifierModel.Pooled chunked(int count, Part part) throws TranslateException {
+	private float[] chunked(int count, Part part) throws TranslateException {
 		if (count <= chunk) return part.of(0, count);
 		float[] out = null;
-		float[] distances = null;
 		int f = 0;
 		for (int s = 0; s < count; s += chunk) {
 			int c = Math.min(chunk, count - s);
-			ClassifierModel.Pooled p = part.of(s, c);
-			float[] features = p.features();
+			float[] features = part.of(s, c);
 			if (out == null) {
 				f = features.length / c;
 				out = new float[count * f];
-				if (p.distances() != null) distances = new float[count];
 			}
 			System.arraycopy(features, 0, out, s * f, features.length);
-			if (distances != null) System.arraycopy(p.distances(), 0, distances, s, c);
 		}
-		return new ClassifierModel.Pooled(out, distances);
+		return out;
 	}
 
 	/**
@@ -219,6 +230,11 @@ public final class PassSampler implements AutoCloseable {
 		float[] out = new float[x.length];
 		for (int i = 0; i < x.length; i++) out[i] = rnd.nextDouble() < rate ? 0 : x[i] * scale;
 		return out;
+	}
+
+	/** @return the models this sampler runs */
+	public Ensemble models() {
+		return models;
 	}
 
 	@Override

@@ -267,7 +267,7 @@ public final class Evaluator {
 	private static void scoreBatch(PassSampler sampler, float[] data, List<Long> keys, List<Double> scores) throws TranslateException {
 		long[] k = keys.stream().mapToLong(Long::longValue).toArray();
 		PassSampler.Batch b = sampler.run(data, k.length, 1, k);
-		for (double v : b.ood()) scores.add(v);
+		for (double v : b.oodScores(sampler.models())) scores.add(v);
 		keys.clear();
 	}
 
@@ -363,10 +363,11 @@ public final class Evaluator {
 			long[] keys = new long[filled];
 			for (int i = 0; i < filled; i++) keys[i] = slices.get(i);
 			PassSampler.Batch b = sampler.run(data, filled, passes, keys);
+			double[] ood = b.oodScores(models);
 			for (int i = 0; i < filled; i++) {
 				float[] p = b.probabilities()[i];
 				UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(b.samples()[i], Metrics.argmax(p)).flagged(threshold) : null;
-				rows.add(new Row(files.get(i), slices.get(i), truths.get(i), p, b.uncalibrated()[i], u, b.ood()[i]));
+				rows.add(new Row(files.get(i), slices.get(i), truths.get(i), p, b.uncalibrated()[i], u, ood[i]));
 			}
 			files.clear();
 			slices.clear();

@@ -109,7 +109,7 @@ public final class ShiftTest {
 				Shifts.Shift shift = all.get(k);
 				progress.progress("shift " + shift, k, all.size());
 				float[][] probs = new float[slices.size()][];
-				double[] ood = new double[slices.size()];
+				org.medcnn.core.classify.OodScores.Collector collector = new org.medcnn.core.classify.OodScores.Collector(models, slices.size());
 				for (int start = 0; start < slices.size(); start += batchSize) {
 					cancellation.check("shift test");
 					int b = Math.min(batchSize, slices.size() - start);
@@ -120,11 +120,10 @@ public final class ShiftTest {
 						keys[i] = start + i + 1;
 					}
 					PassSampler.Batch out = sampler.run(data, b, 1, keys);
-					for (int i = 0; i < b; i++) {
-						probs[start + i] = out.probabilities()[i];
-						ood[start + i] = out.ood()[i];
-					}
+					for (int i = 0; i < b; i++) probs[start + i] = out.probabilities()[i];
+					collector.put(out, start, b);
 				}
+				double[] ood = collector.scores();
 				rows.add(row(shift, classes, y, probs, ood, seed));
 			}
 		}

@@ -196,10 +196,10 @@ public final class ClassifierModel implements AutoCloseable {
 		return new Session(newPredictor());
 	}
 
-	private Predictor<TensorBatch, Pooled> newPredictor() {
+	private Predictor<TensorBatch, float[]> newPredictor() {
 		// A fused trunk runs its fused program (FusedGraph) in the place of its own forward.
 		ZooModel<NDList, NDList> runs = graph.isFused() ? graph.fused().program() : trunk;
-		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(channelsLastInput(), true), graph.fused(), pkg.card().input(), ood));
+		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(channelsLastInput(), true), graph.fused(), pkg.card().input()));
 	}
 
 	@Override
@@ -210,33 +210,32 @@ public final class ClassifierModel implements AutoCloseable {
 	}
 
 	/**
-	 * A batch's pooled trunk features and, when the package has an out-of-distribution detector, each
-	 * slice's detector distance ({@link OodDetector#distance}), computed by the engine in the same call.
+	 * The out-of-distribution detector's distances ({@link OodDetector#distance}) of slices from their pooled
+	 * features, computed by the engine in one call for all of them (on the engine thread, with its threads).
 	 *
-	 * @param features n x F pooled features, row-major
-	 * @param distances n detector distances, or null when the package has no detector
+	 * @param pooled n x F pooled features, row-major
+	 * @param n number of slices
+	 * @return n distances
+	 * @throws IllegalStateException if the package has no detector
+	 * @throws TranslateException if the engine fails
 	 */
-	public record Pooled(float[] features, float[] distances) {
-
-		/** @return the two halves of a batch given to the lanes as one batch */
-		static Pooled concat(Pooled a, Pooled b) {
-			float[] f = Arrays.copyOf(a.features, a.features.length + b.features.length);
-			System.arraycopy(b.features, 0, f, a.features.length, b.features.length);
-			float[] d = null;
-			if (a.distances != null) {
-				d = Arrays.copyOf(a.distances, a.distances.length + b.distances.length);
-				System.arraycopy(b.distances, 0, d, a.distances.length, b.distances.length);
-			}
-			return new Pooled(f, d);
-		}
+	public float[] oodDistances(float[] pooled, int n) throws TranslateException {
+		if (ood == null) throw new IllegalStateException(pkg.card().id() + " has no out-of-distribution detector");
+		if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) return EngineThread.call(() -> ood.distances(pooled, 0, n));
+		// Half the slices on each engine lane, as batches run: each lane has half of the engine's threads.
+		int first = (n + 1) / 2;
+		java.util.List<float[]> parts = EngineThread.callPair(() -> ood.distances(pooled, 0, first), () -> ood.distances(pooled, first, n - first));
+		float[] out = Arrays.copyOf(parts.get(0), n);
+		System.arraycopy(parts.get(1), 0, out, first, n - first);
+		return out;
 	}
 
 	/** Inference over batches of preprocessed slices. */
 	public final class Session implements AutoCloseable {
-		private final Predictor<TensorBatch, Pooled> predictor;
-		private Predictor<TensorBatch, Pooled> second;
+		private final Predictor<TensorBatch, float[]> predictor;
+		private Predictor<TensorBatch, float[]> second;
 
-		private Session(Predictor<TensorBatch, Pooled> predictor) {
+		private Session(Predictor<TensorBatch, float[]> predictor) {
 			this.predictor = predictor;
 		}
 
@@ -262,20 +261,6 @@ public final class ClassifierModel implements AutoCloseable {
 		 * @throws TranslateException if the engine fails
 		 */
 		public float[] pooledFeatures(float[] data, int offset, int n) throws TranslateException {
-			return pooled(data, offset, n).features();
-		}
-
-		/**
-		 * Runs the trunk and global average pooling, and the out-of-distribution detector on the pooled
-		 * features when the package has one.
-		 *
-		 * @param data preprocessed slices, each 3 x H x W, contiguous
-		 * @param offset index of the first value of the first slice
-		 * @param n number of slices, from {@code offset} on
-		 * @return the pooled features and detector distances
-		 * @throws TranslateException if the engine fails
-		 */
-		public Pooled pooled(float[] data, int offset, int n) throws TranslateException {
 			return features(new TensorBatch(data, offset, null, n, pkg.card().input().height(), pkg.card().input().width()));
 		}
 
@@ -290,32 +275,22 @@ public final class ClassifierModel implements AutoCloseable {
 		 * @throws TranslateException if the engine fails
 		 */
 		public float[] pooledFeaturesOfUnits(float[][] units, int n) throws TranslateException {
-			return pooledOfUnits(units, n).features();
-		}
-
-		/**
-		 * {@link #pooled(float[], int, int)} of slices given as unit images (see {@link #pooledFeaturesOfUnits}).
-		 *
-		 * @param units unit images, the first {@code n} used
-		 * @param n number of slices
-		 * @return the pooled features and detector distances
-		 * @throws TranslateException if the engine fails
-		 */
-		public Pooled pooledOfUnits(float[][] units, int n) throws TranslateException {
 			return features(new TensorBatch(null, 0, units, n, pkg.card().input().height(), pkg.card().input().width()));
 		}
 
 		/** A batch's pooled features: in one call, or as two halves at once on the engine's two lanes (EngineThread#callPair), each with its own predictor. */
-		private Pooled features(TensorBatch batch) throws TranslateException {
+		private float[] features(TensorBatch batch) throws TranslateException {
 			int n = batch.n();
 			if (n < 2 || device.isGpu() || !EngineThread.lanesUsable() || EngineThread.inPair()) return EngineThread.call(() -> predictor.predict(batch));
 			if (second == null) second = newPredictor();
-			Predictor<TensorBatch, Pooled> p2 = second;
+			Predictor<TensorBatch, float[]> p2 = second;
 			int first = (n + 1) / 2;
 			TensorBatch a = batch.first(first);
 			TensorBatch b = batch.rest(first);
-			java.util.List<Pooled> parts = EngineThread.callPair(() -> predictor.predict(a), () -> p2.predict(b));
-			return Pooled.concat(parts.get(0), parts.get(1));
+			java.util.List<float[]> parts = EngineThread.callPair(() -> predictor.predict(a), () -> p2.predict(b));
+			float[] out = Arrays.copyOf(parts.get(0), parts.get(0).length + parts.get(1).length);
+			System.arraycopy(parts.get(1), 0, out, parts.get(0).length, parts.get(1).length);
+			return out;
 		}
 
 		/**
@@ -431,18 +406,25 @@ public final class ClassifierModel implements AutoCloseable {
 
 	/**
 	 * The out-of-distribution detector's matrices as engine arrays on the model's device, made at the
-	 * first batch that needs them and kept with the model: the detector's distances of a batch are then
-	 * two small matrix products in the call that pools its features (about a millisecond for 8 slices
-	 * against 2282 training rows, where the same in Java took several).
+	 * first call that needs them and kept with the model: the distances of many slices are then one matrix
+	 * product. In float32 against references centred on their mean: a distance
+	 * is {@code |y - c|^2 + |r - c|^2 - 2 (y - c).(r - c)}, and with the centre {@code c} removed the norms are
+	 * of the size of the distances, so float32 keeps them to about 1e-6 of the distance (without the
+	 * centring, errors of 1e-7 of norms near 1 exceeded the whole distance of a slice close to its training
+	 * neighbours). The product reads the whole reference matrix (12 MB for the brain model's 2282 x 1280 float32
+	 * references) once per call, which costs more than the arithmetic for a few slices (a half batch of 4 on
+	 * one thread: 1.2 ms in float32, 2.1 ms in float64, measured), so callers score a whole run at once.
 	 */
 	private static final class OodArrays implements AutoCloseable {
 		private final OodDetector detector;
 		private final NDManager parent;
 		private NDManager manager;
-		/** D x R: the reference rows, transposed. */
+		/** D x R: the centred reference rows, transposed. */
 		private NDArray referencesT;
-		/** 1 x R: the references' squared norms. */
+		/** 1 x R: the centred references' squared norms. */
 		private NDArray referenceNorms;
+		/** 1 x D: the centre. */
+		private NDArray centre;
 		/** F x D: the map, transposed; null without a map. */
 		private NDArray mapT;
 
@@ -451,29 +433,32 @@ public final class ClassifierModel implements AutoCloseable {
 			this.parent = parent;
 		}
 
-		/**
-		 * The distances of a batch's pooled features (n x F, on the engine); temporaries go to the batch's
-		 * manager. In double precision, as {@link OodDetector#distance}: a distance is the difference of
-		 * norms near 1 (k-NN) or far larger (Mahalanobis), and float32 left it with errors of 1e-7 of those
-		 * norms, more than the whole distance of a slice close to its training neighbours.
-		 */
-		float[] distances(NDArray pooled, int n) {
+		/** Slices per engine product: bounds the n x R distance matrix (512 x 2282 floats: 4.7 MB). */
+		private static final int CHUNK = 512;
+
+		/** The distances of slices {@code from .. from + n - 1} from their pooled features (rows of F), in chunks; called on an engine thread. */
+		float[] distances(float[] pooled, int from, int n) {
 			ensure();
-			NDArray y = pooled.reshape(n, detector.features()).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
-			if (mapT != null) y = y.matMul(mapT);
-			NDArray yy = y.square().sum(new int[] {1}, true);
-			if (detector.normalized()) {
-				NDArray norm = yy.sqrt();
-				// a zero row stays zero, as in OodDetector.distance
-				y = y.div(norm.maximum(1e-300));
-				yy = norm.gt(0).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+			int f = detector.features();
+			float[] out = new float[n];
+			for (int start = 0; start < n; start += CHUNK) {
+				int c = Math.min(CHUNK, n - start);
+				try (NDManager scope = manager.newSubManager()) {
+					NDArray y = scope.create(java.nio.FloatBuffer.wrap(pooled, (from + start) * f, c * f), new Shape(c, f));
+					if (mapT != null) y = y.matMul(mapT);
+					if (detector.normalized()) {
+						// a zero row stays zero, as in OodDetector.distance
+						NDArray norm = y.square().sum(new int[] {1}, true).sqrt();
+						y = y.div(norm.maximum(1e-30f));
+					}
+					y = y.sub(centre);
+					NDArray yy = y.square().sum(new int[] {1}, true);
+					NDArray d2 = yy.add(referenceNorms).sub(y.matMul(referencesT).mul(2)).maximum(0f);
+					int k = detector.k();
+					NDArray kth = k == 1 ? d2.min(new int[] {1}) : d2.topK(k, 1, false, true).get(0).get(":, " + (k - 1));
+					System.arraycopy(kth.toFloatArray(), 0, out, start, c);
+				}
 			}
-			NDArray d2 = yy.add(referenceNorms).sub(y.matMul(referencesT).mul(2)).maximum(0d);
-			int k = detector.k();
-			NDArray kth = k == 1 ? d2.min(new int[] {1}) : d2.topK(k, 1, false, true).get(0).get(":, " + (k - 1));
-			double[] v = kth.toDoubleArray();
-			float[] out = new float[v.length];
-			for (int i = 0; i < v.length; i++) out[i] = (float) v[i];
 			return out;
 		}
 
@@ -483,13 +468,29 @@ public final class ClassifierModel implements AutoCloseable {
 			int d = detector.dimension();
 			int r = detector.referenceRows();
 			float[] refs = detector.references();
-			NDArray refArray = m.create(refs, new Shape(r, d)).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+			double[] mean = new double[d];
+			for (int j = 0; j < r; j++) for (int i = 0; i < d; i++) mean[i] += refs[j * d + i];
+			float[] c = new float[d];
+			for (int i = 0; i < d; i++) c[i] = (float) (mean[i] / r);
+			float[] centred = new float[refs.length];
+			float[] norms = new float[r];
+			for (int j = 0; j < r; j++) {
+				double s = 0;
+				for (int i = 0; i < d; i++) {
+					float v = refs[j * d + i] - c[i];
+					centred[j * d + i] = v;
+					s += (double) v * v;
+				}
+				norms[j] = (float) s;
+			}
+			NDArray refArray = m.create(centred, new Shape(r, d));
 			referencesT = refArray.transpose().duplicate();
-			referenceNorms = refArray.square().sum(new int[] {1}).reshape(1, r);
 			refArray.close();
+			referenceNorms = m.create(norms, new Shape(1, r));
+			centre = m.create(c, new Shape(1, d));
 			float[] map = detector.map();
 			if (map != null) {
-				NDArray a = m.create(map, new Shape(d, detector.features())).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+				NDArray a = m.create(map, new Shape(d, detector.features()));
 				mapT = a.transpose().duplicate();
 				a.close();
 			}
@@ -504,22 +505,20 @@ public final class ClassifierModel implements AutoCloseable {
 	}
 
 	/** Feeds a batch to the trunk and pools its feature map; we batch ourselves, so no batchifier. */
-	private static final class PooledTranslator implements NoBatchifyTranslator<TensorBatch, Pooled> {
+	private static final class PooledTranslator implements NoBatchifyTranslator<TensorBatch, float[]> {
 		private final int features;
 		private final InputTensors inputs;
 		private final FusedGraph.Fused fused;
 		/** The channel mean and std of the model's input, for batches of unit images. */
 		private final float[] mean;
 		private final float[] std;
-		private final OodArrays ood;
 
-		PooledTranslator(int features, InputTensors inputs, FusedGraph.Fused fused, InputSpec spec, OodArrays ood) {
+		PooledTranslator(int features, InputTensors inputs, FusedGraph.Fused fused, InputSpec spec) {
 			this.features = features;
 			this.inputs = inputs;
 			this.fused = fused;
 			this.mean = spec.mean();
 			this.std = spec.std();
-			this.ood = ood;
 		}
 
 		@Override
@@ -532,7 +531,7 @@ public final class ClassifierModel implements AutoCloseable {
 		}
 
 		@Override
-		public Pooled processOutput(TranslatorContext ctx, NDList list) throws ContentException {
+		public float[] processOutput(TranslatorContext ctx, NDList list) throws ContentException {
 			if (list.isEmpty()) throw new ContentException("trunk returned no output");
 			NDArray f = list.get(0);
 			Shape s = f.getShape();
@@ -544,10 +543,7 @@ public final class ClassifierModel implements AutoCloseable {
 			}
 			// One adaptive average pooling to 1 x 1: 0.12 ms for 8 x 1280 x 7 x 7 against 0.5-0.6 ms for
 			// two means (PtNDArray.mean reduces one axis at a time); the same values to float rounding.
-			NDArray pooled = Pool.globalAvgPool2d(f);
-			float[] values = pooled.toFloatArray();
-			int n = (int) s.get(0);
-			return new Pooled(values, ood == null || n == 0 ? null : ood.distances(pooled, n));
+			return Pool.globalAvgPool2d(f).toFloatArray();
 		}
 	}
 }
