@@ -1,5 +1,6 @@
 package org.medcnn.models;
 
+import org.medcnn.core.math.Probabilities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,7 +60,7 @@ class ChannelsLastNumericsTest {
 				double worst = 0;
 				for (int i = 0; i < n; i++) {
 					for (int k = 0; k < plain[i].length; k++) worst = Math.max(worst, Math.abs(plain[i][k] - fast[i][k]));
-					assertEquals(DjlSliceClassifier.argmax(plain[i]), DjlSliceClassifier.argmax(fast[i]), dir.getFileName() + " example " + i);
+					assertEquals(Probabilities.argmax(plain[i]), Probabilities.argmax(fast[i]), dir.getFileName() + " example " + i);
 				}
 				System.out.printf("%s batch %d: largest logit difference channels-last vs contiguous %.2e%n", dir.getFileName(), batch, worst);
 				assertTrue(worst <= LOGIT_TOLERANCE, dir.getFileName() + " batch " + batch + ": logits differ by " + worst);

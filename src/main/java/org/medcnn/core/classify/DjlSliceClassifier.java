@@ -1,5 +1,6 @@
 package org.medcnn.core.classify;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,7 +243,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	/** Slice {@code i} of a batch's result as a prediction. */
 	private Prediction prediction(PassSampler.Batch result, int i, int index, String label, double ms, double threshold) {
 		float[] p = result.probabilities()[i];
-		int top = argmax(p);
+		int top = Probabilities.argmax(p);
 		UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(result.samples()[i], top).flagged(threshold) : null;
 		return new Prediction(index, label, top, classes(), p, result.logits()[i], ms, u);
 	}
@@ -536,38 +537,6 @@ public final class DjlSliceClassifier implements SliceClassifier {
 			if (e.getCause() instanceof Error err) throw err;
 			throw new IllegalStateException(e.getCause());
 		}
-	}
-
-	/**
-	 * Numerically stable softmax.
-	 *
-	 * @param logits the logits
-	 * @return probabilities summing to 1
-	 */
-	public static float[] softmax(float[] logits) {
-		double max = Double.NEGATIVE_INFINITY;
-		for (float v : logits) max = Math.max(max, v);
-		double[] e = new double[logits.length];
-		double sum = 0;
-		for (int i = 0; i < logits.length; i++) {
-			e[i] = Math.exp(logits[i] - max);
-			sum += e[i];
-		}
-		float[] p = new float[logits.length];
-		for (int i = 0; i < p.length; i++) p[i] = (float) (e[i] / sum);
-		return p;
-	}
-
-	/**
-	 * Index of the largest value; the first one on ties.
-	 *
-	 * @param values the values, at least one
-	 * @return the index
-	 */
-	public static int argmax(float[] values) {
-		int best = 0;
-		for (int i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-		return best;
 	}
 
 	/** Supplies a model on the CPU when the GPU fails mid-run. */

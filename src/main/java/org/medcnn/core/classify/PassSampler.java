@@ -1,5 +1,6 @@
 package org.medcnn.core.classify;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -163,15 +164,15 @@ public final class PassSampler implements AutoCloseable {
 					if (!mc) {
 						float[] z = h.logits(x);
 						if (rawLogits != null) rawLogits[i] = z;
-						raw[i][filled[i]] = TemperatureScaling.softmax(z, 1);
-						samples[i][filled[i]++] = TemperatureScaling.softmax(z, head.temperature());
+						raw[i][filled[i]] = Probabilities.softmax(z, 1);
+						samples[i][filled[i]++] = Probabilities.softmax(z, head.temperature());
 						continue;
 					}
 					for (int k = 0; k < dropoutPasses; k++) {
 						float[] dropped = dropout(x, h.dropout(), Seeds.mix(options.seed(), keys[i], k, member));
 						float[] z = h.logits(dropped);
-						raw[i][filled[i]] = TemperatureScaling.softmax(z, 1);
-						samples[i][filled[i]++] = TemperatureScaling.softmax(z, head.temperature());
+						raw[i][filled[i]] = Probabilities.softmax(z, 1);
+						samples[i][filled[i]++] = Probabilities.softmax(z, head.temperature());
 					}
 				}
 				member++;
@@ -186,7 +187,7 @@ public final class PassSampler implements AutoCloseable {
 			float[] mean = Uncertainty.mean(samples[i]);
 			float[] lp = new float[classes];
 			for (int c = 0; c < classes; c++) lp[c] = (float) Math.log(Math.max(mean[c], 1e-30f));
-			probs[i] = t == 1 ? mean : TemperatureScaling.softmax(lp, t);
+			probs[i] = t == 1 ? mean : Probabilities.softmax(lp, t);
 			logits[i] = rawLogits != null ? rawLogits[i] : lp;
 		}
 		return new Batch(probs, logits, samples, uncalibrated, oodFeatures);

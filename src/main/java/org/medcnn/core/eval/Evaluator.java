@@ -1,5 +1,6 @@
 package org.medcnn.core.eval;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -163,7 +164,7 @@ public final class Evaluator {
 			for (Row r : rows) {
 				if (r.outOfDistribution() != flag) continue;
 				n++;
-				if (Metrics.argmax(r.probabilities()) == r.truth()) right++;
+				if (Probabilities.argmax(r.probabilities()) == r.truth()) right++;
 			}
 			return n == 0 ? Double.NaN : right / (double) n;
 		}
@@ -198,7 +199,7 @@ public final class Evaluator {
 			for (Row r : rows) {
 				if (r.uncertainty() == null || r.uncertainty().uncertain() != flag) continue;
 				n++;
-				if (Metrics.argmax(r.probabilities()) == r.truth()) right++;
+				if (Probabilities.argmax(r.probabilities()) == r.truth()) right++;
 			}
 			return n == 0 ? Double.NaN : right / (double) n;
 		}
@@ -330,7 +331,7 @@ public final class Evaluator {
 			truth[i] = r.truth();
 			probs[i] = r.probabilities();
 			raw[i] = r.uncalibrated();
-			int top = Metrics.argmax(probs[i]);
+			int top = Probabilities.argmax(probs[i]);
 			scores[i] = r.uncertainty() != null ? -r.uncertainty().entropy() : probs[i][top];
 			correct[i] = top == truth[i];
 		}
@@ -366,7 +367,7 @@ public final class Evaluator {
 			double[] ood = b.oodScores(models);
 			for (int i = 0; i < filled; i++) {
 				float[] p = b.probabilities()[i];
-				UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(b.samples()[i], Metrics.argmax(p)).flagged(threshold) : null;
+				UncertaintyEstimate u = uncertainty.enabled() ? Uncertainty.estimate(b.samples()[i], Probabilities.argmax(p)).flagged(threshold) : null;
 				rows.add(new Row(files.get(i), slices.get(i), truths.get(i), p, b.uncalibrated()[i], u, ood[i]));
 			}
 			files.clear();

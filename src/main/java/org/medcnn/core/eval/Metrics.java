@@ -1,5 +1,6 @@
 package org.medcnn.core.eval;
 
+import org.medcnn.core.math.Probabilities;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class Metrics {
 		int c = classes.size();
 		this.n = truth.length;
 		int[] pred = new int[n];
-		for (int i = 0; i < n; i++) pred[i] = argmax(probs[i]);
+		for (int i = 0; i < n; i++) pred[i] = Probabilities.argmax(probs[i]);
 		confusion = confusion(truth, pred, c);
 		support = new long[c];
 		precision = new double[c];
@@ -78,18 +79,6 @@ public final class Metrics {
 			if (probs[i].length != classes.size()) throw new IllegalArgumentException("sample " + i + " has " + probs[i].length + " probabilities for " + classes.size() + " classes");
 		}
 		return new Metrics(classes, truth, probs, bootstrap, seed);
-	}
-
-	/**
-	 * Index of the largest probability; the first one on ties.
-	 *
-	 * @param p the probabilities
-	 * @return the index
-	 */
-	public static int argmax(float[] p) {
-		int b = 0;
-		for (int i = 1; i < p.length; i++) if (p[i] > p[b]) b = i;
-		return b;
 	}
 
 	static long[][] confusion(int[] truth, int[] pred, int c) {
@@ -208,7 +197,7 @@ public final class Metrics {
 	 */
 	public static double ece(int[] truth, float[][] probs) {
 		int[] pred = new int[truth.length];
-		for (int i = 0; i < pred.length; i++) pred[i] = argmax(probs[i]);
+		for (int i = 0; i < pred.length; i++) pred[i] = Probabilities.argmax(probs[i]);
 		return ece(truth, probs, pred);
 	}
 

@@ -1,5 +1,6 @@
 package org.medcnn.core.eval;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -142,7 +143,7 @@ public final class ShiftTest {
 			if (Double.isNaN(ood[i])) continue;
 			scored++;
 			sum += ood[i];
-			boolean right = Metrics.argmax(probs[i]) == y[i];
+			boolean right = Probabilities.argmax(probs[i]) == y[i];
 			if (ood[i] > 1) {
 				flagged++;
 				if (right) flaggedRight++;

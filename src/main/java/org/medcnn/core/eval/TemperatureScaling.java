@@ -70,24 +70,4 @@ public final class TemperatureScaling {
 		return sum / logits.length;
 	}
 
-	/**
-	 * Softmax of logits divided by a temperature.
-	 *
-	 * @param logits the logits
-	 * @param t the temperature, positive
-	 * @return probabilities summing to 1
-	 */
-	public static float[] softmax(float[] logits, double t) {
-		double max = Double.NEGATIVE_INFINITY;
-		for (float v : logits) max = Math.max(max, v / t);
-		double[] e = new double[logits.length];
-		double sum = 0;
-		for (int i = 0; i < logits.length; i++) {
-			e[i] = Math.exp(logits[i] / t - max);
-			sum += e[i];
-		}
-		float[] p = new float[logits.length];
-		for (int i = 0; i < p.length; i++) p[i] = (float) (e[i] / sum);
-		return p;
-	}
 }

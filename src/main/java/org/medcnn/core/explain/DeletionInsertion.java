@@ -1,5 +1,6 @@
 package org.medcnn.core.explain;
 
+import org.medcnn.core.math.Probabilities;
 import java.util.Arrays;
 import java.util.Comparator;
 import org.medcnn.core.classify.DjlSliceClassifier;
@@ -76,7 +77,7 @@ public final class DeletionInsertion {
 			float[][] logits = model.logits(data, b);
 			for (int k = 0; k < b; k++) {
 				int job = s + k;
-				double prob = DjlSliceClassifier.softmax(logits[k])[target];
+				double prob = Probabilities.softmax(logits[k])[target];
 				if (job < points) del[job] = prob;
 				else ins[job - points] = prob;
 			}

@@ -1,5 +1,6 @@
 package org.medcnn.core.explain;
 
+import org.medcnn.core.math.Probabilities;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -92,9 +93,9 @@ public final class DjlSaliency {
 				Slice s = slices[i];
 				float[] map = SaliencyMaps.toSlice(r.maps()[i], spec.width(), spec.height(), inputs.get(i).placement(), s.width(), s.height());
 				List<SaliencyRegions.Region> regions = SaliencyRegions.find(map, s.width(), s.height(), request.topPercent(), request.maxRegions());
-				float[] p = DjlSliceClassifier.softmax(r.logits()[i]);
+				float[] p = Probabilities.softmax(r.logits()[i]);
 				out.add(new SliceSaliency(start + i, s.index(), s.label(), s.width(), s.height(), r.targets()[i], classes.get(r.targets()[i]),
-					DjlSliceClassifier.argmax(p), p, map, regions, ms));
+					Probabilities.argmax(p), p, map, regions, ms));
 			}
 			progress.progress(what, start + b, n);
 		}
@@ -291,7 +292,7 @@ public final class DjlSaliency {
 	private static float[][] cleanLogits(ExplainModel m, List<ModelInput> inputs, int[] targets, int[] used) throws SaliencyException {
 		int plane = m.input().width() * m.input().height();
 		float[][] logits = m.logits(pack(inputs, plane), inputs.size());
-		for (int i = 0; i < inputs.size(); i++) used[i] = targets[i] >= 0 ? targets[i] : DjlSliceClassifier.argmax(logits[i]);
+		for (int i = 0; i < inputs.size(); i++) used[i] = targets[i] >= 0 ? targets[i] : Probabilities.argmax(logits[i]);
 		return logits;
 	}
 

@@ -1,5 +1,6 @@
 package org.medcnn.core.explain;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
@@ -349,7 +350,7 @@ public final class ExplainModel implements AutoCloseable {
 		int[] t = new int[n];
 		for (int i = 0; i < n; i++) {
 			if (targets[i] >= c) throw new IllegalArgumentException("target class index " + targets[i] + " but the model has " + c + " classes");
-			t[i] = targets[i] >= 0 ? targets[i] : DjlSliceClassifier.argmax(Arrays.copyOfRange(logits, i * c, (i + 1) * c));
+			t[i] = targets[i] >= 0 ? targets[i] : Probabilities.argmax(Arrays.copyOfRange(logits, i * c, (i + 1) * c));
 		}
 		return t;
 	}

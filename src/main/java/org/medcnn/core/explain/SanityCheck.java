@@ -1,5 +1,6 @@
 package org.medcnn.core.explain;
 
+import org.medcnn.core.math.Probabilities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -77,7 +78,7 @@ public final class SanityCheck {
 			for (int i = 0; i < n; i++) System.arraycopy(inputs.get(i).unit(), 0, all, i * plane, plane);
 			float[][] logits = original.logits(all, n);
 			int[] targets = new int[n];
-			for (int i = 0; i < n; i++) targets[i] = target >= 0 ? target : org.medcnn.core.classify.DjlSliceClassifier.argmax(logits[i]);
+			for (int i = 0; i < n; i++) targets[i] = target >= 0 ? target : org.medcnn.core.math.Probabilities.argmax(logits[i]);
 
 			List<String> blocks = original.blocks();
 			int depth = Math.min(cascadeBlocks, blocks.size());

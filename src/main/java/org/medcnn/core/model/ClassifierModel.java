@@ -1,5 +1,6 @@
 package org.medcnn.core.model;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
@@ -336,7 +337,7 @@ public final class ClassifierModel implements AutoCloseable {
 				float[][] z = headLogits(k, pooled, n);
 				if (mean == null) mean = new float[n][z[0].length];
 				for (int i = 0; i < n; i++) {
-					float[] p = org.medcnn.core.eval.TemperatureScaling.softmax(z[i], t);
+					float[] p = Probabilities.softmax(z[i], t);
 					for (int c = 0; c < p.length; c++) mean[i][c] += p[c] / heads;
 				}
 			}
@@ -366,7 +367,7 @@ public final class ClassifierModel implements AutoCloseable {
 		public float[][] toProbabilities(float[][] logits) {
 			double t = pkg.card().temperature();
 			float[][] out = new float[logits.length][];
-			for (int i = 0; i < logits.length; i++) out[i] = org.medcnn.core.eval.TemperatureScaling.softmax(logits[i], t);
+			for (int i = 0; i < logits.length; i++) out[i] = Probabilities.softmax(logits[i], t);
 			return out;
 		}
 

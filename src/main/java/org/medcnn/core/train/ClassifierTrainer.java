@@ -1,5 +1,6 @@
 package org.medcnn.core.train;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
@@ -321,12 +322,12 @@ public final class ClassifierTrainer {
 				int[] truth = labels(test);
 				metrics = Metrics.compute(classes, truth, probs, 1000, cfg.seed);
 				float[][] raw = new float[testLogits.length][];
-				for (int i = 0; i < raw.length; i++) raw[i] = DjlSliceClassifier.softmax(testLogits[i]);
+				for (int i = 0; i < raw.length; i++) raw[i] = Probabilities.softmax(testLogits[i]);
 				double eceUncalibrated = Metrics.compute(classes, truth, raw, 0, cfg.seed).ece();
 				for (int i = 0; i < test.size(); i++) {
 					Item it = test.get(i);
 					preds.add(new TrainingResult.ImagePrediction(it.sample.file(), it.slice, classes.get(it.label),
-						classes.get(DjlSliceClassifier.argmax(probs[i])), probs[i]));
+						classes.get(Probabilities.argmax(probs[i])), probs[i]));
 				}
 				float[][] valProbs;
 				try (ClassifierModel.Session s = model.newSession()) {
@@ -923,7 +924,7 @@ public final class ClassifierTrainer {
 					lossSum += lossValue * batchWeight;
 					weightSum += batchWeight;
 					for (int i = 0; i < n; i++) {
-						if (DjlSliceClassifier.argmax(Arrays.copyOfRange(logits, i * classes, (i + 1) * classes)) == y[i]) right++;
+						if (Probabilities.argmax(Arrays.copyOfRange(logits, i * classes, (i + 1) * classes)) == y[i]) right++;
 					}
 					seen += n;
 					listener.batch("finetune", epoch, bi + 1, batches, lossSum / weightSum, (double) right / seen);

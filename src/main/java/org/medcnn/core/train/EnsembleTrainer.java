@@ -1,5 +1,6 @@
 package org.medcnn.core.train;
 
+import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -242,7 +243,7 @@ public final class EnsembleTrainer {
 				float[] x = new float[pre.spec().tensorSize()];
 				pre.preprocess(sl, x, 0);
 				float[] p = s.toProbabilities(s.logits(x, 1))[0];
-				int top = Metrics.argmax(p);
+				int top = Probabilities.argmax(p);
 				out.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.6f%n", c[0], c[1], c[2], m.pkg().card().classes().get(top), p[top]));
 			}
 		}
@@ -286,7 +287,7 @@ public final class EnsembleTrainer {
 		float[][] out = new float[x.length][];
 		for (int i = 0; i < x.length; i++) {
 			float[][] s = new float[heads.size()][];
-			for (int k = 0; k < heads.size(); k++) s[k] = TemperatureScaling.softmax(heads.get(k).logits(x[i]), temperatures.get(k));
+			for (int k = 0; k < heads.size(); k++) s[k] = Probabilities.softmax(heads.get(k).logits(x[i]), temperatures.get(k));
 			out[i] = Uncertainty.mean(s);
 		}
 		return out;

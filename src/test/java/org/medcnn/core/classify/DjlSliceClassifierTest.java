@@ -1,5 +1,6 @@
 package org.medcnn.core.classify;
 
+import org.medcnn.core.math.Probabilities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -179,13 +180,13 @@ class DjlSliceClassifierTest {
 
 	@Test
 	void softmaxAndArgmax() {
-		float[] p = DjlSliceClassifier.softmax(new float[] {1000, 1000, 0});
+		float[] p = Probabilities.softmax(new float[] {1000, 1000, 0});
 		assertEquals(0.5, p[0], 1e-6);
 		assertEquals(0.5, p[1], 1e-6);
 		assertEquals(0, p[2], 1e-6);
-		float[] q = DjlSliceClassifier.softmax(new float[] {0f, (float) Math.log(3)});
+		float[] q = Probabilities.softmax(new float[] {0f, (float) Math.log(3)});
 		assertEquals(0.25, q[0], 1e-6);
-		assertEquals(1, DjlSliceClassifier.argmax(q));
+		assertEquals(1, Probabilities.argmax(q));
 	}
 
 	@Test

@@ -1,5 +1,6 @@
 package org.medcnn.core.eval;
 
+import org.medcnn.core.math.Probabilities;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -93,8 +94,8 @@ class MetricsTest {
 
 	@Test
 	void argmaxTakesTheFirstOfEqualMaxima() {
-		assertEquals(0, Metrics.argmax(new float[] {0.4f, 0.4f, 0.2f}));
-		assertEquals(2, Metrics.argmax(new float[] {0.1f, 0.2f, 0.7f}));
+		assertEquals(0, Probabilities.argmax(new float[] {0.4f, 0.4f, 0.2f}));
+		assertEquals(2, Probabilities.argmax(new float[] {0.1f, 0.2f, 0.7f}));
 	}
 
 	@Test

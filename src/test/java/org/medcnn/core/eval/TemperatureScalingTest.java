@@ -1,5 +1,6 @@
 package org.medcnn.core.eval;
 
+import org.medcnn.core.math.Probabilities;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,7 +20,7 @@ class TemperatureScalingTest {
 			int[] y = new int[n];
 			for (int i = 0; i < n; i++) {
 				for (int k = 0; k < 3; k++) z[i][k] = (float) (r.nextGaussian() * 3);
-				float[] p = TemperatureScaling.softmax(z[i], t0);
+				float[] p = Probabilities.softmax(z[i], t0);
 				double u = r.nextDouble();
 				y[i] = u < p[0] ? 0 : u < p[0] + p[1] ? 1 : 2;
 			}
@@ -33,7 +34,7 @@ class TemperatureScalingTest {
 		// softmax = (1/4, 3/4); NLL of class 1 = -ln(3/4)
 		assertEquals(-Math.log(0.75), TemperatureScaling.nll(z, new int[] {1}, 1), 1e-6);
 		// T = 2 halves the logits: softmax(0, ln(3)/2) = (1/(1+sqrt3), sqrt3/(1+sqrt3))
-		float[] p = TemperatureScaling.softmax(z[0], 2);
+		float[] p = Probabilities.softmax(z[0], 2);
 		assertArrayEquals(new float[] {(float) (1 / (1 + Math.sqrt(3))), (float) (Math.sqrt(3) / (1 + Math.sqrt(3)))}, p, 1e-6f);
 		assertThrows(IllegalArgumentException.class, () -> TemperatureScaling.fit(new float[0][], new int[0]));
 	}
