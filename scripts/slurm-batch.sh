@@ -13,7 +13,7 @@
 #   scripts/slurm-batch.sh resubmit INPUT_DIR OUTPUT_DIR MODEL SHARDS TASKS [KEYS...]    (TASKS: e.g. 3 or 3,7)
 # What submit does, by hand:
 #   sbatch --array=0-15 scripts/slurm-batch.sh shard /data/ct /scratch/ct-out lung-ct 16 device=cpu
-#   sbatch --dependency=afterany:<array job id> scripts/slurm-batch.sh merge /scratch/ct-out
+#   sbatch --dependency=afterany:<array job id> --export=ALL,MEDCNN_ARRAY_JOB=<array job id> scripts/slurm-batch.sh merge /scratch/ct-out
 # KEYS are the macro's keys: device=, batch_size=, models_dir=, pattern=, recursive, overwrite (the command
 # line gets them as --device, --batch-size, ...).
 #
@@ -46,7 +46,7 @@ if [[ -z "$macro" ]]; then
 fi
 
 usage() {
-	sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,/^#SBATCH/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -78,6 +78,7 @@ cli_options() {
 # Submits array tasks (an sbatch --array spec) of SHARDS shards, then a merge job that waits for them.
 submit() {
 	local in out model shards tasks merge_keys self array merge
+	[[ -d "$1" ]] || { echo "INPUT_DIR $1: folder not found" >&2; exit 2; }
 	in="$(cd "$1" && pwd)"
 	mkdir -p "$2"
 	out="$(cd "$2" && pwd)"
@@ -88,8 +89,9 @@ submit() {
 		[[ -f "$macro" ]] || { echo "macro not found: $macro (set MEDCNN_MACRO)" >&2; exit 2; }
 	else
 		[[ -x "$medcnn" ]] || { echo "MEDCNN=$medcnn is not an executable" >&2; exit 2; }
-		cli_options "$@" >/dev/null || exit 2
 	fi
+	# A mistyped key would otherwise be dropped by every task (the macro reads only the keys it knows).
+	cli_options "$@" >/dev/null || exit 2
 	self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 	# shellcheck disable=SC2086
 	array=$(sbatch --parsable ${SBATCH_EXTRA:-} --export=ALL,MEDCNN_MACRO="$macro",FIJI="$fiji",MEDCNN="$medcnn" --array="$tasks" \
@@ -131,7 +133,7 @@ resubmit)
 	count_ok "$4"
 	[[ "$5" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] || { echo "TASKS must be task numbers like 3 or 3,7 or 2-5, got '$5'" >&2; exit 2; }
 	for t in $(tr ',-' '  ' <<<"$5"); do
-		((t < $4)) || { echo "task $t does not exist: the tasks of $4 shards are 0-$(($4 - 1))" >&2; exit 2; }
+		((10#$t < $4)) || { echo "task $t does not exist: the tasks of $4 shards are 0-$(($4 - 1))" >&2; exit 2; }
 	done
 	args=("$1" "$2" "$3" "$4" "$5")
 	shift 5
@@ -192,7 +194,7 @@ merge)
 	shift
 	# What SLURM recorded for the tasks of the array (while it still lists them), then what the files say.
 	if [[ -n "${MEDCNN_ARRAY_JOB:-}" ]] && command -v scontrol >/dev/null 2>&1; then
-		tasks="$(scontrol show job --oneliner 2>/dev/null | grep " ArrayJobId=$MEDCNN_ARRAY_JOB " | sort -t= -k4 -n || true)"
+		tasks="$(scontrol show job --oneliner "$MEDCNN_ARRAY_JOB" 2>/dev/null | grep " ArrayJobId=$MEDCNN_ARRAY_JOB " | sort -t= -k4 -n || true)"
 		if [[ -n "$tasks" ]]; then
 			while read -r line; do
 				t="$(grep -o 'ArrayTaskId=[^ ]*' <<<"$line" | cut -d= -f2)"

@@ -183,7 +183,8 @@ class SlurmClusterTest {
 		awaitStackStarted(out, array, 2);
 		Map<String, byte[]> kept2 = finishedRecords(out, 2);
 		cluster.ok("scancel", task(array, 2));
-		assertEquals("CANCELLED", cluster.awaitEnd(task(array, 2), STEP).get("JobState"));
+		Map<String, String> cancelled = cluster.awaitEnd(task(array, 2), STEP);
+		assertEquals("CANCELLED 143:0", cancelled.get("JobState") + " " + cancelled.get("ExitCode"), "SIGTERM: the task stopped cleanly");
 		assertInterrupted(out, 2, kept2, "cancelled");
 		String[] again = submit(logs, env, "resubmit", in.toString(), out.toString(), MODEL, Integer.toString(SHARDS), "2", "device=cpu");
 
@@ -193,7 +194,7 @@ class SlurmClusterTest {
 		String m1Log = Files.readString(logs.resolve("medcnn-merge-" + merge + ".log"));
 		assertEquals("1:0", m1.get("ExitCode"), m1Log);
 		assertTrue(m1Log.contains("task 3: FAILED, exit code 7"), "the merge job's log shows task 3's exit code 7: " + m1Log);
-		assertTrue(m1Log.contains("task 2: CANCELLED") && m1Log.contains("unfinished shard(s) [2]"), m1Log);
+		assertTrue(m1Log.contains("task 2: CANCELLED, exit code 143") && m1Log.contains("unfinished shard(s) [2]"), m1Log);
 		for (int s : List.of(0, 1)) {
 			Map<String, String> t = cluster.job(task(array, s));
 			assertEquals("COMPLETED 0:0 1", t.get("JobState") + " " + t.get("ExitCode") + " " + t.get("Restarts"), "task " + s + " restarted once and finished");
@@ -325,6 +326,8 @@ class SlurmClusterTest {
 	private static Path fijiApp(Path imagej2, Path dir) throws IOException {
 		Path app = Files.createDirectories(dir.resolve("Fiji.app"));
 		Files.createDirectories(app.resolve("jars"));
+		// Once the build makes the Fiji-layout zip before the tests, this becomes the user's own step:
+		// scripts/install-into-fiji.sh Fiji.app (which installs target/medcnn-fiji.zip).
 		installMedCnn(app);
 		executable(app.resolve("ImageJ-linux64"), "#!/usr/bin/env bash\n"
 			+ "# Fiji's launcher, played by ImageJ2 + imagej-legacy with this Fiji.app's jars\n"
