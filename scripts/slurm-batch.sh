@@ -26,9 +26,9 @@
 #   8  not started: another live process (an earlier copy of this task) writes this shard; the log names it
 #   1  the shard did not finish (model not found, output folder refused, ...): see the job log
 #   143 stopped by SLURM (scancel, preemption, requeue, time limit); the shard's manifest says cancelled
-# The merge job: 0 merged, every input has results; 7 merged, but inputs failed or were skipped (errors.csv);
-# 1 not merged (missing or unfinished shards are named in its log). Its log first lists the exit code of
-# every task of the array and what each shard's files say.
+# The merge job: 0 merged, every input has results; 7 merged, but inputs failed or were skipped (errors.csv),
+# or shards were left out (allow_partial); 1 not merged (missing or unfinished shards are named in its log).
+# Its log first lists the exit code of every task of the array and what each shard's files say.
 #SBATCH --job-name=medcnn-batch
 #SBATCH --cpus-per-task=4
 #SBATCH --mem=8G
@@ -206,11 +206,15 @@ merge)
 			echo "medcnn: SLURM no longer lists array job $MEDCNN_ARRAY_JOB"
 		fi
 	fi
+	count=0 found=0 unfinished=0
 	for m in "$out"/manifest-shard-*-of-*.json; do
 		[[ -f "$m" ]] || continue
 		tag="$(basename "$m" .json)"
 		tag="${tag#manifest-}"
+		count="${tag##*-of-}"
 		state="$(grep -o '"state": "[a-z]*"' "$m" | head -n 1 | cut -d'"' -f4)"
+		found=$((found + 1))
+		[[ "$state" == finished ]] || unfinished=$((unfinished + 1))
 		problems=$(tail -n +2 "$out/errors-$tag.csv" 2>/dev/null | grep -c . || true)
 		echo "medcnn: $tag: $state, $problems input(s) failed or skipped$([[ "$problems" -gt 0 ]] && echo " (errors-$tag.csv)")"
 	done
@@ -235,6 +239,10 @@ merge)
 	problems=$(tail -n +2 "$out/errors.csv" | grep -c . || true)
 	if [[ "$problems" -gt 0 ]]; then
 		echo "medcnn: merged into $out/results.csv; $problems input(s) failed or were skipped, see $out/errors.csv (exit 7)" >&2
+		exit 7
+	fi
+	if [[ "$unfinished" -gt 0 || "$found" -lt "$count" ]]; then
+		echo "medcnn: merged into $out/results.csv without $((count - found + unfinished)) missing or unfinished shard(s) (allow_partial; exit 7)" >&2
 		exit 7
 	fi
 	echo "medcnn: merged into $out/results.csv"

@@ -9,9 +9,10 @@
 #                                  however it ends.
 #   slurm-cluster.sh down DIR      cancel every job, then stop the daemons that "up" started (by their pids)
 #
-# Nothing outside DIR is written or read except the binaries: the munge key, the munge socket, the state,
-# spool, log and pid files all live in DIR, the daemons listen on free ports chosen here, and the cluster
-# ("medcnn-test") has one node (this host, all its CPUs and 3/4 of its memory) in two partitions:
+# The cluster writes nothing outside DIR: its munge key and socket, its state, spool, log and pid files all
+# live there, its daemons listen on free ports chosen here (so that clusters of other checkouts can run at the
+# same time), and it ("medcnn-test") has one node (this host, all its CPUs and 3/4 of its memory) in two
+# partitions:
 #   batch   (default)  preemptible: its jobs are requeued when an urgent job needs their CPUs
 #   urgent             preempts batch jobs (PreemptType=preempt/partition_prio, PreemptMode=REQUEUE)
 # Exit codes of "up": 0 running; 3 cannot start here (the reason on stderr: not installed, not root, a
@@ -24,7 +25,7 @@ die() {
 }
 
 mode="${1:-}"
-[[ ( $# -eq 2 && ( "$mode" == up || "$mode" == down ) ) || ( $# -eq 3 && ( "$mode" == up || "$mode" == watch ) ) ]] || { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ ( $# -eq 2 && ( "$mode" == up || "$mode" == down ) ) || ( $# -eq 3 && ( "$mode" == up || "$mode" == watch ) ) ]] || { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 mkdir -p "$2"
 dir="$(cd "$2" && pwd)"
 export SLURM_CONF="$dir/slurm.conf"

@@ -88,6 +88,9 @@ class SlurmScriptTest {
 		Run merge1 = script(Map.of("FIJI", fiji.toString()), "merge", out.toString());
 		assertEquals(1, merge1.code(), "shard 1 has not run: " + merge1.output());
 		assertTrue(merge1.output().contains("missing shard(s) [1]"), merge1.output());
+		Run partial = script(Map.of("FIJI", fiji.toString()), "merge", out.toString(), "allow_partial");
+		assertEquals(7, partial.code(), "merged without shard 1: " + partial.output());
+		assertTrue(partial.output().contains("without 1 missing or unfinished shard(s)"), partial.output());
 		// Held by another process (an earlier copy of the task): refused, exit 8, and nothing written.
 		try (org.medcnn.batch.ShardLock held = org.medcnn.batch.ShardLock.acquire(Files.createDirectories(out), 1, 2, "an earlier copy")) {
 			Run copy = script(Map.of("FIJI", fiji.toString(), "SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "1"),
@@ -101,7 +104,7 @@ class SlurmScriptTest {
 			"shard", in.toString(), out.toString(), model, "2", "device=cpu");
 		assertEquals(7, task2.code(), "empty.tif (shard 1) fails: " + task2.output());
 		assertTrue(task2.output().contains("1 input(s) failed or were skipped"), task2.output());
-		Run merge2 = script(Map.of("FIJI", fiji.toString()), "merge", out.toString());
+		Run merge2 = script(Map.of("FIJI", fiji.toString()), "merge", out.toString(), "overwrite");
 		assertEquals(7, merge2.code(), "merged; empty.tif failed: " + merge2.output());
 		assertTrue(merge2.output().contains("1 input(s) failed or were skipped, see " + out.resolve("errors.csv")), merge2.output());
 		List<List<String>> rows = TinyImages.csv(out.resolve("results.csv"));
