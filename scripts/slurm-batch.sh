@@ -85,10 +85,13 @@ submit() {
 	model="$3" shards="$4" tasks="$5" merge_keys="$6"
 	shift 6
 	count_ok "$shards"
+	# The tasks run in the folder sbatch is called from, but a launcher given relative to it is made absolute.
 	if [[ -z "$medcnn" ]]; then
 		[[ -f "$macro" ]] || { echo "macro not found: $macro (set MEDCNN_MACRO)" >&2; exit 2; }
+		[[ "$fiji" != */* || "$fiji" == /* ]] || fiji="$(pwd)/$fiji"
 	else
-		[[ -x "$medcnn" ]] || { echo "MEDCNN=$medcnn is not an executable" >&2; exit 2; }
+		command -v "$medcnn" >/dev/null 2>&1 || { echo "MEDCNN=$medcnn is not an executable" >&2; exit 2; }
+		[[ "$medcnn" != */* || "$medcnn" == /* ]] || medcnn="$(pwd)/$medcnn"
 	fi
 	# A mistyped key would otherwise be dropped by every task (the macro reads only the keys it knows).
 	cli_options "$@" >/dev/null || exit 2
