@@ -376,6 +376,10 @@ public final class ShardLock implements AutoCloseable {
 		o.addProperty("command", command);
 		String job = System.getenv("SLURM_JOB_ID");
 		if (job != null) o.addProperty("slurm_job_id", job);
+		// squeue and scancel name an array task as <array job>_<task>, not by its own job id.
+		String array = System.getenv("SLURM_ARRAY_JOB_ID");
+		String task = System.getenv("SLURM_ARRAY_TASK_ID");
+		if (array != null && task != null) o.addProperty("slurm_array_task", array + "_" + task);
 		String text = o + "\n";
 		AtomicFiles.write(owner, true, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
 		return describe(o);
@@ -397,7 +401,13 @@ public final class ShardLock implements AutoCloseable {
 		StringBuilder sb = new StringBuilder("process ");
 		sb.append(o.has("pid") ? o.get("pid").getAsString() : "?");
 		sb.append(" on host ").append(o.has("host") ? o.get("host").getAsString() : "?");
-		if (o.has("slurm_job_id")) sb.append(" (SLURM job ").append(o.get("slurm_job_id").getAsString()).append(')');
+		if (o.has("slurm_array_task")) {
+			sb.append(" (SLURM job ").append(o.get("slurm_array_task").getAsString());
+			if (o.has("slurm_job_id")) sb.append(", job id ").append(o.get("slurm_job_id").getAsString());
+			sb.append(')');
+		} else if (o.has("slurm_job_id")) {
+			sb.append(" (SLURM job ").append(o.get("slurm_job_id").getAsString()).append(')');
+		}
 		sb.append(", started ").append(o.has("started") ? o.get("started").getAsString() : "?");
 		if (o.has("command")) sb.append(", running '").append(o.get("command").getAsString()).append('\'');
 		return sb.toString();

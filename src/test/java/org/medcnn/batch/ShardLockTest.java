@@ -57,4 +57,14 @@ class ShardLockTest {
 		}
 		assertTrue(Files.exists(out.resolve(ShardLock.LOCK_FILE)), "the lock file stays");
 	}
+
+	@Test
+	void ownerOfAnArrayTaskIsNamedAsSqueueShowsIt() throws Exception {
+		Path owner = dir.resolve(".medcnn-owner-shard-1-of-4.json");
+		Files.writeString(owner, "{\"host\": \"node7\", \"pid\": 4242, \"started\": \"2026-01-01T00:00:00Z\", \"command\": \"medcnn batch\", "
+			+ "\"slurm_job_id\": \"17\", \"slurm_array_task\": \"15_1\"}");
+		assertEquals("process 4242 on host node7 (SLURM job 15_1, job id 17), started 2026-01-01T00:00:00Z, running 'medcnn batch'", ShardLock.describeOwner(owner));
+		Files.writeString(owner, "{\"host\": \"node7\", \"pid\": 4242, \"started\": \"2026-01-01T00:00:00Z\", \"slurm_job_id\": \"991\"}");
+		assertEquals("process 4242 on host node7 (SLURM job 991), started 2026-01-01T00:00:00Z", ShardLock.describeOwner(owner));
+	}
 }
