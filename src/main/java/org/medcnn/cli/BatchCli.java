@@ -12,15 +12,15 @@ import org.medcnn.batch.BatchProgress;
 import org.medcnn.batch.BatchRunner;
 import org.medcnn.batch.BatchSpec;
 import org.medcnn.batch.BatchSummary;
-import org.medcnn.batch.FileOutcome;
 import org.medcnn.batch.FileOutcome.Status;
+import org.medcnn.batch.FileOutcome;
+import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn batch}: classifies every input of a folder, or one shard of it, with {@link BatchRunner}.

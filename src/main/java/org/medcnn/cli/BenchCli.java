@@ -20,22 +20,22 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.medcnn.command.ClassifySlicesCommand;
 import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.EngineThread;
+import org.medcnn.core.engine.InferenceGraph;
+import org.medcnn.core.engine.ModelProvider;
+import org.medcnn.core.engine.OpenMpPolicy;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.EnginePolicy;
-import org.medcnn.core.model.EngineThread;
-import org.medcnn.core.model.InferenceGraph;
 import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
-import org.medcnn.core.model.OpenMpPolicy;
 import org.medcnn.ij.ImagePlusSlices;
 import org.scijava.Context;
 import org.scijava.command.CommandService;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn bench}: inference throughput of a model package at batch 1 and 8, the PyTorch-Python
@@ -104,7 +104,7 @@ public final class BenchCli implements Callable<Integer> {
 		}
 		out.printf(Locale.ROOT, "medcnn bench: model %s (%s), trunk %s, input %dx%d, cpu, %d cores%n", loaded.pkg().card().id(),
 			loaded.pkg().shortSha(), loaded.pkg().trunkFile(), w, h, Runtime.getRuntime().availableProcessors());
-		out.printf(Locale.ROOT, "  allocator: %s%n", org.medcnn.core.model.NativeAllocator.tune());
+		out.printf(Locale.ROOT, "  allocator: %s%n", org.medcnn.core.engine.NativeAllocator.tune());
 		out.printf(Locale.ROOT, "  openmp: %s%n", OpenMpPolicy.apply());
 		out.printf(Locale.ROOT, "  input layout: %s; intra-op threads %d, inter-op threads %d%n", EnginePolicy.describe().get("input_layout"),
 			ai.djl.pytorch.jni.JniUtils.getNumThreads(), ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());

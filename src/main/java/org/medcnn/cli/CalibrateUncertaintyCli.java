@@ -14,23 +14,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.engine.Ensemble;
+import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.eval.UncertaintyCalibrator;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
-import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
-import org.medcnn.core.train.Datasets;
-import org.medcnn.core.train.Sample;
 import org.medcnn.core.uncertainty.UncertaintyMode;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
 import org.medcnn.io.AtomicFiles;
 import org.medcnn.io.ImageSampleReader;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn calibrate-uncertainty}: chooses the flag threshold of each uncertainty mode on a

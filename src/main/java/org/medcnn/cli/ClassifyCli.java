@@ -14,10 +14,10 @@ import org.medcnn.core.OutputGuard;
 import org.medcnn.core.classify.ClassificationException;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
-import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.engine.Ensemble;
+import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
@@ -27,9 +27,9 @@ import org.medcnn.io.ImageFiles;
 import org.medcnn.io.ImageReadException;
 import org.medcnn.io.PredictionCsv;
 import org.medcnn.io.TiffOutput;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn classify}: classifies every slice of one image file and writes {@code <name>.csv}

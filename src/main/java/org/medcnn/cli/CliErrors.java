@@ -54,9 +54,9 @@ final class CliErrors {
 	 * @param command e.g. {@code medcnn evaluate}
 	 * @param models the loaded models
 	 */
-	static void deviceWarnings(PrintWriter err, String command, java.util.List<org.medcnn.core.model.ClassifierModel> models) {
+	static void deviceWarnings(PrintWriter err, String command, java.util.List<org.medcnn.core.engine.ClassifierModel> models) {
 		java.util.Set<String> seen = new java.util.LinkedHashSet<>();
-		for (org.medcnn.core.model.ClassifierModel m : models) if (m.fallbackWarning() != null) seen.add(m.fallbackWarning());
+		for (org.medcnn.core.engine.ClassifierModel m : models) if (m.fallbackWarning() != null) seen.add(m.fallbackWarning());
 		for (String w : seen) err.println(Messages.oneLine(command + ": warning: " + w));
 	}
 

@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.medcnn.core.model.EngineDoctor;
+import org.medcnn.core.engine.EngineDoctor;
 import org.medcnn.core.model.ModelRepository;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn doctor}: engine versions, natives, offline flag, GPU visibility, models and their hash status.

@@ -7,18 +7,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.eval.Metrics;
-import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.train.EnsembleTrainer;
 import org.medcnn.io.ImageSampleReader;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn train-ensemble}: trains an ensemble package of heads on the trunk of an existing

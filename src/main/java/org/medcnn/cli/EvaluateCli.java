@@ -7,22 +7,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.engine.Ensemble;
+import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.eval.Evaluator;
-import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
-import org.medcnn.core.train.Datasets;
-import org.medcnn.core.train.Sample;
 import org.medcnn.io.EvaluationOutputs;
 import org.medcnn.io.ImageSampleReader;
 import org.medcnn.io.TrainingOutputs;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn evaluate}: metrics of a model on a labelled image folder or CSV list.

@@ -12,19 +12,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.ood.OodMethod;
 import org.medcnn.core.progress.Cancellation;
-import org.medcnn.core.train.Datasets;
 import org.medcnn.core.train.OodFitting;
-import org.medcnn.core.train.Sample;
 import org.medcnn.io.ImageSampleReader;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn fit-ood}: fits (or refits) the out-of-distribution detector of an existing model package

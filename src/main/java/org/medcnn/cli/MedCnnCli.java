@@ -3,11 +3,11 @@ package org.medcnn.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.medcnn.core.Messages;
-import org.medcnn.core.model.EnginePolicy;
-import picocli.CommandLine;
+import org.medcnn.core.engine.EnginePolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /**
  * The {@code medcnn} command line: {@code classify}, {@code batch}, {@code merge}, {@code saliency}, {@code sanity},

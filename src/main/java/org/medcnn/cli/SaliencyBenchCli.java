@@ -20,30 +20,30 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.EngineThread;
 import org.medcnn.core.explain.DjlSaliency;
 import org.medcnn.core.explain.ExplainModel;
 import org.medcnn.core.explain.SaliencyMethod;
 import org.medcnn.core.explain.SaliencyRequest;
 import org.medcnn.core.explain.SanityRuns;
+import org.medcnn.core.image.InputSpec;
+import org.medcnn.core.image.IntensityPolicy;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SliceSource;
-import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.EnginePolicy;
-import org.medcnn.core.model.EngineThread;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCards;
-import org.medcnn.core.image.IntensityPolicy;
-import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn bench-saliency}: milliseconds per slice of each saliency method next to plain

@@ -11,23 +11,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.engine.Ensemble;
+import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.eval.ShiftTest;
 import org.medcnn.core.eval.Shifts;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.Ensemble;
 import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.model.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
-import org.medcnn.core.train.Datasets;
-import org.medcnn.core.train.Sample;
 import org.medcnn.ij.ShiftPlots;
 import org.medcnn.io.AtomicFiles;
 import org.medcnn.io.ImageSampleReader;
 import org.medcnn.io.JpegShift;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn shift-test}: robustness under graded synthetic shifts of a model's own test slices,

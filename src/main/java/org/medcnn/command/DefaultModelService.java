@@ -4,7 +4,7 @@ import java.io.File;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.medcnn.core.model.ModelProvider;
+import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.model.ModelRepository;
 import org.scijava.plugin.Plugin;
 import org.scijava.service.AbstractService;

@@ -1,7 +1,7 @@
 package org.medcnn.command;
 
 import java.util.Map;
-import org.medcnn.core.model.EngineDoctor;
+import org.medcnn.core.engine.EngineDoctor;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;

@@ -8,12 +8,12 @@ import java.io.File;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.eval.Evaluator;
-import org.medcnn.core.model.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.train.Datasets;
-import org.medcnn.core.train.Sample;
 import org.medcnn.ij.EvaluationTables;
 import org.medcnn.io.EvaluationOutputs;
 import org.medcnn.io.ImageSampleReader;
@@ -113,7 +113,7 @@ public class EvaluateClassifierCommand extends ContextCommand {
 		}
 		Evaluator.Evaluation ev;
 		try {
-			org.medcnn.core.model.Ensemble loaded = models.provider().loadAll(model, dev);
+			org.medcnn.core.engine.Ensemble loaded = models.provider().loadAll(model, dev);
 			for (ClassifierModel m : loaded.models()) if (m.fallbackWarning() != null) log.warn("Evaluate Classifier: " + m.fallbackWarning());
 			ev = new Evaluator(loaded, new ImageSampleReader(), batch_size, uncertaintyOptions).evaluate(samples, 1000, 42,
 				(m, d, t) -> { if (status != null) status.showStatus((int) d, (int) t, m); }, this::isCanceled);

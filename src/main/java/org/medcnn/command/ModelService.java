@@ -1,6 +1,6 @@
 package org.medcnn.command;
 
-import org.medcnn.core.model.ModelProvider;
+import org.medcnn.core.engine.ModelProvider;
 import org.scijava.service.SciJavaService;
 
 /**

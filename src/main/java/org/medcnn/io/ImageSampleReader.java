@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.medcnn.core.data.SampleReader;
 import org.medcnn.core.image.Slice;
-import org.medcnn.core.train.SampleReader;
 import org.medcnn.ij.ImagePlusSlices;
 
 /**

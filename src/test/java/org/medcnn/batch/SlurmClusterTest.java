@@ -64,8 +64,13 @@ class SlurmClusterTest {
 	private static final int SHARDS = 4;
 	/** Inputs per shard: shards 0-2 hold real images with a long stack third; shard 3 only corrupt files. */
 	private static final int PER_SHARD = 10;
-	/** Slices of each long stack: long enough to stop its task in the middle of it. */
-	private static final int STACK_SLICES = 120;
+	/**
+	 * Slices of each long stack: long enough to stop its task in the middle of it, whatever the machine:
+	 * about 4-5 s of inference on a quiet 2-core machine (120 slices, under a second there, were done
+	 * before a preemption reached the task). Small slices (64 x 64, resized by the model like any other)
+	 * keep the files small.
+	 */
+	private static final int STACK_SLICES = 600;
 	private static final String MODEL = "brain-tumor-mri";
 	private static final Duration STEP = Duration.ofMinutes(3);
 
@@ -283,10 +288,12 @@ class SlurmClusterTest {
 					};
 				} else if (j == 2) {
 					name = prefix + "stack.tif";
-					ImageStack stack = new ImageStack(256, 256);
+					ImageStack stack = new ImageStack(64, 64);
 					while (stack.getSize() < STACK_SLICES) {
-						ImagePlus im = IJ.openImage(slices.get(nextSlice++).toString());
-						if (im != null && im.getWidth() == 256 && im.getHeight() == 256) stack.addSlice(im.getTitle(), im.getProcessor().convertToByte(true));
+						ImagePlus im = IJ.openImage(slices.get(nextSlice++ % slices.size()).toString());
+						if (im != null && im.getWidth() == 256 && im.getHeight() == 256) {
+							stack.addSlice(im.getTitle(), im.getProcessor().convertToByte(true).resize(64, 64, true));
+						}
 					}
 					assertTrue(new FileSaver(new ImagePlus(name, stack)).saveAsTiffStack(dir.resolve(name).toString()));
 				} else {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@code org/medcnn/core} imports or names {@code ij.*}, {@code org.scijava.*}, {@code java.awt.*}
  * or {@code javax.swing.*}.
  */
-class CoreLayeringTest {
+public class CoreLayeringTest {
 
 	private static final Path CORE = Paths.get("src", "main", "java", "org", "medcnn", "core");
 
@@ -68,7 +68,7 @@ class CoreLayeringTest {
 	}
 
 	/** Blanks comments, string, text-block and char literals, keeping line breaks so line numbers stay right. */
-	static String stripCommentsAndLiterals(String s) {
+	public static String stripCommentsAndLiterals(String s) {
 		StringBuilder out = new StringBuilder(s.length());
 		int i = 0;
 		int n = s.length();

@@ -1,6 +1,5 @@
 package org.medcnn.models;
 
-import org.medcnn.core.math.Probabilities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,13 +11,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.InferenceGraph;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.EnginePolicy;
-import org.medcnn.core.model.InferenceGraph;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.io.ImageFiles;

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.progress.Cancellation;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.classify.Prediction;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.progress.Cancellation;

@@ -26,7 +26,7 @@ import org.medcnn.cli.MedCnnCli;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.classify.Prediction;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.progress.Cancellation;

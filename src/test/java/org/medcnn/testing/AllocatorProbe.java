@@ -1,7 +1,7 @@
 package org.medcnn.testing;
 
-import org.medcnn.core.model.EnginePolicy;
-import org.medcnn.core.model.NativeAllocator;
+import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.NativeAllocator;
 
 /** Child-process probe for NativeAllocatorTest: prints the allocator state and retained bytes. */
 public final class AllocatorProbe {

@@ -1,7 +1,7 @@
 package org.medcnn.testing;
 
-import org.medcnn.core.model.EnginePolicy;
-import org.medcnn.core.model.OpenMpPolicy;
+import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.OpenMpPolicy;
 
 /** Child-process probe for OpenMpPolicyTest: the state, then what the engine's OpenMP runtime saw. */
 public final class OpenMpProbe {

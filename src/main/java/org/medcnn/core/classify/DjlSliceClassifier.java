@@ -1,6 +1,5 @@
 package org.medcnn.core.classify;
 
-import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +9,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EngineThread;
+import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SliceSource;
-import org.medcnn.core.model.ClassifierModel;
-import org.medcnn.core.model.EngineThread;
-import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;

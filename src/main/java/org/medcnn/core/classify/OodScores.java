@@ -2,8 +2,8 @@ package org.medcnn.core.classify;
 
 import ai.djl.translate.TranslateException;
 import java.util.Arrays;
-import org.medcnn.core.model.ClassifierModel;
-import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.ood.OodDetector;
 
 /**

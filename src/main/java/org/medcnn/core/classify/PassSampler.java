@@ -1,14 +1,13 @@
 package org.medcnn.core.classify;
 
-import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.medcnn.core.eval.TemperatureScaling;
-import org.medcnn.core.model.ClassifierModel;
-import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.Ensemble;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.uncertainty.Seeds;

@@ -1,18 +1,18 @@
 package org.medcnn.core.eval;
 
-import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.medcnn.core.classify.PassSampler;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.data.SampleReader;
+import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.model.Ensemble;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
-import org.medcnn.core.train.Sample;
-import org.medcnn.core.train.SampleReader;
 import org.medcnn.core.uncertainty.Seeds;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
 

@@ -1,6 +1,5 @@
 package org.medcnn.core.explain;
 
-import org.medcnn.core.math.Probabilities;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
@@ -27,11 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.EngineThread;
 import org.medcnn.core.image.InputSpec;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.EnginePolicy;
-import org.medcnn.core.model.EngineThread;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
@@ -42,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * A model package loaded for explanation: the TorchScript trunk with {@code trainParam=true} (so that
  * input gradients flow) plus the linear head, applied with NDArray operations so that gradients reach
  * the trunk's feature map and the input. This is a separate copy from the inference
- * {@link org.medcnn.core.model.ClassifierModel}: its parameters can be randomised for the sanity check
+ * {@link org.medcnn.core.engine.ClassifierModel}: its parameters can be randomised for the sanity check
  * without touching the model that classifies.
  * <p>
  * Inputs are <em>unit images</em>: the grey slice after the intensity policy and the resize, as
@@ -389,7 +388,7 @@ public final class ExplainModel implements AutoCloseable {
 	}
 
 	private Map<String, List<Parameter>> blockParameters() {
-		return org.medcnn.core.model.TrunkBlocks.group(block);
+		return org.medcnn.core.engine.TrunkBlocks.group(block);
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package org.medcnn.core.train;
 
-import org.medcnn.core.math.Probabilities;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
@@ -43,17 +42,22 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
-import org.medcnn.core.classify.DjlSliceClassifier;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.data.SampleReader;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.InputTensors;
+import org.medcnn.core.engine.OpenMpPolicy;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.eval.TemperatureScaling;
+import org.medcnn.core.image.AppearanceAugmenter;
+import org.medcnn.core.image.Augmenter;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.EnginePolicy;
-import org.medcnn.core.model.InputTensors;
-import org.medcnn.core.model.OpenMpPolicy;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCard;
@@ -756,7 +760,7 @@ public final class ClassifierTrainer {
 		 * parameter names share (for torchvision's {@code features.14.conv.0.0.weight}: {@code 14}).
 		 */
 		List<Parameter> unfreezeLast(int n) {
-			Map<String, List<Parameter>> blocks = org.medcnn.core.model.TrunkBlocks.group(block);
+			Map<String, List<Parameter>> blocks = org.medcnn.core.engine.TrunkBlocks.group(block);
 			List<String> order = new ArrayList<>(blocks.keySet());
 			List<Parameter> trainable = new ArrayList<>();
 			for (int i = 0; i < order.size(); i++) {

@@ -1,6 +1,5 @@
 package org.medcnn.core.train;
 
-import org.medcnn.core.math.Probabilities;
 import ai.djl.translate.TranslateException;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -17,11 +16,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.data.Sample;
+import org.medcnn.core.data.SampleReader;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.eval.TemperatureScaling;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.LinearHead;

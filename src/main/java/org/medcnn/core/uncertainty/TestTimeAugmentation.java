@@ -1,9 +1,9 @@
 package org.medcnn.core.uncertainty;
 
 import java.util.SplittableRandom;
+import org.medcnn.core.image.Augmenter;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.train.Augmenter;
 
 /**
  * The augmentations of test-time augmentation (TTA): pass 0 is the slice itself; every further pass

@@ -1,6 +1,5 @@
 package org.medcnn.core.classify;
 
-import org.medcnn.core.math.Probabilities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,9 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SliceSource;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.progress.Cancellation;
@@ -263,8 +263,8 @@ class DjlSliceClassifierTest {
 
 	/** Skips a test of the lanes path, which is taken with one OpenMP thread a lane (2 engine threads). */
 	private static void assumeLanes() {
-		org.junit.jupiter.api.Assumptions.assumeTrue(org.medcnn.core.model.EngineThread.threadsPerLane() == 1,
-			"the lanes path is taken with one OpenMP thread a lane (2 engine threads); this engine has " + org.medcnn.core.model.EngineThread.threadsPerLane());
+		org.junit.jupiter.api.Assumptions.assumeTrue(org.medcnn.core.engine.EngineThread.threadsPerLane() == 1,
+			"the lanes path is taken with one OpenMP thread a lane (2 engine threads); this engine has " + org.medcnn.core.engine.EngineThread.threadsPerLane());
 	}
 
 	@Test
@@ -288,7 +288,7 @@ class DjlSliceClassifierTest {
 			// Every slice was read on one of the engine's lanes (the lanes path, not the caller's threads).
 			assertEquals(slices.size(), readers.size());
 			for (String t : readers.values()) {
-				assertTrue(t.equals(org.medcnn.core.model.EngineThread.NAME) || t.equals(org.medcnn.core.model.EngineThread.SECOND), t);
+				assertTrue(t.equals(org.medcnn.core.engine.EngineThread.NAME) || t.equals(org.medcnn.core.engine.EngineThread.SECOND), t);
 			}
 			// Same halves as a batch split over the lanes: the same floats, in slice order.
 			assertEquals(slices.size(), lanes.predictions().size());
@@ -307,10 +307,10 @@ class DjlSliceClassifierTest {
 			assertEquals(11L, done.get(done.size() - 1));
 			// TTA's copies are split over the lanes batch by batch, as before: read by the caller's threads.
 			java.util.Map<Integer, String> ttaReaders = new java.util.concurrent.ConcurrentHashMap<>();
-			new DjlSliceClassifier(org.medcnn.core.model.Ensemble.of(model), 4,
+			new DjlSliceClassifier(org.medcnn.core.engine.Ensemble.of(model), 4,
 				new org.medcnn.core.uncertainty.UncertaintyOptions(org.medcnn.core.uncertainty.UncertaintyMode.TTA, 3, 7, Double.NaN), null)
 				.classify(concurrent(slices, ttaReaders), ProgressListener.NONE, Cancellation.NEVER);
-			assertTrue(ttaReaders.values().stream().noneMatch(t -> t.startsWith(org.medcnn.core.model.EngineThread.NAME)), ttaReaders.toString());
+			assertTrue(ttaReaders.values().stream().noneMatch(t -> t.startsWith(org.medcnn.core.engine.EngineThread.NAME)), ttaReaders.toString());
 		} finally {
 			Fixtures.restoreProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
 		}

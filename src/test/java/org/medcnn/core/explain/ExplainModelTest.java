@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelLoadException;
@@ -66,8 +66,8 @@ class ExplainModelTest {
 		try (ExplainModel m = ExplainModel.load(ModelPackage.open(Fixtures.tinyModel()), DeviceSpec.CPU)) {
 			assertEquals(List.of("conv"), m.blocks());
 		}
-		assertEquals(1, org.medcnn.core.model.TrunkBlocks.commonSegments(List.of("features.0.weight", "features.1.bias", "features.14.conv.0.weight")));
-		assertEquals(1, org.medcnn.core.model.TrunkBlocks.commonSegments(List.of("conv.weight", "conv.bias")));
+		assertEquals(1, org.medcnn.core.engine.TrunkBlocks.commonSegments(List.of("features.0.weight", "features.1.bias", "features.14.conv.0.weight")));
+		assertEquals(1, org.medcnn.core.engine.TrunkBlocks.commonSegments(List.of("conv.weight", "conv.bias")));
 	}
 
 	@Test

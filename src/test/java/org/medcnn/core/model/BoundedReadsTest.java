@@ -17,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medcnn.core.Messages;
+import org.medcnn.core.engine.EngineDoctor;
 import org.medcnn.testing.Fixtures;
 
 /**

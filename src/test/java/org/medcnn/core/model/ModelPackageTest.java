@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.testing.Fixtures;
 
 /** Every way a model package can be broken gives a ModelLoadException that names the file. */

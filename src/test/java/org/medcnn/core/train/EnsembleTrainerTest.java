@@ -15,7 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medcnn.core.model.ClassifierModel;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.progress.Cancellation;

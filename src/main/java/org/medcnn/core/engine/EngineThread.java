@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;

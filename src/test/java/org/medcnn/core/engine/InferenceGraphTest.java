@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.LinearHead;
+import org.medcnn.core.model.ModelPackage;
 import org.medcnn.testing.Fixtures;
 import org.medcnn.testing.TestPackages;
 

@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;

@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
@@ -37,6 +37,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.medcnn.core.model.ModelLoadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

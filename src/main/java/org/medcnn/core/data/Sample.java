@@ -1,4 +1,4 @@
-package org.medcnn.core.train;
+package org.medcnn.core.data;
 
 import java.nio.file.Path;
 

@@ -1,8 +1,7 @@
-package org.medcnn.core.train;
+package org.medcnn.core.image;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import org.medcnn.core.image.Resampling;
 
 /**
  * Seeded appearance augmentation of a unit image (values in [0, 1]): what another scanner, protocol

@@ -1,4 +1,9 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
+import org.medcnn.core.model.ModelRepository;
+
 
 /**
  * Resolves model ids or folders and loads them once per session: a {@link ModelRepository} plus a

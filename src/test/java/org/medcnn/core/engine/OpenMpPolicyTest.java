@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

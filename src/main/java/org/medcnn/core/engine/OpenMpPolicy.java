@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import com.sun.jna.Function;
 import com.sun.jna.Library;

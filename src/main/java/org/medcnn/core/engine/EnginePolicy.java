@@ -1,10 +1,12 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
 
 /**
  * The one place that decides the deep-learning engine, the offline policy and the device.

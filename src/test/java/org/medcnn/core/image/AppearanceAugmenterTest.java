@@ -1,4 +1,4 @@
-package org.medcnn.core.train;
+package org.medcnn.core.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

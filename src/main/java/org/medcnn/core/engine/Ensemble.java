@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -6,6 +6,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.medcnn.core.model.ModelCard;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
 
 /**
  * The loaded models one classification uses: a single package, an ensemble package (several heads on

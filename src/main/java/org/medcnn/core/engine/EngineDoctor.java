@@ -1,9 +1,12 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
+import org.medcnn.core.model.ModelRepository;
 
 /**
  * Collects what {@code medcnn doctor} and the Engine Doctor command report.

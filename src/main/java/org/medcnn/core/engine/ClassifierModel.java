@@ -1,6 +1,5 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
-import org.medcnn.core.math.Probabilities;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
@@ -19,6 +18,11 @@ import ai.djl.translate.TranslatorContext;
 import java.io.IOException;
 import java.util.Arrays;
 import org.medcnn.core.image.InputSpec;
+import org.medcnn.core.math.Probabilities;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.LinearHead;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.ood.OodDetector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

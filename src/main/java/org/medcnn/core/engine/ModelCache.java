@@ -1,9 +1,12 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
 
 /**
  * Keeps loaded models for a session, so that a model loads once per package version and device.

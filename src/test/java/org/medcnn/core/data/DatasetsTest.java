@@ -1,4 +1,4 @@
-package org.medcnn.core.train;
+package org.medcnn.core.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package org.medcnn.core.model;
+package org.medcnn.core.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.core.model.ModelPackage;
 
 /**
  * All engine work runs on one thread, so that libtorch keeps one OpenMP thread pool: inference from
