@@ -13,7 +13,16 @@ setBatchMode(true);
 open(input);
 name = File.getNameWithoutExtension(input);
 File.makeDirectory(output);
-run("Classify Slices", "model=[" + model + "] device=" + device + " batch_size=8 add_overlay uncertainty=" + uncertainty + " results_csv=[" + output + File.separator + name + ".csv]");
+run("Classify Slices", "model=[" + model + "] device=" + device + " batch_size=8 add_overlay=true uncertainty=" + uncertainty + " results_csv=[" + output + File.separator + name + ".csv]");
 saveAs("Tiff", output + File.separator + name + ".tif");
 close();
-print("MedCNN: classified " + input);
+// The table, read the same way headless and on screen (ImageJ's Table.* functions find it only on screen).
+table = "MedCNN Classification";
+n = parseInt(call("org.medcnn.ij.MacroTables.size", table));
+for (i = 0; i < n; i++) {
+	slice = call("org.medcnn.ij.MacroTables.get", table, "slice", i);
+	predicted = call("org.medcnn.ij.MacroTables.get", table, "predicted", i);
+	confidence = parseFloat(call("org.medcnn.ij.MacroTables.get", table, "confidence", i));
+	print("MedCNN: slice " + slice + ": " + predicted + " (" + d2s(confidence, 3) + ")");
+}
+print("MedCNN: classified " + input + " (" + n + " slices)");

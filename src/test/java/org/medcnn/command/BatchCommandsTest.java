@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.medcnn.testing.Modules.canceled;
+import static org.medcnn.testing.Modules.reason;
 
 import ij.measure.ResultsTable;
 import java.io.File;
@@ -16,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medcnn.testing.TinyImages;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.Modules;
 import org.scijava.Context;
 import org.scijava.app.StatusService;
-import org.scijava.command.CommandModule;
+import org.scijava.module.Module;
 import org.scijava.command.CommandService;
 import org.scijava.log.LogService;
 
@@ -42,12 +45,12 @@ class BatchCommandsTest {
 		ctx.dispose();
 	}
 
-	private CommandModule batch(Path in, Path out, Object... more) throws Exception {
+	private Module batch(Path in, Path out, Object... more) throws Exception {
 		Object[] base = {"input_dir", in.toFile(), "output_dir", out.toFile(), "model", Fixtures.tinyModel().toString(), "device", "cpu"};
 		Object[] all = new Object[base.length + more.length];
 		System.arraycopy(base, 0, all, 0, base.length);
 		System.arraycopy(more, 0, all, base.length, more.length);
-		return commands.run(BatchClassifyFolderCommand.class, true, all).get();
+		return Modules.run(commands, BatchClassifyFolderCommand.class, all);
 	}
 
 	@Test
@@ -57,8 +60,8 @@ class BatchCommandsTest {
 		TinyImages.png(in.resolve("b.png"), 32, 32, 10);
 		Files.createFile(in.resolve("empty.tif"));
 		Path out = dir.resolve("out");
-		CommandModule m = batch(in, out, "batch_size", 2);
-		assertFalse(m.isCanceled(), "a failing input does not cancel the batch: " + m.getCancelReason());
+		Module m = batch(in, out, "batch_size", 2);
+		assertFalse(canceled(m), "a failing input does not cancel the batch: " + reason(m));
 		ResultsTable rt = (ResultsTable) m.getOutput("summary");
 		assertEquals(3, rt.size());
 		assertEquals(List.of("a.tif", "b.png", "empty.tif"), List.of(rt.getStringValue("source", 0), rt.getStringValue("source", 1), rt.getStringValue("source", 2)));
@@ -69,11 +72,11 @@ class BatchCommandsTest {
 		assertEquals(4, TinyImages.csv(out.resolve("results-shard-0-of-1.csv")).size());
 
 		// The same again: refused as a whole; with resume everything is kept.
-		CommandModule again = batch(in, out);
-		assertTrue(again.isCanceled());
-		assertTrue(again.getCancelReason().contains("resume"), again.getCancelReason());
-		CommandModule resumed = batch(in, out, "resume", true, "batch_size", 2);
-		assertFalse(resumed.isCanceled(), resumed.getCancelReason());
+		Module again = batch(in, out);
+		assertTrue(canceled(again));
+		assertTrue(reason(again).contains("resume"), reason(again));
+		Module resumed = batch(in, out, "resume", true, "batch_size", 2);
+		assertFalse(canceled(resumed), reason(resumed));
 		ResultsTable r2 = (ResultsTable) resumed.getOutput("summary");
 		assertEquals("resumed", r2.getStringValue("status", 0));
 		assertEquals("failed", r2.getStringValue("status", 2), "failed inputs are tried again");
@@ -84,14 +87,14 @@ class BatchCommandsTest {
 		Path in = dir.resolve("in");
 		for (int i = 0; i < 5; i++) TinyImages.stack(in.resolve("f" + i + ".tif"), i % 2 == 0 ? 200 : 10);
 		Path out = dir.resolve("out");
-		CommandModule s0 = batch(in, out, "shard_index", 0, "shard_count", 2);
+		Module s0 = batch(in, out, "shard_index", 0, "shard_count", 2);
 		assertEquals(3, ((ResultsTable) s0.getOutput("summary")).size(), "f0, f2, f4");
-		CommandModule early = commands.run(MergeBatchResultsCommand.class, true, "output_dir", out.toFile()).get();
-		assertTrue(early.isCanceled());
-		assertTrue(early.getCancelReason().contains("missing shard(s) [1]"), early.getCancelReason());
+		Module early = Modules.run(commands, MergeBatchResultsCommand.class, "output_dir", out.toFile());
+		assertTrue(canceled(early));
+		assertTrue(reason(early).contains("missing shard(s) [1]"), reason(early));
 		assertEquals(2, ((ResultsTable) batch(in, out, "shard_index", 1, "shard_count", 2).getOutput("summary")).size());
-		CommandModule merged = commands.run(MergeBatchResultsCommand.class, true, "output_dir", out.toFile()).get();
-		assertFalse(merged.isCanceled(), merged.getCancelReason());
+		Module merged = Modules.run(commands, MergeBatchResultsCommand.class, "output_dir", out.toFile());
+		assertFalse(canceled(merged), reason(merged));
 		ResultsTable rt = (ResultsTable) merged.getOutput("summary");
 		assertEquals(5, (int) rt.getValue("rows", 0));
 		assertEquals(6, TinyImages.csv(out.resolve("results.csv")).size());
@@ -100,21 +103,21 @@ class BatchCommandsTest {
 	@Test
 	void totalFailuresCancelWithTheReason() throws Exception {
 		Path in = Files.createDirectories(dir.resolve("in"));
-		CommandModule none = batch(in, dir.resolve("out"));
-		assertTrue(none.isCanceled());
-		assertTrue(none.getCancelReason().contains("no input files") && none.getCancelReason().contains(in.toString()), none.getCancelReason());
+		Module none = batch(in, dir.resolve("out"));
+		assertTrue(canceled(none));
+		assertTrue(reason(none).contains("no input files") && reason(none).contains(in.toString()), reason(none));
 		assertNull(none.getOutput("summary"));
 		TinyImages.stack(in.resolve("a.tif"), 200);
-		CommandModule badModel = commands.run(BatchClassifyFolderCommand.class, true, "input_dir", in.toFile(), "output_dir", dir.resolve("o").toFile(),
-			"model", "no-such-model", "device", "cpu").get();
-		assertTrue(badModel.isCanceled());
-		assertTrue(badModel.getCancelReason().contains("no-such-model"), badModel.getCancelReason());
+		Module badModel = Modules.run(commands, BatchClassifyFolderCommand.class, "input_dir", in.toFile(), "output_dir", dir.resolve("o").toFile(),
+			"model", "no-such-model", "device", "cpu");
+		assertTrue(canceled(badModel));
+		assertTrue(reason(badModel).contains("no-such-model"), reason(badModel));
 		File file = Files.writeString(dir.resolve("f"), "x").toFile();
-		CommandModule badOut = batch(in, file.toPath().resolve("sub"));
-		assertTrue(badOut.isCanceled());
-		assertTrue(badOut.getCancelReason().contains("is a file, not a folder"), badOut.getCancelReason());
-		CommandModule badShard = batch(in, dir.resolve("o"), "shard_index", 2, "shard_count", 2);
-		assertTrue(badShard.isCanceled());
-		assertTrue(badShard.getCancelReason().contains("shard_index"), badShard.getCancelReason());
+		Module badOut = batch(in, file.toPath().resolve("sub"));
+		assertTrue(canceled(badOut));
+		assertTrue(reason(badOut).contains("is a file, not a folder"), reason(badOut));
+		Module badShard = batch(in, dir.resolve("o"), "shard_index", 2, "shard_count", 2);
+		assertTrue(canceled(badShard));
+		assertTrue(reason(badShard).contains("shard_index"), reason(badShard));
 	}
 }
