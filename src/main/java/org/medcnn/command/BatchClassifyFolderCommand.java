@@ -91,7 +91,7 @@ public class BatchClassifyFolderCommand extends DynamicCommand {
 	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false, description = "Slices per engine call.")
 	private int batch_size = 8;
 
-	@Parameter(label = "Saliency", persist = false,
+	@Parameter(label = "Saliency", persist = false, choices = {"none", "grad_cam", "grad_cam_pp", "gradient", "smoothgrad", "integrated_gradients", "occlusion"},
 		description = "none, or a saliency method (grad_cam, grad_cam_pp, gradient, smoothgrad, integrated_gradients, occlusion) run on every input.")
 	private String saliency = "none";
 

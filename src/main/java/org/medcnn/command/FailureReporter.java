@@ -1,11 +1,15 @@
 package org.medcnn.command;
 
 import ij.IJ;
+import ij.ImagePlus;
 import java.awt.GraphicsEnvironment;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.medcnn.ij.MacroRuns;
 import org.scijava.event.EventHandler;
 import org.scijava.log.LogService;
 import org.scijava.module.Module;
+import org.scijava.module.ModuleItem;
 import org.scijava.module.event.ModuleCanceledEvent;
 import org.scijava.module.event.ModuleErroredEvent;
 import org.scijava.plugin.Parameter;
@@ -29,6 +33,9 @@ public class FailureReporter extends AbstractService implements SciJavaService {
 
 	/** Where MedCNN's commands live. */
 	private static final String PACKAGE = "org.medcnn.command.";
+
+	/** SciJava's cancel reason for a required input without a value. */
+	private static final Pattern UNSET = Pattern.compile("'(\\w+)' is required but unset\\.?");
 
 	@Parameter(required = false)
 	private LogService log;
@@ -61,6 +68,13 @@ public class FailureReporter extends AbstractService implements SciJavaService {
 
 	private void report(Module module, String reason) {
 		String title = module.getInfo().getTitle();
+		Matcher unset = UNSET.matcher(reason);
+		if (unset.matches()) {
+			// SciJava's words for a required input nobody gave; for the image that means none is open.
+			ModuleItem<?> item = module.getInfo().getInput(unset.group(1));
+			reason = item != null && ImagePlus.class.isAssignableFrom(item.getType()) ? "no image is open"
+				: unset.group(1) + " is required (" + unset.group(1) + "=...)";
+		}
 		String line = "MedCNN " + (reason.startsWith(title + ":") ? reason : title + ": " + reason);
 		if (MacroRuns.isMacro()) {
 			MacroRuns.failMacro(line);

@@ -21,7 +21,7 @@ import org.scijava.service.Service;
  * Values: {@code key=value}, {@code key=[value with spaces]} or {@code key='value'}. Whole numbers for int and
  * long fields, numbers for double and float fields, both within the field's {@code min}/{@code max}; {@code true}
  * or {@code false} for checkboxes, where a bare {@code key} also means true (as ImageJ 1.x records a ticked box);
- * one of the listed values for fields with fixed choices; an empty value for a file means none. A key the
+ * text as it is (the command checks a choice, as it does for every caller); an empty value for a file means none. A key the
  * command does not have, a key given twice, or a value of the wrong kind is an error. Keys that are left out
  * keep the field's default.
  */
@@ -167,14 +167,9 @@ public final class MacroOptions {
 			return type == float.class || type == Float.class ? (Object) (float) v : (Object) v;
 		}
 		if (type == File.class) return s.isEmpty() ? null : new File(raw);
-		if (type == String.class) {
-			List<?> choices = item.getChoices();
-			if (choices != null && !choices.isEmpty() && !choices.contains(raw)) {
-				throw new IllegalArgumentException(key + "=" + raw + " is not one of " + choices);
-			}
-			return raw;
-		}
-		return raw; // an image title, looked up by the caller
+		// Text (a choice such as method=grad_cam too: the command reads it, also in other spellings, and names
+		// the choices when it is none of them), or an image title, looked up by the caller.
+		return raw;
 	}
 
 	private static long whole(String key, String s) {

@@ -27,6 +27,9 @@ public final class ModelChoices {
 	/** The longest text taken from a card's free-form sections. */
 	private static final int MAX_TEXT = 220;
 
+	/** The width of the description's lines, in characters. */
+	private static final int LINE = 72;
+
 	private ModelChoices() {}
 
 	/**
@@ -125,11 +128,11 @@ public final class ModelChoices {
 		sb.append("<b>").append(escape(card.id())).append("</b> ").append(escape(card.version()));
 		if (card.isEnsemble()) sb.append(", ensemble of ").append(card.members().size());
 		sb.append("<br>Modality: <b>").append(escape(modality(card))).append("</b>");
-		sb.append("<br>Classes: ").append(escape(String.join(", ", card.classes())));
+		sb.append("<br>").append(wrap("Classes: " + String.join(", ", card.classes())));
 		String use = text(card.section("intended_use"));
-		if (use != null) sb.append("<br>Intended use: ").append(escape(use));
+		if (use != null) sb.append("<br>").append(wrap("Intended use: " + use));
 		String data = data(card);
-		if (data != null) sb.append("<br>Trained on: ").append(escape(data));
+		if (data != null) sb.append("<br>").append(wrap("Trained on: " + data));
 		return sb.toString();
 	}
 
@@ -148,6 +151,24 @@ public final class ModelChoices {
 		if (e == null || !e.isJsonPrimitive()) return null;
 		String s = e.getAsString().trim();
 		return s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT - 1) + "\u2026";
+	}
+
+	/** Escapes a line and breaks it at spaces every {@value #LINE} characters or so: a dialog is as wide as its longest line. */
+	private static String wrap(String line) {
+		StringBuilder out = new StringBuilder();
+		int col = 0;
+		for (String word : line.split(" ")) {
+			if (col > 0 && col + 1 + word.length() > LINE) {
+				out.append("<br>&nbsp;&nbsp;");
+				col = 2;
+			} else if (col > 0) {
+				out.append(' ');
+				col++;
+			}
+			out.append(escape(word));
+			col += word.length();
+		}
+		return out.toString();
 	}
 
 	private static String escape(String s) {

@@ -3,6 +3,7 @@ package org.medcnn.ij;
 import ij.IJ;
 import ij.Macro;
 import ij.macro.Interpreter;
+import java.awt.GraphicsEnvironment;
 
 /**
  * What MedCNN's commands need to know about a running ImageJ 1.x macro, and how they stop it. Used by the
@@ -10,14 +11,22 @@ import ij.macro.Interpreter;
  */
 public final class MacroRuns {
 
-	/** How long {@link #abort()} waits for the interpreter to take the abort. */
-	private static final long ABORT_WAIT_MS = 2000;
-
 	private MacroRuns() {}
 
 	/** @return true while an ImageJ 1.x macro (or {@code IJ.run} with options) is running */
 	public static boolean isMacro() {
 		return IJ.isMacro();
+	}
+
+	/**
+	 * Whether {@code ImagePlus.show()} works here: with a display, or in batch mode, where it only registers
+	 * the image with the macro (headless ImageJ2 keeps batch mode on). A plain headless JVM (a script, a test)
+	 * has neither, and a window there would throw.
+	 *
+	 * @return true if images can be shown
+	 */
+	public static boolean canShowImages() {
+		return !GraphicsEnvironment.isHeadless() || Interpreter.isBatchMode();
 	}
 
 	/** @return the option string of the current {@code run(...)} call, or null when there is none */
@@ -28,27 +37,19 @@ public final class MacroRuns {
 	/**
 	 * Stops the running macro after its current statement, so that nothing after a failed MedCNN command runs.
 	 * <p>
-	 * The interpreter is told to finish at once ({@code done}), which it checks before its next statement;
-	 * ImageJ's own {@code Interpreter.abort()} would also wait up to two seconds for the macro to end, and
-	 * then stop every macro thread, while the macro's thread is still waiting for the command that calls
-	 * this. So the abort runs in a thread of its own, and this method returns as soon as the interpreter has
-	 * taken it. A no-op when no macro is running.
+	 * The interpreter is told to end quietly: errors ignored, then aborted, which marks it done (checked before
+	 * its next statement) without the error dialog that nobody could close in a headless or cluster run.
+	 * ImageJ's {@code Interpreter.abort()} is not used: it waits up to two seconds for the static "current
+	 * macro" to end and then stops every macro thread, which kills the next macro when one starts meanwhile,
+	 * and it would wait for the very thread that is blocked in the failed command. A no-op when no macro runs.
+	 *
+	 * @param message why, kept as the macro's error message
 	 */
-	public static void abort() {
+	public static void abort(String message) {
 		Interpreter interp = Interpreter.getInstance();
 		if (interp == null) return;
-		Thread t = new Thread(interp::abortMacro, "medcnn-macro-abort");
-		t.setDaemon(true);
-		t.start();
-		long until = System.nanoTime() + ABORT_WAIT_MS * 1_000_000L;
-		while (!interp.done() && System.nanoTime() < until) {
-			try {
-				Thread.sleep(1);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
+		interp.setIgnoreErrors(true);
+		interp.abort(message);
 	}
 
 	/**
@@ -60,6 +61,6 @@ public final class MacroRuns {
 	 */
 	public static void failMacro(String message) {
 		IJ.log(message);
-		abort();
+		abort(message);
 	}
 }

@@ -85,8 +85,8 @@ public final class MacroBridge implements PlugIn {
 	}
 
 	/**
-	 * Collects the inputs of a command (from macro options or a dialog), runs it, and shows its image
-	 * outputs; its tables are published by MedCNN's result-table postprocessor.
+	 * Collects the inputs of a command (from macro options or a dialog) and runs it; MedCNN's outputs
+	 * postprocessor shows its images and publishes its tables, as in Fiji.
 	 *
 	 * @param cmd the command class
 	 * @param title the menu label
@@ -109,10 +109,6 @@ public final class MacroBridge implements PlugIn {
 			return "failed: " + e.getCause();
 		}
 		if (module instanceof Cancelable c && c.isCanceled()) return c.getCancelReason() == null ? "cancelled" : c.getCancelReason();
-		for (ModuleItem<?> out : info.outputs()) {
-			Object v = module.getOutput(out.getName());
-			if (v instanceof ImagePlus imp) imp.show();
-		}
 		return null;
 	}
 
