@@ -20,10 +20,10 @@ import org.medcnn.testing.TinyImages;
  * text in ImageJ2 headless, ImageJ2 on screen and plain ImageJ 1.x. {@code src/test/resources/macros/all-commands.ijm}
  * runs every command and prints "CHECK ..." lines; {@code fails.ijm} runs one command that must fail.
  */
-final class RuntimeMacros {
+public final class RuntimeMacros {
 
 	/** A failing call per entry: the macro argument of fails.ijm, and the one line it must log. */
-	static final List<Map.Entry<String, String>> FAILURES = List.of(
+	public static final List<Map.Entry<String, String>> FAILURES = List.of(
 		Map.entry("command=[Classify Slices] options=[model=brain-tumor-mri batch_size=abc]", "MedCNN Classify Slices: batch_size=abc is not a whole number"),
 		Map.entry("command=[Classify Slices] options=[model=no-such-model]", "MedCNN Classify Slices: model 'no-such-model' not found"),
 		Map.entry("command=[Classify Slices] options=[model=brain-tumor-mri batchsize=8]", "MedCNN Classify Slices: unknown key 'batchsize' (keys: image, model,"),
@@ -35,9 +35,16 @@ final class RuntimeMacros {
 	private RuntimeMacros() {}
 
 	/** The inputs of all-commands.ijm, made in a folder. */
-	record Inputs(Path work, Path stack, Path data, Path trunk, Path batch) {
+	public record Inputs(Path work, Path stack, Path data, Path trunk, Path batch) {
 
-		static Inputs make(Path dir) throws IOException {
+		/**
+		 * Makes the inputs in a folder.
+		 *
+		 * @param dir the folder
+		 * @return the inputs
+		 * @throws IOException if writing fails
+		 */
+		public static Inputs make(Path dir) throws IOException {
 			Path work = Files.createDirectories(dir.resolve("work"));
 			Path stack = dir.resolve("stack.tif");
 			Files.copy(Path.of("models", "brain-tumor-mri", "examples", "stack.tif"), stack);
@@ -52,7 +59,7 @@ final class RuntimeMacros {
 		 * @param shots a folder for screenshots, or null
 		 * @return the argument of all-commands.ijm
 		 */
-		String argument(Path shots) {
+		public String argument(Path shots) {
 			return "work=[" + work + "] stack=[" + stack + "] data=[" + data + "] trunk=[" + trunk + "] batch=[" + batch + "]"
 				+ (shots == null ? "" : " shots=[" + shots + "]");
 		}
@@ -61,13 +68,13 @@ final class RuntimeMacros {
 		 * @param failure the key of a {@link #FAILURES} entry
 		 * @return the argument of fails.ijm
 		 */
-		String failArgument(String failure) {
+		public String failArgument(String failure) {
 			return failure.startsWith("nostack ") ? failure.substring(8) : "stack=[" + stack + "] " + failure;
 		}
 	}
 
 	/** @return the folder of the test macros */
-	static Path macros() {
+	public static Path macros() {
 		return Fixtures.resource("/macros/all-commands.ijm").getParent();
 	}
 
@@ -77,7 +84,7 @@ final class RuntimeMacros {
 	 * @param output what the run printed
 	 * @return the lines
 	 */
-	static List<String> checks(String output) {
+	public static List<String> checks(String output) {
 		List<String> out = new ArrayList<>();
 		for (String line : output.split("\n")) {
 			int at = line.indexOf("CHECK ");
@@ -95,7 +102,7 @@ final class RuntimeMacros {
 	 * @param headless whether the run was headless
 	 * @throws IOException if an output file cannot be read
 	 */
-	static void checkAllCommands(String output, Inputs in, Path modelsDir, boolean headless) throws IOException {
+	public static void checkAllCommands(String output, Inputs in, Path modelsDir, boolean headless) throws IOException {
 		List<String> c = checks(output);
 		String all = String.join("\n", c);
 		assertTrue(c.contains("done"), "the macro ran to its end; it printed:\n" + output);
@@ -167,7 +174,7 @@ final class RuntimeMacros {
 	 *
 	 * @param output everything the runs printed
 	 */
-	static void checkFailures(String output) {
+	public static void checkFailures(String output) {
 		for (Map.Entry<String, String> f : FAILURES) {
 			assertEquals(1, count(output, f.getValue()), "exactly one line '" + f.getValue() + "' in:\n" + output);
 		}
@@ -175,7 +182,12 @@ final class RuntimeMacros {
 		assertFalse(output.contains("CHECK NOT REACHED"), "a failed MedCNN command stops the macro:\n" + output);
 	}
 
-	static int count(String text, String part) {
+	/**
+	 * @param text a text
+	 * @param part a part
+	 * @return how often the part occurs in the text
+	 */
+	public static int count(String text, String part) {
 		int n = 0;
 		for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) n++;
 		return n;
