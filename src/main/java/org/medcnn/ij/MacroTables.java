@@ -1,6 +1,9 @@
 package org.medcnn.ij;
 
+import ij.IJ;
+import ij.WindowManager;
 import ij.measure.ResultsTable;
+import ij.text.TextWindow;
 import java.awt.GraphicsEnvironment;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +42,21 @@ public final class MacroTables {
 	 */
 	public static void publish(ResultsTable table, String title) {
 		TABLES.put(title, (ResultsTable) table.clone());
-		if (!GraphicsEnvironment.isHeadless()) table.show(title);
+		if (GraphicsEnvironment.isHeadless()) return;
+		boolean opened = WindowManager.getFrame(title) == null;
+		table.show(title);
+		// ImageJ opens a table at most 700 pixels wide, which shows 6 of the 13 columns of a classification;
+		// a new window gets the width its columns need, up to most of the screen.
+		if (opened && WindowManager.getFrame(title) instanceof TextWindow w) {
+			int chars = Math.max(table.getColumnHeadings().length(), table.size() > 0 ? table.getRowAsString(0).length() : 0);
+			int screen = IJ.getScreenSize().width;
+			int wanted = Math.min(screen * 9 / 10, 100 + chars * 10);
+			if (wanted > w.getWidth()) {
+				// Wider, and moved left as far as needed to stay on the screen.
+				w.setBounds(Math.max(0, Math.min(w.getX(), screen - wanted)), w.getY(), wanted, w.getHeight());
+				w.validate();
+			}
+		}
 	}
 
 	/**

@@ -99,7 +99,14 @@ public final class DialogDriver {
 				if (!w.isShowing() || title == null) continue;
 				report.append("window ").append(title).append(' ').append(w.getWidth()).append('x').append(w.getHeight()).append('\n');
 				if (title.equals("Recorder")) Files.writeString(out.resolve("recorder.txt"), recorderText(w), StandardCharsets.UTF_8);
-				if (title.startsWith("MedCNN ")) capture(w, out.resolve("window-" + title.substring(7).toLowerCase().replace(' ', '-') + ".png"));
+				// Tables only: an image window captured from here is often not painted yet (the macros capture those).
+				String shot = title.startsWith("MedCNN ") ? title.substring(7) : null;
+				if (shot != null) {
+					// Windows open on top of each other; bring each to the front before its capture.
+					SwingUtilities.invokeAndWait(w::toFront);
+					Thread.sleep(1200);
+					capture(w, out.resolve("window-" + shot.toLowerCase().replaceAll("[^a-z0-9]+", "-").replaceAll("-$", "") + ".png"));
+				}
 			}
 		} catch (Exception | Error e) {
 			report.append("error ").append(e).append('\n');
