@@ -1,5 +1,7 @@
 // MedCNN: classify every slice of one image file and save the table (CSV) and the stack with its
-// overlay (TIFF). Works in Fiji (GUI or --headless) and in plain ImageJ 1.x with MedCNN_.jar.
+// overlay (TIFF), then print each slice's prediction, read back from the table "MedCNN Classification" (the
+// same calls work headless and on screen). Works in Fiji (GUI or --headless) and in plain ImageJ 1.x with
+// MedCNN_.jar.
 //   Fiji:     ImageJ-linux64 --headless --console -macro classify-stack.ijm "input=/data/ct.tif model=lung-ct output=/data/out"
 //   ImageJ 1: xvfb-run java -Dplugins.dir=/opt/ImageJ -jar ij.jar -batch classify-stack.ijm "input=... model=... output=..."
 args = getArgument();

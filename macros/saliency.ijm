@@ -17,7 +17,7 @@ source = getImageID();
 name = File.getNameWithoutExtension(input);
 File.makeDirectory(output);
 run("Saliency Maps", "model=[" + model + "] device=" + device + " method=" + method + " target=[" + target + "] top_percent=5 max_regions=3 overlay_opacity=0.4 add_overlay=true batch_size=8 results_csv=[" + output + File.separator + name + "_regions.csv]");
-// The heatmap stack is the newest image.
+// The heatmap stack is the current image now (headless too).
 saveAs("Tiff", output + File.separator + name + "_" + method + "_heatmap.tif");
 close();
 selectImage(source);

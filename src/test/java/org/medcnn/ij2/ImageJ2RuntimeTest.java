@@ -150,7 +150,16 @@ class ImageJ2RuntimeTest {
 	@Test
 	void everyCommandRunsFromMacrosHeadless() throws Exception {
 		RuntimeMacros.Inputs inputs = RuntimeMacros.Inputs.make(tmp.resolve("headless"));
-		ChildProcess.Result r = runtime(List.of(), concat(List.of("--", "--headless"), macroArgs(inputs, null, null)), Map.of());
+		// Then the shipped macros, as a cluster job runs them (batch-folder twice: the second run resumes).
+		Path shipped = Files.createDirectories(tmp.resolve("headless").resolve("shipped"));
+		List<String> args = new ArrayList<>(macroArgs(inputs, null, null));
+		String batch = "input=[" + inputs.batch() + "] output=[" + shipped.resolve("batch") + "] model=brain-tumor-mri device=cpu";
+		for (String[] m : List.of(new String[] {"classify-stack.ijm", "input=[" + inputs.stack() + "] model=brain-tumor-mri device=cpu output=[" + shipped.resolve("classify") + "]"},
+			new String[] {"saliency.ijm", "input=[" + inputs.stack() + "] model=brain-tumor-mri device=cpu output=[" + shipped.resolve("saliency") + "]"},
+			new String[] {"batch-folder.ijm", batch}, new String[] {"batch-folder.ijm", batch + " resume"})) {
+			args.addAll(List.of("-macro", Paths.get("macros", m[0]).toAbsolutePath().toString(), m[1]));
+		}
+		ChildProcess.Result r = runtime(List.of(), concat(List.of("--", "--headless"), args), Map.of());
 		assertFalse(r.timedOut(), "ImageJ2 did not end within " + LIMIT + "; it printed:\n" + r.output());
 		RuntimeMacros.checkAllCommands(r.output(), inputs, fiji.resolve("models"), true);
 		RuntimeMacros.checkFailures(r.output());
@@ -158,6 +167,19 @@ class ImageJ2RuntimeTest {
 		assertEquals(1, RuntimeMacros.count(r.output(), "MedCNN engine doctor"), r.output());
 		assertFalse(r.output().contains("Ignoring unsupported output"), r.output());
 		assertFalse(r.output().contains("Exception"), r.output());
+
+		// The shipped macros: their outputs, the heatmap stack saved as the heatmap (in Fiji headless it was the input
+		// before), and a rerun of a batch shard that resumes (Fiji ignored the bare word "resume").
+		assertEquals(13, Files.readAllLines(shipped.resolve("classify").resolve("stack.csv")).size(), "header + 12 slices");
+		assertTrue(r.output().contains("MedCNN: classified " + inputs.stack() + " (12 slices)"), r.output());
+		ij.ImagePlus heat = ij.IJ.openImage(shipped.resolve("saliency").resolve("stack_grad_cam_heatmap.tif").toString());
+		assertEquals(32, heat.getBitDepth(), "the heatmap, not the input");
+		assertEquals(12, heat.getStackSize());
+		ij.ImagePlus over = ij.IJ.openImage(shipped.resolve("saliency").resolve("stack_grad_cam_overlay.tif").toString());
+		assertEquals(8, over.getBitDepth(), "the input with the saliency overlay");
+		assertTrue(over.getOverlay() != null && over.getOverlay().size() >= 24, "heatmap and region per slice");
+		assertEquals(2, RuntimeMacros.count(r.output(), "MedCNN: batch shard 0 of 1 finished: 2 input(s), 0 failed"), r.output());
+		assertTrue(Files.readString(shipped.resolve("batch").resolve("manifest-shard-0-of-1.json")).contains("\"resumed\""), "the rerun resumed");
 	}
 
 	@Test
