@@ -149,6 +149,9 @@ public final class MacroBridge implements PlugIn {
 			return "cannot create " + cmd.getSimpleName() + ": " + e;
 		}
 		GenericDialog gd = new GenericDialog("MedCNN " + title);
+		// Text and number fields left at their defaults (empty files among them) are not recorded: a key left out
+		// keeps its default.
+		gd.setSmartRecording(true);
 		List<ModuleItem<?>> asked = new ArrayList<>();
 		List<String> models = ModelChoices.installed(context().service(ModelService.class).provider().repository());
 		for (ModuleItem<?> in : info.inputs()) {

@@ -100,4 +100,29 @@ class ImageJ1InstallTest {
 		}
 		RuntimeMacros.checkFailures(failures.toString());
 	}
+
+	@Test
+	void theDialogChecksItsValuesAndRecordsWhatWasChanged() throws Exception {
+		RuntimeMacros.Inputs in = RuntimeMacros.Inputs.make(tmp.resolve("dialog-in"));
+		List<String> base = List.of(xvfb.toString(), "-a", Paths.get(System.getProperty("java.home"), "bin", "java").toString(), Fixtures.cacheDirOption(),
+			"-cp", "ij.jar" + java.io.File.pathSeparator + Paths.get("target", "test-classes").toAbsolutePath(), BridgeDialogDriver.class.getName(),
+			imagej.toString(), in.stack().toString());
+		Map<String, String> env = new java.util.HashMap<>();
+		env.put("MEDCNN_MODELS", null);
+		List<String> bad = new java.util.ArrayList<>(base);
+		bad.add("abc");
+		ChildProcess.Result r = ChildProcess.run(bad, imagej, env, LIMIT);
+		assertFalse(r.timedOut(), r.output());
+		// From the menu a user is there: an error dialog, naming the field; nothing runs.
+		assertTrue(r.output().contains("error: MedCNN Classify Slices: batch_size=abc is not a whole number"), r.output());
+		assertFalse(r.output().contains("window: MedCNN Classification"), r.output());
+		List<String> good = new java.util.ArrayList<>(base);
+		good.add("4");
+		r = ChildProcess.run(good, imagej, env, LIMIT);
+		assertFalse(r.timedOut(), r.output());
+		assertTrue(r.output().contains("window: MedCNN Classification"), r.output());
+		// Keys are field names; fields left at their defaults (empty files too) are left out; an unticked box is explicit.
+		assertTrue(r.output().contains("recorded: run(\"Classify Slices\", \"model=brain-tumor-mri batch_size=4 add_overlay=false uncertainty=none\");"),
+			r.output());
+	}
 }
