@@ -145,7 +145,6 @@ public class BatchClassifyFolderCommand extends DynamicCommand {
 		if (status != null) status.clearStatus();
 	}
 
-
 	/** Offers the installed models in the dialog and describes the chosen one. */
 	private void initModel() {
 		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);

@@ -149,7 +149,6 @@ public class ClassifySlicesCommand extends DynamicCommand {
 		if (status != null) status.showStatus((int) done, (int) total, message);
 	}
 
-
 	/** Offers the installed models in the dialog and describes the chosen one. */
 	private void initModel() {
 		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);

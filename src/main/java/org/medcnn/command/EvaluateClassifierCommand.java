@@ -134,7 +134,6 @@ public class EvaluateClassifierCommand extends DynamicCommand {
 		risk_coverage = EvaluationTables.riskCoveragePlot(ev.riskCoverage()).getImagePlus();
 	}
 
-
 	/** Offers the installed models in the dialog and describes the chosen one. */
 	private void initModel() {
 		model = ModelChoices.offer(this, models.provider().repository(), model);

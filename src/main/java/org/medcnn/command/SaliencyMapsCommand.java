@@ -179,7 +179,6 @@ public class SaliencyMapsCommand extends DynamicCommand {
 		if (status != null) status.showStatus((int) done, (int) total, message);
 	}
 
-
 	/** Offers the installed models in the dialog and describes the chosen one. */
 	private void initModel() {
 		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);

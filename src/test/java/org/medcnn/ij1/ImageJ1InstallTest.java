@@ -27,9 +27,9 @@ import org.medcnn.testing.Fixtures;
  * the folder that holds {@code ij.jar} (here ImageJ 1.54p from Maven Central), then {@code java -jar ij.jar -batch}
  * under Xvfb runs the same macros as in Fiji, with no other class path. Before the bridge set its class loader,
  * this layout failed every command ("Class pool is empty") while the macro went on and exited 0. Skipped where
- * xvfb-run is missing ({@code .ci/run} installs it).
+ * xvfb-run is missing ({@code .ci/run} installs it). Tagged {@code runtime}, with the ImageJ2 tests.
  */
-@Tag("imagej2")
+@Tag("runtime")
 class ImageJ1InstallTest {
 
 	private static final Duration LIMIT = Duration.ofMinutes(3);

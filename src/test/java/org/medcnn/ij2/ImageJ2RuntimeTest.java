@@ -35,9 +35,9 @@ import org.medcnn.testing.Fixtures;
  * other class path, through macros, headless and on screen under Xvfb; the dialogs are opened, captured and
  * recorded as a user clicking the menu would. Skipped with a message when {@code ../shared/imagej2} is absent, and
  * the on-screen parts when xvfb-run is missing ({@code .ci/run} installs it). Every run is under a time limit.
- * Tagged {@code imagej2} ({@code -Dsurefire.excludedGroups=gpu,imagej2} leaves it out).
+ * Tagged {@code runtime} ({@code -Dsurefire.excludedGroups=gpu,runtime} leaves it out).
  */
-@Tag("imagej2")
+@Tag("runtime")
 class ImageJ2RuntimeTest {
 
 	private static final Duration LIMIT = Duration.ofMinutes(4);
