@@ -8,6 +8,7 @@ import java.awt.Checkbox;
 import java.awt.Component;
 import java.awt.Container;
 import java.awt.Dialog;
+import java.awt.EventQueue;
 import java.awt.Frame;
 import java.awt.TextArea;
 import java.awt.TextField;
@@ -50,19 +51,26 @@ public final class BridgeDialogDriver {
 			System.out.println("no dialog");
 			System.exit(1);
 		}
-		Thread.sleep(500);
-		for (Component c : all(dialog)) {
-			if (c instanceof TextField t && t.getText().equals("8")) {
-				t.setText(args[2]); // the first "8" is batch_size
-				break;
+		Thread.sleep(1000);
+		// Typed and clicked on the event thread, as a user's input arrives.
+		Dialog shown = dialog;
+		EventQueue.invokeAndWait(() -> {
+			for (Component c : all(shown)) {
+				if (c instanceof TextField t && t.getText().equals("8")) {
+					t.setText(args[2]); // the first "8" is batch_size
+					break;
+				}
 			}
-		}
-		for (Component c : all(dialog)) {
-			if (c instanceof Checkbox cb) cb.setState(false);
-		}
-		for (Component c : all(dialog)) {
-			if (c instanceof Button b && b.getLabel().trim().equals("OK")) b.dispatchEvent(new ActionEvent(b, ActionEvent.ACTION_PERFORMED, "OK"));
-		}
+			for (Component c : all(shown)) {
+				if (c instanceof Checkbox cb) cb.setState(false);
+			}
+		});
+		Thread.sleep(300);
+		EventQueue.invokeAndWait(() -> {
+			for (Component c : all(shown)) {
+				if (c instanceof Button b && b.getLabel().trim().equals("OK")) b.dispatchEvent(new ActionEvent(b, ActionEvent.ACTION_PERFORMED, "OK"));
+			}
+		});
 		String error = null;
 		boolean table = false;
 		for (int i = 0; i < 600 && error == null && !table; i++) {
