@@ -13,11 +13,10 @@ args = getArgument();
 output = call("ij.Macro.getValue", args, "output", "");
 if (output == "") exit("usage: input=DIR output=DIR model=ID|DIR [shard_index=I shard_count=N recursive resume overwrite ...]  or  output=DIR merge");
 if (flag(args, "merge")) {
-	options = "output_dir=[" + output + "] shard_count=" + call("ij.Macro.getValue", args, "shard_count", "0");
-	if (flag(args, "allow_partial")) options = options + " allow_partial";
-	if (flag(args, "overwrite")) options = options + " overwrite";
+	options = "output_dir=[" + output + "] shard_count=" + call("ij.Macro.getValue", args, "shard_count", "0")
+		+ " allow_partial=" + tf(flag(args, "allow_partial")) + " overwrite=" + tf(flag(args, "overwrite"));
 	run("Merge Batch Results", options);
-	print("MedCNN: merged the shards in " + output);
+	print("MedCNN: merged the shards in " + output + ": " + call("org.medcnn.ij.MacroTables.get", "MedCNN Batch Merge", "rows", 0) + " rows");
 } else {
 	input = call("ij.Macro.getValue", args, "input", "");
 	if (input == "") exit("usage: input=DIR output=DIR model=ID|DIR [shard_index=I shard_count=N recursive resume overwrite ...]");
@@ -28,12 +27,15 @@ if (flag(args, "merge")) {
 		+ " shard_index=" + shardIndex + " shard_count=" + shardCount + " pattern=[" + call("ij.Macro.getValue", args, "pattern", "") + "]";
 	modelsDir = call("ij.Macro.getValue", args, "models_dir", "");
 	if (modelsDir != "") options = options + " models_dir=[" + modelsDir + "]";
-	// Checkboxes are bare words in macro options: present means on.
-	if (flag(args, "recursive")) options = options + " recursive";
-	if (flag(args, "resume")) options = options + " resume";
-	if (flag(args, "overwrite")) options = options + " overwrite";
+	// Checkboxes as key=true|false: a key left out keeps the command's default.
+	options = options + " recursive=" + tf(flag(args, "recursive")) + " resume=" + tf(flag(args, "resume")) + " overwrite=" + tf(flag(args, "overwrite"));
 	run("Batch Classify Folder", options);
-	print("MedCNN: batch shard " + shardIndex + " of " + shardCount + " finished; outputs in " + output);
+	// One row per input of the shard: source, status, slices, ms, message.
+	table = "MedCNN Batch";
+	n = parseInt(call("org.medcnn.ij.MacroTables.size", table));
+	failed = 0;
+	for (i = 0; i < n; i++) if (call("org.medcnn.ij.MacroTables.get", table, "status", i) == "failed") failed++;
+	print("MedCNN: batch shard " + shardIndex + " of " + shardCount + " finished: " + n + " input(s), " + failed + " failed; outputs in " + output);
 }
 
 // A flag given as a bare word ("resume") or as key=true/false.
@@ -44,4 +46,10 @@ function flag(args, key) {
 	// (a macro's return gives the value of indexOf, not of the comparison)
 	if (indexOf(" " + args + " ", " " + key + " ") >= 0) return true;
 	return false;
+}
+
+// "true" or "false", as MedCNN's commands read a checkbox.
+function tf(b) {
+	if (b) return "true";
+	return "false";
 }

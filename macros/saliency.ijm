@@ -16,11 +16,12 @@ open(input);
 source = getImageID();
 name = File.getNameWithoutExtension(input);
 File.makeDirectory(output);
-run("Saliency Maps", "model=[" + model + "] device=" + device + " method=" + method + " target=[" + target + "] top_percent=5 max_regions=3 overlay_opacity=0.4 add_overlay batch_size=8 results_csv=[" + output + File.separator + name + "_regions.csv]");
-// The heatmap stack is the newest image.
+run("Saliency Maps", "model=[" + model + "] device=" + device + " method=" + method + " target=[" + target + "] top_percent=5 max_regions=3 overlay_opacity=0.4 add_overlay=true batch_size=8 results_csv=[" + output + File.separator + name + "_regions.csv]");
+// The heatmap stack is the current image now (headless too).
 saveAs("Tiff", output + File.separator + name + "_" + method + "_heatmap.tif");
 close();
 selectImage(source);
 saveAs("Tiff", output + File.separator + name + "_" + method + "_overlay.tif");
 close();
-print("MedCNN: saliency of " + input);
+regions = call("org.medcnn.ij.MacroTables.size", "MedCNN Saliency Regions");
+print("MedCNN: saliency of " + input + " (" + regions + " regions)");

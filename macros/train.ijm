@@ -17,13 +17,11 @@ options = "data_dir=[" + data + "] output_dir=[" + output + "] base_model=[" + b
 	+ " validation_fraction=" + call("ij.Macro.getValue", args, "validation_fraction", "0.15") + " test_fraction=" + call("ij.Macro.getValue", args, "test_fraction", "0.15")
 	+ " group_regex=[" + call("ij.Macro.getValue", args, "group_regex", "") + "] group_bin=" + call("ij.Macro.getValue", args, "group_bin", "0")
 	+ " intensity=[" + call("ij.Macro.getValue", args, "intensity", "percentile:0.5:99.5") + "] seed=" + call("ij.Macro.getValue", args, "seed", "42");
-// Checkboxes are bare words in macro options: present means on, absent off; augment and flip default to on.
-if (flag(args, "augment", true)) options = options + " augment";
-if (flag(args, "flip", true)) options = options + " flip";
-if (flag(args, "overwrite", false)) options = options + " overwrite";
+// Checkboxes as key=true|false; augment and flip default to on.
+options = options + " augment=" + tf(flag(args, "augment", true)) + " flip=" + tf(flag(args, "flip", true)) + " overwrite=" + tf(flag(args, "overwrite", false));
 setBatchMode(true);
 run("Train Classifier", options);
-print("MedCNN: trained a model package in " + output);
+print("MedCNN: trained a model package in " + output + " (" + call("org.medcnn.ij.MacroTables.size", "MedCNN Training History") + " epochs in the history)");
 
 // A flag given as a bare word ("overwrite") or as key=true/false; def when absent.
 function flag(args, key, def) {
@@ -32,4 +30,10 @@ function flag(args, key, def) {
 	if (v == "false" || v == "0" || v == "no") return false;
 	if (indexOf(" " + args + " ", " " + key + " ") >= 0) return true;
 	return def;
+}
+
+// "true" or "false", as MedCNN's commands read a checkbox.
+function tf(b) {
+	if (b) return "true";
+	return "false";
 }

@@ -476,8 +476,9 @@ public final class BenchCli implements Callable<Integer> {
 						}
 						if (what.equals("default")) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
 						else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, what);
-						var module = cs.run(ClassifySlicesCommand.class, true, "image", imp, "model", pkgDir.toString(), "device", "cpu", "batch_size", batch,
-							"add_overlay", true).get();
+						// The ModuleService: the CommandService returns nothing for a command that is its own module.
+						var module = (ClassifySlicesCommand) ctx.service(org.scijava.module.ModuleService.class).run(cs.getCommand(ClassifySlicesCommand.class), true,
+							"image", imp, "model", pkgDir.toString(), "device", "cpu", "batch_size", batch, "add_overlay", true).get();
 						double ms = (System.nanoTime() - t0) / 1e6;
 						if (module.isCanceled()) throw new IllegalStateException("Classify Slices failed: " + module.getCancelReason());
 						if (what.equals("default")) {

@@ -1,7 +1,6 @@
 package org.medcnn.command;
 
 import ij.measure.ResultsTable;
-import java.awt.GraphicsEnvironment;
 import java.io.File;
 import java.util.Locale;
 import org.medcnn.batch.BatchException;
@@ -14,9 +13,10 @@ import org.medcnn.batch.FileOutcome;
 import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.model.DeviceSpec;
 import org.scijava.ItemIO;
+import org.scijava.ItemVisibility;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
+import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -33,9 +33,9 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Batch Classify Folder", headless = true,
 	description = "Classify every image file of a folder (or one shard of it) and write a TIFF with the overlay and the rows per file, "
 		+ "a results CSV, an errors CSV and a run manifest.")
-public class BatchClassifyFolderCommand extends ContextCommand {
+public class BatchClassifyFolderCommand extends DynamicCommand {
 
-	/** The title of the table shown when there is a display. */
+	/** The title of the summary table (its window, and for macros {@code org.medcnn.ij.MacroTables}). */
 	public static final String TABLE_TITLE = "MedCNN Batch";
 
 	@Parameter
@@ -53,11 +53,14 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 	@Parameter(label = "Output folder", style = "directory", persist = false, description = "Folder of the outputs (created if needed; not the input folder).")
 	private File output_dir;
 
-	@Parameter(label = "Model", persist = false,
+	@Parameter(label = "Model", persist = false, initializer = "initModel", callback = "describeModel",
 		description = "A model id (e.g. brain-tumor-mri, lung-ct) from the models folder, or the path of a model package folder.")
 	private String model = "brain-tumor-mri";
 
-	@Parameter(label = "Models folder", required = false, style = "directory", persist = false,
+	@Parameter(visibility = ItemVisibility.MESSAGE, persist = false, required = false)
+	private String model_info = "";
+
+	@Parameter(label = "Models folder", required = false, style = "directory", persist = false, callback = "initModel",
 		description = "Extra folder to search for model ids first (optional).")
 	private File models_dir;
 
@@ -88,7 +91,7 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false, description = "Slices per engine call.")
 	private int batch_size = 8;
 
-	@Parameter(label = "Saliency", persist = false,
+	@Parameter(label = "Saliency", persist = false, choices = {"none", "grad_cam", "grad_cam_pp", "gradient", "smoothgrad", "integrated_gradients", "occlusion"},
 		description = "none, or a saliency method (grad_cam, grad_cam_pp, gradient, smoothgrad, integrated_gradients, occlusion) run on every input.")
 	private String saliency = "none";
 
@@ -106,7 +109,7 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 		description = "Entropy above which a slice is flagged uncertain; negative: the threshold the model card states.")
 	private double uncertainty_threshold = -1;
 
-	@Parameter(label = "Batch summary", type = ItemIO.OUTPUT)
+	@Parameter(label = TABLE_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable summary;
 
 	@Override
@@ -129,7 +132,6 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 		try {
 			result = new BatchRunner(spec, provider, new Listener(), this::isCanceled).run();
 		} catch (BatchException e) {
-			log.error("Batch Classify Folder: " + e.getMessage());
 			cancel("Batch Classify Folder: " + e.getMessage());
 			return;
 		}
@@ -140,8 +142,18 @@ public class BatchClassifyFolderCommand extends ContextCommand {
 		if (result.complete()) log.info("Batch Classify Folder: " + counts);
 		else log.warn("Batch Classify Folder: " + counts + "; see " + result.errorsCsv());
 		if (result.cancelled()) cancel("Batch Classify Folder: cancelled; " + counts);
-		if (!GraphicsEnvironment.isHeadless()) summary.show(TABLE_TITLE);
 		if (status != null) status.clearStatus();
+	}
+
+	/** Offers the installed models in the dialog and describes the chosen one. */
+	private void initModel() {
+		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);
+		describeModel();
+	}
+
+	/** Describes the chosen model (modality, classes, intended use) below the choice. */
+	private void describeModel() {
+		model_info = ModelChoices.describe(models.provider(models_dir).repository(), model);
 	}
 
 	/**

@@ -2,7 +2,6 @@ package org.medcnn.command;
 
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
-import java.awt.GraphicsEnvironment;
 import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
@@ -19,9 +18,10 @@ import org.medcnn.ij.PredictionOverlays;
 import org.medcnn.ij.ResultsTables;
 import org.medcnn.io.PredictionCsv;
 import org.scijava.ItemIO;
+import org.scijava.ItemVisibility;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
+import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -34,7 +34,7 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Classify Slices", headless = true,
 	description = "Classify every slice of the current image with a MedCNN model. Hyperstacks: every Z and T of the current channel.")
-public class ClassifySlicesCommand extends ContextCommand {
+public class ClassifySlicesCommand extends DynamicCommand {
 
 	@Parameter
 	private ModelService models;
@@ -48,11 +48,14 @@ public class ClassifySlicesCommand extends ContextCommand {
 	@Parameter(label = "Image", persist = false)
 	private ImagePlus image;
 
-	@Parameter(label = "Model", persist = false,
+	@Parameter(label = "Model", persist = false, initializer = "initModel", callback = "describeModel",
 		description = "A model id (e.g. brain-tumor-mri, lung-ct) from the models folder, or the path of a model package folder; several separated by commas form an ensemble.")
 	private String model = "brain-tumor-mri";
 
-	@Parameter(label = "Models folder", required = false, style = "directory", persist = false,
+	@Parameter(visibility = ItemVisibility.MESSAGE, persist = false, required = false)
+	private String model_info = "";
+
+	@Parameter(label = "Models folder", required = false, style = "directory", persist = false, callback = "initModel",
 		description = "Extra folder to search for model ids first (optional).")
 	private File models_dir;
 
@@ -85,7 +88,7 @@ public class ClassifySlicesCommand extends ContextCommand {
 		description = "Optional CSV file for the table (for headless runs); an existing file is never overwritten.")
 	private File results_csv;
 
-	@Parameter(label = "Results", type = ItemIO.OUTPUT)
+	@Parameter(label = ResultsTables.CLASSIFICATION_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable results;
 
 	@Override
@@ -121,7 +124,6 @@ public class ClassifySlicesCommand extends ContextCommand {
 			DjlSliceClassifier classifier = new DjlSliceClassifier(loaded, batch_size, uncertaintyOptions, provider::cpuCopy);
 			run = classifier.classify(slices, this::status, this::isCanceled);
 		} catch (ModelLoadException | ClassificationException | IllegalArgumentException e) {
-			log.error("Classify Slices: " + e.getMessage());
 			cancel("Classify Slices: " + e.getMessage());
 			return;
 		} catch (CancellationException e) {
@@ -137,17 +139,26 @@ public class ClassifySlicesCommand extends ContextCommand {
 			try {
 				PredictionCsv.write(run, results_csv.toPath(), false);
 			} catch (IOException e) {
-				log.error("Classify Slices: " + e.getMessage());
 				cancel("Classify Slices: " + e.getMessage());
 				return;
 			}
 		}
-		if (!GraphicsEnvironment.isHeadless()) results.show(ResultsTables.CLASSIFICATION_TITLE);
 		if (status != null) status.clearStatus();
 	}
 
 	private void status(String message, long done, long total) {
 		if (status != null) status.showStatus((int) done, (int) total, message);
+	}
+
+	/** Offers the installed models in the dialog and describes the chosen one. */
+	private void initModel() {
+		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);
+		describeModel();
+	}
+
+	/** Describes the chosen model (modality, classes, intended use) below the choice. */
+	private void describeModel() {
+		model_info = ModelChoices.describe(models.provider(models_dir).repository(), model);
 	}
 
 	/** @return the results table after {@link #run()}, or null */

@@ -1,5 +1,6 @@
 package org.medcnn.command;
 
+import ij.measure.ResultsTable;
 import java.util.Map;
 import org.medcnn.core.engine.EngineDoctor;
 import org.scijava.ItemIO;
@@ -11,11 +12,16 @@ import org.scijava.plugin.Plugin;
 
 /**
  * {@code Plugins > MedCNN > Engine Doctor}: reports DJL and PyTorch versions, where the natives are,
- * the offline flag, GPU visibility and the models found with their hash status.
+ * the offline flag, GPU visibility and the models found with their hash status. The report is logged once
+ * and returned as the table "MedCNN Engine Doctor" (one row per fact: {@code key}, {@code value}), which a
+ * macro can read like MedCNN's other tables.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Engine Doctor", headless = true,
 	description = "Report the deep-learning engine, devices and installed MedCNN models.")
 public class EngineDoctorCommand extends ContextCommand {
+
+	/** The title of the facts table. */
+	public static final String TABLE_TITLE = "MedCNN Engine Doctor";
 
 	@Parameter
 	private ModelService models;
@@ -23,18 +29,33 @@ public class EngineDoctorCommand extends ContextCommand {
 	@Parameter
 	private LogService log;
 
-	@Parameter(label = "Report", type = ItemIO.OUTPUT)
+	@Parameter(label = TABLE_TITLE, type = ItemIO.OUTPUT)
+	private ResultsTable facts;
+
 	private String report;
 
 	@Override
 	public void run() {
-		Map<String, String> facts = EngineDoctor.diagnose(models.provider().repository());
-		report = EngineDoctor.format(facts);
+		Map<String, String> diagnosis = EngineDoctor.diagnose(models.provider().repository());
+		report = EngineDoctor.format(diagnosis);
+		// The report is not also a String output: ImageJ2 prints String outputs, and it would appear twice.
 		log.info(report);
+		facts = new ResultsTable();
+		facts.showRowNumbers(false);
+		for (Map.Entry<String, String> e : diagnosis.entrySet()) {
+			facts.incrementCounter();
+			facts.addValue("key", e.getKey());
+			facts.addValue("value", e.getValue());
+		}
 	}
 
 	/** @return the report after {@link #run()} */
 	public String getReport() {
 		return report;
+	}
+
+	/** @return the facts table after {@link #run()} */
+	public ResultsTable getFacts() {
+		return facts;
 	}
 }

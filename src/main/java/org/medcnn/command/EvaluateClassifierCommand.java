@@ -3,7 +3,6 @@ package org.medcnn.command;
 import ai.djl.translate.TranslateException;
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
-import java.awt.GraphicsEnvironment;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
@@ -18,9 +17,10 @@ import org.medcnn.ij.EvaluationTables;
 import org.medcnn.io.EvaluationOutputs;
 import org.medcnn.io.ImageSampleReader;
 import org.scijava.ItemIO;
+import org.scijava.ItemVisibility;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
+import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -31,7 +31,7 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Evaluate Classifier", headless = true,
 	description = "Evaluate a model on labelled images (a class-folder data set or a CSV test list).")
-public class EvaluateClassifierCommand extends ContextCommand {
+public class EvaluateClassifierCommand extends DynamicCommand {
 
 	@Parameter
 	private ModelService models;
@@ -42,8 +42,11 @@ public class EvaluateClassifierCommand extends ContextCommand {
 	@Parameter(required = false)
 	private StatusService status;
 
-	@Parameter(label = "Model", persist = false, description = "Model id or package folder.")
+	@Parameter(label = "Model", persist = false, initializer = "initModel", callback = "describeModel", description = "Model id or package folder.")
 	private String model = "brain-tumor-mri";
+
+	@Parameter(visibility = ItemVisibility.MESSAGE, persist = false, required = false)
+	private String model_info = "";
 
 	@Parameter(label = "Data folder (one sub-folder per class)", style = "directory", required = false, persist = false)
 	private File data_dir;
@@ -84,10 +87,10 @@ public class EvaluateClassifierCommand extends ContextCommand {
 	@Parameter(label = "Overwrite existing CSVs", persist = false)
 	private boolean overwrite = false;
 
-	@Parameter(label = "Metrics", type = ItemIO.OUTPUT)
+	@Parameter(label = EvaluationTables.METRICS_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable metrics;
 
-	@Parameter(label = "Confusion matrix", type = ItemIO.OUTPUT)
+	@Parameter(label = EvaluationTables.CONFUSION_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable confusion;
 
 	@Parameter(label = "Reliability diagram", type = ItemIO.OUTPUT)
@@ -119,7 +122,6 @@ public class EvaluateClassifierCommand extends ContextCommand {
 				(m, d, t) -> { if (status != null) status.showStatus((int) d, (int) t, m); }, this::isCanceled);
 			if (output_dir != null) EvaluationOutputs.write(ev, output_dir.toPath(), overwrite);
 		} catch (ModelLoadException | TranslateException | IllegalArgumentException | IOException e) {
-			log.error("Evaluate Classifier: " + e.getMessage());
 			cancel("Evaluate Classifier: " + e.getMessage());
 			return;
 		} catch (CancellationException e) {
@@ -131,10 +133,17 @@ public class EvaluateClassifierCommand extends ContextCommand {
 		confusion = EvaluationTables.confusion(ev.metrics());
 		reliability = EvaluationTables.reliabilityPlot(ev).getImagePlus();
 		risk_coverage = EvaluationTables.riskCoveragePlot(ev.riskCoverage()).getImagePlus();
-		if (!GraphicsEnvironment.isHeadless()) {
-			metrics.show("MedCNN Metrics");
-			confusion.show("MedCNN Confusion Matrix");
-		}
+	}
+
+	/** Offers the installed models in the dialog and describes the chosen one. */
+	private void initModel() {
+		model = ModelChoices.offer(this, models.provider().repository(), model);
+		describeModel();
+	}
+
+	/** Describes the chosen model (modality, classes, intended use) below the choice. */
+	private void describeModel() {
+		model_info = ModelChoices.describe(models.provider().repository(), model);
 	}
 
 	/** @return the metrics table after {@link #run()} */

@@ -1,7 +1,6 @@
 package org.medcnn.command;
 
 import ij.measure.ResultsTable;
-import java.awt.GraphicsEnvironment;
 import java.io.File;
 import org.medcnn.batch.BatchException;
 import org.medcnn.batch.BatchMerge;
@@ -24,7 +23,7 @@ import org.scijava.plugin.Plugin;
 	description = "Join the shard outputs of Batch Classify Folder into results.csv and errors.csv.")
 public class MergeBatchResultsCommand extends ContextCommand {
 
-	/** The title of the table shown when there is a display. */
+	/** The title of the summary table (its window, and for macros {@code org.medcnn.ij.MacroTables}). */
 	public static final String TABLE_TITLE = "MedCNN Batch Merge";
 
 	@Parameter
@@ -42,7 +41,7 @@ public class MergeBatchResultsCommand extends ContextCommand {
 	@Parameter(label = "Overwrite", persist = false, description = "Replace an existing results.csv and errors.csv.")
 	private boolean overwrite = false;
 
-	@Parameter(label = "Merge summary", type = ItemIO.OUTPUT)
+	@Parameter(label = TABLE_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable summary;
 
 	@Override
@@ -55,7 +54,6 @@ public class MergeBatchResultsCommand extends ContextCommand {
 		try {
 			r = BatchMerge.merge(output_dir.toPath(), shard_count, allow_partial, overwrite);
 		} catch (BatchException e) {
-			log.error("Merge Batch Results: " + e.getMessage());
 			cancel("Merge Batch Results: " + e.getMessage());
 			return;
 		}
@@ -73,7 +71,6 @@ public class MergeBatchResultsCommand extends ContextCommand {
 		summary.addValue("skipped", r.skipped());
 		summary.addValue("rows", r.rows());
 		summary.addValue("results", r.results().toString());
-		if (!GraphicsEnvironment.isHeadless()) summary.show(TABLE_TITLE);
 	}
 
 	/** @return the summary table after {@link #run()}, or null */

@@ -2,7 +2,6 @@ package org.medcnn.command;
 
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
-import java.awt.GraphicsEnvironment;
 import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
@@ -19,9 +18,10 @@ import org.medcnn.ij.SaliencyOverlays;
 import org.medcnn.ij.SaliencyTables;
 import org.medcnn.io.SaliencyOutputs;
 import org.scijava.ItemIO;
+import org.scijava.ItemVisibility;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
+import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -36,7 +36,7 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Saliency Maps", headless = true,
 	description = "Saliency maps of a MedCNN model for every slice of the current image: heatmap stack, overlay and regions table.")
-public class SaliencyMapsCommand extends ContextCommand {
+public class SaliencyMapsCommand extends DynamicCommand {
 
 	@Parameter
 	private ModelService models;
@@ -50,11 +50,14 @@ public class SaliencyMapsCommand extends ContextCommand {
 	@Parameter(label = "Image", persist = false)
 	private ImagePlus image;
 
-	@Parameter(label = "Model", persist = false,
+	@Parameter(label = "Model", persist = false, initializer = "initModel", callback = "describeModel",
 		description = "A model id (e.g. brain-tumor-mri, lung-ct) from the models folder, or the path of a model package folder.")
 	private String model = "brain-tumor-mri";
 
-	@Parameter(label = "Models folder", required = false, style = "directory", persist = false,
+	@Parameter(visibility = ItemVisibility.MESSAGE, persist = false, required = false)
+	private String model_info = "";
+
+	@Parameter(label = "Models folder", required = false, style = "directory", persist = false, callback = "initModel",
 		description = "Extra folder to search for model ids first (optional).")
 	private File models_dir;
 
@@ -113,7 +116,7 @@ public class SaliencyMapsCommand extends ContextCommand {
 	@Parameter(label = "Heatmap", type = ItemIO.OUTPUT)
 	private ImagePlus heatmap;
 
-	@Parameter(label = "Regions", type = ItemIO.OUTPUT)
+	@Parameter(label = SaliencyTables.REGIONS_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable results;
 
 	@Override
@@ -146,7 +149,6 @@ public class SaliencyMapsCommand extends ContextCommand {
 				run = new DjlSaliency(loaded).explain(slices, request, this::status, this::isCanceled);
 			}
 		} catch (ModelLoadException | SaliencyException | IllegalArgumentException e) {
-			log.error("Saliency Maps: " + e.getMessage());
 			fail(e.getMessage());
 			return;
 		} catch (CancellationException e) {
@@ -162,12 +164,10 @@ public class SaliencyMapsCommand extends ContextCommand {
 			try {
 				SaliencyOutputs.writeRegions(run, SaliencyTables.scale(image.getCalibration()), results_csv.toPath(), false);
 			} catch (IOException e) {
-				log.error("Saliency Maps: " + e.getMessage());
 				fail(e.getMessage());
 				return;
 			}
 		}
-		if (!GraphicsEnvironment.isHeadless()) results.show(SaliencyTables.REGIONS_TITLE);
 		if (status != null) status.clearStatus();
 	}
 
@@ -177,6 +177,17 @@ public class SaliencyMapsCommand extends ContextCommand {
 
 	private void status(String message, long done, long total) {
 		if (status != null) status.showStatus((int) done, (int) total, message);
+	}
+
+	/** Offers the installed models in the dialog and describes the chosen one. */
+	private void initModel() {
+		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);
+		describeModel();
+	}
+
+	/** Describes the chosen model (modality, classes, intended use) below the choice. */
+	private void describeModel() {
+		model_info = ModelChoices.describe(models.provider(models_dir).repository(), model);
 	}
 
 	/** @return the heatmap stack after {@link #run()}, or null */

@@ -2,7 +2,6 @@ package org.medcnn.command;
 
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
-import java.awt.GraphicsEnvironment;
 import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
@@ -18,9 +17,10 @@ import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.ij.SaliencyTables;
 import org.medcnn.io.SaliencyOutputs;
 import org.scijava.ItemIO;
+import org.scijava.ItemVisibility;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
+import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -35,7 +35,7 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Saliency Sanity Check", headless = true,
 	description = "Model-parameter randomisation test and deletion/insertion AUC of MedCNN's saliency methods on the current image.")
-public class SaliencySanityCheckCommand extends ContextCommand {
+public class SaliencySanityCheckCommand extends DynamicCommand {
 
 	@Parameter
 	private ModelService models;
@@ -49,10 +49,13 @@ public class SaliencySanityCheckCommand extends ContextCommand {
 	@Parameter(label = "Image", persist = false)
 	private ImagePlus image;
 
-	@Parameter(label = "Model", persist = false, description = "A model id from the models folder, or the path of a model package folder.")
+	@Parameter(label = "Model", persist = false, initializer = "initModel", callback = "describeModel", description = "A model id from the models folder, or the path of a model package folder.")
 	private String model = "brain-tumor-mri";
 
-	@Parameter(label = "Models folder", required = false, style = "directory", persist = false, description = "Extra folder to search for model ids first (optional).")
+	@Parameter(visibility = ItemVisibility.MESSAGE, persist = false, required = false)
+	private String model_info = "";
+
+	@Parameter(label = "Models folder", required = false, style = "directory", persist = false, callback = "initModel", description = "Extra folder to search for model ids first (optional).")
 	private File models_dir;
 
 	@Parameter(label = "Device", persist = false, description = "auto (GPU if available), cpu, gpu or gpu:N.")
@@ -108,7 +111,7 @@ public class SaliencySanityCheckCommand extends ContextCommand {
 		description = "Optional CSV file for the table; an existing file is never overwritten.")
 	private File results_csv;
 
-	@Parameter(label = "Sanity check", type = ItemIO.OUTPUT)
+	@Parameter(label = SaliencyTables.SANITY_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable results;
 
 	@Override
@@ -141,7 +144,6 @@ public class SaliencySanityCheckCommand extends ContextCommand {
 			report = SanityRuns.run(check, pkg, deviceSpec, new ImagePlusSlices(image, null), max_slices, base, SanityRuns.methods(methods), this::status,
 				this::isCanceled);
 		} catch (ModelLoadException | SaliencyException | IllegalArgumentException e) {
-			log.error("Saliency Sanity Check: " + e.getMessage());
 			fail(e.getMessage());
 			return;
 		} catch (CancellationException e) {
@@ -153,12 +155,10 @@ public class SaliencySanityCheckCommand extends ContextCommand {
 			try {
 				SaliencyOutputs.writeSanity(report, results_csv.toPath(), false);
 			} catch (IOException e) {
-				log.error("Saliency Sanity Check: " + e.getMessage());
 				fail(e.getMessage());
 				return;
 			}
 		}
-		if (!GraphicsEnvironment.isHeadless()) results.show(SaliencyTables.SANITY_TITLE);
 		if (status != null) status.clearStatus();
 	}
 
@@ -168,6 +168,17 @@ public class SaliencySanityCheckCommand extends ContextCommand {
 
 	private void status(String message, long done, long total) {
 		if (status != null) status.showStatus((int) done, (int) total, message);
+	}
+
+	/** Offers the installed models in the dialog and describes the chosen one. */
+	private void initModel() {
+		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);
+		describeModel();
+	}
+
+	/** Describes the chosen model (modality, classes, intended use) below the choice. */
+	private void describeModel() {
+		model_info = ModelChoices.describe(models.provider(models_dir).repository(), model);
 	}
 
 	/** @return the table after {@link #run()}, or null */

@@ -2,7 +2,6 @@ package org.medcnn.command;
 
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
-import java.awt.GraphicsEnvironment;
 import java.io.File;
 import java.io.IOException;
 import java.util.Locale;
@@ -92,10 +91,10 @@ public class TrainClassifierCommand extends ContextCommand {
 	@Parameter(label = "Training history", type = ItemIO.OUTPUT)
 	private ImagePlus history_plot;
 
-	@Parameter(label = "History table", type = ItemIO.OUTPUT)
+	@Parameter(label = EvaluationTables.HISTORY_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable history;
 
-	@Parameter(label = "Test metrics", type = ItemIO.OUTPUT)
+	@Parameter(label = EvaluationTables.TEST_METRICS_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable test_metrics;
 
 	@Override
@@ -138,7 +137,6 @@ public class TrainClassifierCommand extends ContextCommand {
 			result = new ClassifierTrainer(cfg, new ImageSampleReader(), listener, this::isCanceled).train();
 			TrainingOutputs.write(result, cfg.outputDir());
 		} catch (IllegalArgumentException | ModelLoadException | IOException e) {
-			log.error("Train Classifier: " + e.getMessage());
 			cancel("Train Classifier: " + e.getMessage());
 			return;
 		} catch (CancellationException e) {
@@ -150,10 +148,6 @@ public class TrainClassifierCommand extends ContextCommand {
 		history_plot = EvaluationTables.historyPlot(result.history()).getImagePlus();
 		test_metrics = result.test() == null ? new ResultsTable() : EvaluationTables.metrics(result.test());
 		log.info("Train Classifier: model package written to " + result.packageDir() + (result.test() == null ? "" : "\n" + TrainingOutputs.summary(result.test())));
-		if (!GraphicsEnvironment.isHeadless()) {
-			history.show("MedCNN Training History");
-			test_metrics.show("MedCNN Test Metrics");
-		}
 	}
 
 	/** @return the history table after {@link #run()} */

@@ -13,6 +13,15 @@ import org.medcnn.core.train.EpochRecord;
  */
 public final class EvaluationTables {
 
+	/** The title of Evaluate Classifier's metrics table. */
+	public static final String METRICS_TITLE = "MedCNN Metrics";
+	/** The title of Evaluate Classifier's confusion matrix. */
+	public static final String CONFUSION_TITLE = "MedCNN Confusion Matrix";
+	/** The title of Train Classifier's history table. */
+	public static final String HISTORY_TITLE = "MedCNN Training History";
+	/** The title of Train Classifier's test metrics table. */
+	public static final String TEST_METRICS_TITLE = "MedCNN Test Metrics";
+
 	private EvaluationTables() {}
 
 	/**

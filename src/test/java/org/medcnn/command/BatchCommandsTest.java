@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.medcnn.testing.Modules.canceled;
+import static org.medcnn.testing.Modules.reason;
 
 import ij.measure.ResultsTable;
 import java.io.File;
@@ -17,9 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medcnn.batch.ShardLock;
 import org.medcnn.testing.TinyImages;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.Modules;
 import org.scijava.Context;
 import org.scijava.app.StatusService;
-import org.scijava.command.CommandModule;
+import org.scijava.module.Module;
 import org.scijava.command.CommandService;
 import org.scijava.log.LogService;
 
@@ -43,12 +46,12 @@ class BatchCommandsTest {
 		ctx.dispose();
 	}
 
-	private CommandModule batch(Path in, Path out, Object... more) throws Exception {
+	private Module batch(Path in, Path out, Object... more) throws Exception {
 		Object[] base = {"input_dir", in.toFile(), "output_dir", out.toFile(), "model", Fixtures.tinyModel().toString(), "device", "cpu"};
 		Object[] all = new Object[base.length + more.length];
 		System.arraycopy(base, 0, all, 0, base.length);
 		System.arraycopy(more, 0, all, base.length, more.length);
-		return commands.run(BatchClassifyFolderCommand.class, true, all).get();
+		return Modules.run(commands, BatchClassifyFolderCommand.class, all);
 	}
 
 	@Test
@@ -58,8 +61,8 @@ class BatchCommandsTest {
 		TinyImages.png(in.resolve("b.png"), 32, 32, 10);
 		Files.createFile(in.resolve("empty.tif"));
 		Path out = dir.resolve("out");
-		CommandModule m = batch(in, out, "batch_size", 2);
-		assertFalse(m.isCanceled(), "a failing input does not cancel the batch: " + m.getCancelReason());
+		Module m = batch(in, out, "batch_size", 2);
+		assertFalse(canceled(m), "a failing input does not cancel the batch: " + reason(m));
 		ResultsTable rt = (ResultsTable) m.getOutput("summary");
 		assertEquals(3, rt.size());
 		assertEquals(List.of("a.tif", "b.png", "empty.tif"), List.of(rt.getStringValue("source", 0), rt.getStringValue("source", 1), rt.getStringValue("source", 2)));
@@ -70,11 +73,11 @@ class BatchCommandsTest {
 		assertEquals(4, TinyImages.csv(out.resolve("results-shard-0-of-1.csv")).size());
 
 		// The same again: refused as a whole; with resume everything is kept.
-		CommandModule again = batch(in, out);
-		assertTrue(again.isCanceled());
-		assertTrue(again.getCancelReason().contains("resume"), again.getCancelReason());
-		CommandModule resumed = batch(in, out, "resume", true, "batch_size", 2);
-		assertFalse(resumed.isCanceled(), resumed.getCancelReason());
+		Module again = batch(in, out);
+		assertTrue(canceled(again));
+		assertTrue(reason(again).contains("resume"), reason(again));
+		Module resumed = batch(in, out, "resume", true, "batch_size", 2);
+		assertFalse(canceled(resumed), reason(resumed));
 		ResultsTable r2 = (ResultsTable) resumed.getOutput("summary");
 		assertEquals("resumed", r2.getStringValue("status", 0));
 		assertEquals("failed", r2.getStringValue("status", 2), "failed inputs are tried again");
@@ -85,14 +88,14 @@ class BatchCommandsTest {
 		Path in = dir.resolve("in");
 		for (int i = 0; i < 5; i++) TinyImages.stack(in.resolve("f" + i + ".tif"), i % 2 == 0 ? 200 : 10);
 		Path out = dir.resolve("out");
-		CommandModule s0 = batch(in, out, "shard_index", 0, "shard_count", 2);
+		Module s0 = batch(in, out, "shard_index", 0, "shard_count", 2);
 		assertEquals(3, ((ResultsTable) s0.getOutput("summary")).size(), "f0, f2, f4");
-		CommandModule early = commands.run(MergeBatchResultsCommand.class, true, "output_dir", out.toFile()).get();
-		assertTrue(early.isCanceled());
-		assertTrue(early.getCancelReason().contains("missing shard(s) [1]"), early.getCancelReason());
+		Module early = Modules.run(commands, MergeBatchResultsCommand.class, "output_dir", out.toFile());
+		assertTrue(canceled(early));
+		assertTrue(reason(early).contains("missing shard(s) [1]"), reason(early));
 		assertEquals(2, ((ResultsTable) batch(in, out, "shard_index", 1, "shard_count", 2).getOutput("summary")).size());
-		CommandModule merged = commands.run(MergeBatchResultsCommand.class, true, "output_dir", out.toFile()).get();
-		assertFalse(merged.isCanceled(), merged.getCancelReason());
+		Module merged = Modules.run(commands, MergeBatchResultsCommand.class, "output_dir", out.toFile());
+		assertFalse(canceled(merged), reason(merged));
 		ResultsTable rt = (ResultsTable) merged.getOutput("summary");
 		assertEquals(5, (int) rt.getValue("rows", 0));
 		assertEquals(6, TinyImages.csv(out.resolve("results.csv")).size());
@@ -101,22 +104,22 @@ class BatchCommandsTest {
 	@Test
 	void totalFailuresCancelWithTheReason() throws Exception {
 		Path in = Files.createDirectories(dir.resolve("in"));
-		CommandModule none = batch(in, dir.resolve("out"));
-		assertTrue(none.isCanceled());
-		assertTrue(none.getCancelReason().contains("no input files") && none.getCancelReason().contains(in.toString()), none.getCancelReason());
+		Module none = batch(in, dir.resolve("out"));
+		assertTrue(canceled(none));
+		assertTrue(reason(none).contains("no input files") && reason(none).contains(in.toString()), reason(none));
 		assertNull(none.getOutput("summary"));
 		TinyImages.stack(in.resolve("a.tif"), 200);
-		CommandModule badModel = commands.run(BatchClassifyFolderCommand.class, true, "input_dir", in.toFile(), "output_dir", dir.resolve("o").toFile(),
-			"model", "no-such-model", "device", "cpu").get();
-		assertTrue(badModel.isCanceled());
-		assertTrue(badModel.getCancelReason().contains("no-such-model"), badModel.getCancelReason());
+		Module badModel = Modules.run(commands, BatchClassifyFolderCommand.class, "input_dir", in.toFile(), "output_dir", dir.resolve("o").toFile(),
+			"model", "no-such-model", "device", "cpu");
+		assertTrue(canceled(badModel));
+		assertTrue(reason(badModel).contains("no-such-model"), reason(badModel));
 		File file = Files.writeString(dir.resolve("f"), "x").toFile();
-		CommandModule badOut = batch(in, file.toPath().resolve("sub"));
-		assertTrue(badOut.isCanceled());
-		assertTrue(badOut.getCancelReason().contains("is a file, not a folder"), badOut.getCancelReason());
-		CommandModule badShard = batch(in, dir.resolve("o"), "shard_index", 2, "shard_count", 2);
-		assertTrue(badShard.isCanceled());
-		assertTrue(badShard.getCancelReason().contains("shard_index"), badShard.getCancelReason());
+		Module badOut = batch(in, file.toPath().resolve("sub"));
+		assertTrue(canceled(badOut));
+		assertTrue(reason(badOut).contains("is a file, not a folder"), reason(badOut));
+		Module badShard = batch(in, dir.resolve("o"), "shard_index", 2, "shard_count", 2);
+		assertTrue(canceled(badShard));
+		assertTrue(reason(badShard).contains("shard_index"), reason(badShard));
 	}
 
 	@Test
@@ -127,18 +130,18 @@ class BatchCommandsTest {
 		TinyImages.stack(in.resolve("a.tif"), 200);
 		Path out = Files.createDirectories(dir.resolve("out"));
 		try (ShardLock held = ShardLock.acquire(out, 0, 1, "another batch")) {
-			CommandModule m = batch(in, out);
-			assertTrue(m.isCanceled());
-			assertTrue(m.getCancelReason().contains("shard 0 of 1 is being written by another run in this process")
-				&& m.getCancelReason().contains("another batch"), m.getCancelReason());
+			Module m = batch(in, out);
+			assertTrue(canceled(m));
+			assertTrue(reason(m).contains("shard 0 of 1 is being written by another run in this process")
+				&& reason(m).contains("another batch"), reason(m));
 			assertFalse(Files.exists(out.resolve("manifest-shard-0-of-1.json")));
 			// And a run with another shard count would overlap it.
-			CommandModule other = batch(in, out, "shard_index", 1, "shard_count", 2);
-			assertTrue(other.isCanceled());
-			assertTrue(other.getCancelReason().contains("shard count"), other.getCancelReason());
+			Module other = batch(in, out, "shard_index", 1, "shard_count", 2);
+			assertTrue(canceled(other));
+			assertTrue(reason(other).contains("shard count"), reason(other));
 		}
-		CommandModule after = batch(in, out);
-		assertFalse(after.isCanceled(), after.getCancelReason());
+		Module after = batch(in, out);
+		assertFalse(canceled(after), reason(after));
 	}
 
 	@Test
@@ -146,12 +149,12 @@ class BatchCommandsTest {
 		Path in = dir.resolve("in");
 		TinyImages.stack(in.resolve("a.tif"), 200);
 		for (Path out : List.of(in.resolve("out"), in.resolve("sub/../out2"), dir.resolve("./in/x/.."))) {
-			CommandModule m = batch(in, out);
-			assertTrue(m.isCanceled(), out.toString());
-			assertTrue(m.getCancelReason().contains("output_dir") && m.getCancelReason().contains("input"), m.getCancelReason());
+			Module m = batch(in, out);
+			assertTrue(canceled(m), out.toString());
+			assertTrue(reason(m).contains("output_dir") && reason(m).contains("input"), reason(m));
 		}
-		CommandModule around = batch(in, dir);
-		assertTrue(around.isCanceled());
-		assertTrue(around.getCancelReason().contains("lies inside output_dir"), around.getCancelReason());
+		Module around = batch(in, dir);
+		assertTrue(canceled(around));
+		assertTrue(reason(around).contains("lies inside output_dir"), reason(around));
 	}
 }

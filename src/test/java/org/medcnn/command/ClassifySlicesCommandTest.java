@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.medcnn.testing.Modules.canceled;
+import static org.medcnn.testing.Modules.reason;
 
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -26,8 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medcnn.core.classify.ResultColumns;
 import org.medcnn.ij.PredictionOverlays;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.Modules;
 import org.scijava.Context;
 import org.scijava.app.StatusService;
+import org.scijava.module.Module;
 import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 import org.scijava.log.LogService;
@@ -64,8 +68,8 @@ class ClassifySlicesCommandTest {
 		return new ImagePlus("bright-dark", st);
 	}
 
-	private CommandModule run(Object... inputs) throws Exception {
-		return commands.run(ClassifySlicesCommand.class, true, inputs).get();
+	private Module run(Object... inputs) throws Exception {
+		return Modules.run(commands, ClassifySlicesCommand.class, inputs);
 	}
 
 	private static List<String> headings(ResultsTable rt) {
@@ -79,9 +83,9 @@ class ClassifySlicesCommandTest {
 		ImagePlus imp = brightDark(3);
 		// The same model twice is an ensemble of identical members: no disagreement.
 		String twice = Fixtures.tinyModel() + "," + Fixtures.copyTinyModel(java.nio.file.Files.createTempDirectory("medcnn-copy"));
-		CommandModule m = run("image", imp, "model", twice, "device", "cpu", "batch_size", 2, "add_overlay", true, "uncertainty", "ensemble",
+		Module m = run("image", imp, "model", twice, "device", "cpu", "batch_size", 2, "add_overlay", true, "uncertainty", "ensemble",
 			"uncertainty_threshold", 0.0);
-		assertFalse(m.isCanceled(), m.getCancelReason());
+		assertFalse(canceled(m), reason(m));
 		ResultsTable rt = (ResultsTable) m.getOutput("results");
 		assertEquals(ResultColumns.header(List.of("dark", "bright"), true), headings(rt));
 		for (int r = 0; r < 3; r++) {
@@ -91,16 +95,16 @@ class ClassifySlicesCommandTest {
 		}
 		assertEquals(6, PredictionOverlays.count(imp.getOverlay()), "3 labels and 3 frames");
 
-		CommandModule single = run("image", brightDark(2), "model", Fixtures.tinyModel().toString(), "device", "cpu", "uncertainty", "ensemble");
-		assertTrue(single.isCanceled());
-		assertTrue(single.getCancelReason().contains("uncertainty=ensemble needs several models"), single.getCancelReason());
+		Module single = run("image", brightDark(2), "model", Fixtures.tinyModel().toString(), "device", "cpu", "uncertainty", "ensemble");
+		assertTrue(canceled(single));
+		assertTrue(reason(single).contains("uncertainty=ensemble needs several models"), reason(single));
 	}
 
 	@Test
 	void classifiesEverySliceAndDrawsOverlay() throws Exception {
 		ImagePlus imp = brightDark(3);
-		CommandModule m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 2, "add_overlay", true);
-		assertFalse(m.isCanceled(), m.getCancelReason());
+		Module m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 2, "add_overlay", true);
+		assertFalse(canceled(m), reason(m));
 		ResultsTable rt = (ResultsTable) m.getOutput("results");
 		assertNotNull(rt);
 		assertEquals(ResultColumns.header(List.of("dark", "bright")), headings(rt));
@@ -132,8 +136,8 @@ class ClassifySlicesCommandTest {
 	@Test
 	void overlayIsOptional() throws Exception {
 		ImagePlus imp = brightDark(2);
-		CommandModule m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 4, "add_overlay", false);
-		assertFalse(m.isCanceled(), m.getCancelReason());
+		Module m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 4, "add_overlay", false);
+		assertFalse(canceled(m), reason(m));
 		assertEquals(2, ((ResultsTable) m.getOutput("results")).size());
 		assertEquals(0, PredictionOverlays.count(imp.getOverlay()));
 	}
@@ -156,8 +160,8 @@ class ClassifySlicesCommandTest {
 		imp.setDimensions(2, 2, 3);
 		imp.setOpenAsHyperStack(true);
 		imp.setPosition(2, 1, 1);
-		CommandModule m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 4, "add_overlay", true);
-		assertFalse(m.isCanceled(), m.getCancelReason());
+		Module m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 4, "add_overlay", true);
+		assertFalse(canceled(m), reason(m));
 		ResultsTable rt = (ResultsTable) m.getOutput("results");
 		assertEquals(6, rt.size(), "Z*T rows for the current channel");
 		Overlay ov = imp.getOverlay();
@@ -181,9 +185,9 @@ class ClassifySlicesCommandTest {
 	void modelsDirFindsModelById(@TempDir Path tmp) throws Exception {
 		Fixtures.copyTinyModel(tmp);
 		ImagePlus imp = brightDark(2);
-		CommandModule m = run("image", imp, "model", "tiny-brightness", "models_dir", tmp.toFile(), "device", "cpu", "batch_size", 2, "add_overlay",
+		Module m = run("image", imp, "model", "tiny-brightness", "models_dir", tmp.toFile(), "device", "cpu", "batch_size", 2, "add_overlay",
 			false);
-		assertFalse(m.isCanceled(), m.getCancelReason());
+		assertFalse(canceled(m), reason(m));
 		ResultsTable rt = (ResultsTable) m.getOutput("results");
 		assertEquals("bright", rt.getStringValue("predicted", 0));
 		assertEquals("dark", rt.getStringValue("predicted", 1));
@@ -192,52 +196,52 @@ class ClassifySlicesCommandTest {
 	@Test
 	void badModelPathCancelsNamingTheProblem() throws Exception {
 		String missing = "/nonexistent/medcnn-models/brainz";
-		CommandModule m = run("image", brightDark(1), "model", missing, "device", "cpu", "batch_size", 2, "add_overlay", true);
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains(missing) && m.getCancelReason().contains("not found"), m.getCancelReason());
+		Module m = run("image", brightDark(1), "model", missing, "device", "cpu", "batch_size", 2, "add_overlay", true);
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains(missing) && reason(m).contains("not found"), reason(m));
 		assertNull(m.getOutput("results"));
 	}
 
 	@Test
 	void unknownModelIdCancelsListingWhereItLooked() throws Exception {
-		CommandModule m = run("image", brightDark(1), "model", "no-such-model", "device", "cpu", "batch_size", 2, "add_overlay", false);
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("no-such-model") && m.getCancelReason().contains("searched"), m.getCancelReason());
+		Module m = run("image", brightDark(1), "model", "no-such-model", "device", "cpu", "batch_size", 2, "add_overlay", false);
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("no-such-model") && reason(m).contains("searched"), reason(m));
 	}
 
 	@Test
 	void badDeviceCancelsWithMessage() throws Exception {
 		ImagePlus imp = brightDark(1);
-		CommandModule m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "tpu:0", "batch_size", 2, "add_overlay", true);
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("tpu:0") && m.getCancelReason().contains("auto, cpu, gpu"), m.getCancelReason());
+		Module m = run("image", imp, "model", Fixtures.tinyModel().toString(), "device", "tpu:0", "batch_size", 2, "add_overlay", true);
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("tpu:0") && reason(m).contains("auto, cpu, gpu"), reason(m));
 		assertNull(imp.getOverlay(), "nothing drawn on a cancelled run");
 	}
 
 	@Test
 	void badBatchSizeCancels() throws Exception {
-		CommandModule m = run("image", brightDark(1), "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 0, "add_overlay", true);
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("batch_size"), m.getCancelReason());
+		Module m = run("image", brightDark(1), "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 0, "add_overlay", true);
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("batch_size"), reason(m));
 	}
 
 	@Test
 	void tooSmallImageCancelsNamingTheSlice() throws Exception {
 		ImagePlus tiny = new ImagePlus("tiny", new ByteProcessor(2, 2));
-		CommandModule m = run("image", tiny, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 2, "add_overlay", true);
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("slice 1"), m.getCancelReason());
+		Module m = run("image", tiny, "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 2, "add_overlay", true);
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("slice 1"), reason(m));
 	}
 
 	@Test
 	void parametersAreNotPersisted() throws Exception {
-		CommandModule first = run("image", brightDark(1), "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 3, "add_overlay", false);
-		assertFalse(first.isCanceled(), first.getCancelReason());
+		Module first = run("image", brightDark(1), "model", Fixtures.tinyModel().toString(), "device", "cpu", "batch_size", 3, "add_overlay", false);
+		assertFalse(canceled(first), reason(first));
 		assertEquals(3, first.getInput("batch_size"));
 		// A second run that names only image and model gets the declared defaults, not the values of the first run.
 		ImagePlus imp = brightDark(1);
-		CommandModule second = run("image", imp, "model", Fixtures.tinyModel().toString());
-		assertFalse(second.isCanceled(), second.getCancelReason());
+		Module second = run("image", imp, "model", Fixtures.tinyModel().toString());
+		assertFalse(canceled(second), reason(second));
 		assertEquals(8, second.getInput("batch_size"));
 		assertEquals("auto", second.getInput("device"));
 		assertEquals(true, second.getInput("add_overlay"));
@@ -280,11 +284,20 @@ class ClassifySlicesCommandTest {
 
 	@Test
 	void engineDoctorReportsEngineAndOfflineFlag() throws Exception {
-		CommandModule m = commands.run(EngineDoctorCommand.class, true).get();
-		String report = (String) m.getOutput("report");
+		Module m = Modules.run(commands, EngineDoctorCommand.class);
+		String report = ((EngineDoctorCommand) ((CommandModule) m).getCommand()).getReport();
 		assertNotNull(report);
 		assertTrue(report.contains("pytorch_version"), report);
 		assertTrue(report.contains("ai.djl.offline: true"), report);
 		assertTrue(report.contains("engine: PyTorch"), report);
+		// Only the facts table is an output: a String output is printed by ImageJ2, next to the log.
+		List<String> outputs = new ArrayList<>();
+		m.getInfo().outputs().forEach(o -> outputs.add(o.getLabel()));
+		assertEquals(List.of(EngineDoctorCommand.TABLE_TITLE), outputs);
+		ResultsTable facts = (ResultsTable) m.getOutput("facts");
+		int row = -1;
+		for (int i = 0; i < facts.size(); i++) if ("engine".equals(facts.getStringValue("key", i))) row = i;
+		assertTrue(row >= 0, "an engine row");
+		assertEquals("PyTorch", facts.getStringValue("value", row));
 	}
 }

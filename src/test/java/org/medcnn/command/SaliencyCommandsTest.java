@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.medcnn.testing.Modules.canceled;
+import static org.medcnn.testing.Modules.reason;
 
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -26,9 +28,10 @@ import org.medcnn.core.explain.RegionColumns;
 import org.medcnn.core.explain.SanityReport;
 import org.medcnn.ij.SaliencyOverlays;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.Modules;
 import org.scijava.Context;
 import org.scijava.app.StatusService;
-import org.scijava.command.CommandModule;
+import org.scijava.module.Module;
 import org.scijava.command.CommandService;
 import org.scijava.log.LogService;
 import org.scijava.prefs.PrefService;
@@ -71,17 +74,17 @@ class SaliencyCommandsTest {
 		return imp;
 	}
 
-	private CommandModule maps(Object... inputs) throws Exception {
-		return commands.run(SaliencyMapsCommand.class, true, inputs).get();
+	private Module maps(Object... inputs) throws Exception {
+		return Modules.run(commands, SaliencyMapsCommand.class, inputs);
 	}
 
 	@Test
 	void saliencyMapsGivesHeatmapOverlayAndTable(@TempDir Path tmp) throws Exception {
 		ImagePlus imp = discs(3);
 		File csv = tmp.resolve("regions.csv").toFile();
-		CommandModule m = maps("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "method", "grad_cam", "target", "bright", "top_percent",
+		Module m = maps("image", imp, "model", Fixtures.tinyModel().toString(), "device", "cpu", "method", "grad_cam", "target", "bright", "top_percent",
 			10.0, "max_regions", 2, "overlay_opacity", 0.3, "results_csv", csv);
-		assertFalse(m.isCanceled(), m.getCancelReason());
+		assertFalse(canceled(m), reason(m));
 		ImagePlus heat = (ImagePlus) m.getOutput("heatmap");
 		assertNotNull(heat);
 		assertEquals(48, heat.getWidth());
@@ -122,31 +125,31 @@ class SaliencyCommandsTest {
 	@Test
 	void badParametersCancelNamingThem() throws Exception {
 		String model = Fixtures.tinyModel().toString();
-		CommandModule m = maps("image", discs(1), "model", model, "device", "cpu", "method", "lime");
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("method must be one of") && m.getCancelReason().contains("grad_cam"), m.getCancelReason());
+		Module m = maps("image", discs(1), "model", model, "device", "cpu", "method", "lime");
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("method must be one of") && reason(m).contains("grad_cam"), reason(m));
 		m = maps("image", discs(1), "model", model, "device", "cpu", "target", "tumour");
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("[dark, bright]"), m.getCancelReason());
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("[dark, bright]"), reason(m));
 		m = maps("image", discs(1), "model", model, "device", "cpu", "top_percent", 0.0);
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("top_percent"), m.getCancelReason());
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("top_percent"), reason(m));
 		m = maps("image", discs(1), "model", model, "device", "cpu", "method", "occlusion", "patch", 64);
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("patch 64"), m.getCancelReason());
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("patch 64"), reason(m));
 		ImagePlus imp = discs(1);
 		m = maps("image", imp, "model", "/nonexistent/model", "device", "cpu");
-		assertTrue(m.isCanceled());
-		assertTrue(m.getCancelReason().contains("/nonexistent/model"), m.getCancelReason());
+		assertTrue(canceled(m));
+		assertTrue(reason(m).contains("/nonexistent/model"), reason(m));
 		assertNull(imp.getOverlay(), "nothing drawn on a cancelled run");
 	}
 
 	@Test
 	void parametersAreNotPersisted() throws Exception {
-		CommandModule first = maps("image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu", "method", "gradient", "top_percent", 2.0);
-		assertFalse(first.isCanceled(), first.getCancelReason());
-		CommandModule second = maps("image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu");
-		assertFalse(second.isCanceled(), second.getCancelReason());
+		Module first = maps("image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu", "method", "gradient", "top_percent", 2.0);
+		assertFalse(canceled(first), reason(first));
+		Module second = maps("image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu");
+		assertFalse(canceled(second), reason(second));
 		assertEquals("grad_cam", second.getInput("method"));
 		assertEquals(5.0, second.getInput("top_percent"));
 		assertNull(ctx.service(PrefService.class).get(SaliencyMapsCommand.class, "method", null));
@@ -154,18 +157,18 @@ class SaliencyCommandsTest {
 
 	@Test
 	void sanityCheckGivesOneRowPerMethodAndStage() throws Exception {
-		CommandModule m = commands.run(SaliencySanityCheckCommand.class, true, "image", discs(4), "model", Fixtures.tinyModel().toString(), "device", "cpu",
-			"methods", "grad_cam, occlusion", "max_slices", 3, "auc_steps", 4, "patch", 8, "stride", 4).get();
-		assertFalse(m.isCanceled(), m.getCancelReason());
+		Module m = Modules.run(commands, SaliencySanityCheckCommand.class, "image", discs(4), "model", Fixtures.tinyModel().toString(), "device", "cpu",
+			"methods", "grad_cam, occlusion", "max_slices", 3, "auc_steps", 4, "patch", 8, "stride", 4);
+		assertFalse(canceled(m), reason(m));
 		ResultsTable rt = (ResultsTable) m.getOutput("results");
 		assertEquals(SanityReport.columns(), List.of(rt.getHeadings()).stream().filter(h -> !h.isBlank()).toList());
 		assertEquals(2 * 2, rt.size(), "2 methods x (head, head + conv)");
 		assertEquals("grad_cam", rt.getStringValue("method", 0));
 		assertEquals("head", rt.getStringValue("randomised", 0));
 		assertEquals("occlusion", rt.getStringValue("method", 3));
-		CommandModule bad = commands.run(SaliencySanityCheckCommand.class, true, "image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu",
-			"methods", "grad_cam,edges").get();
-		assertTrue(bad.isCanceled());
-		assertTrue(bad.getCancelReason().contains("edges"), bad.getCancelReason());
+		Module bad = Modules.run(commands, SaliencySanityCheckCommand.class, "image", discs(1), "model", Fixtures.tinyModel().toString(), "device", "cpu",
+			"methods", "grad_cam,edges");
+		assertTrue(canceled(bad));
+		assertTrue(reason(bad).contains("edges"), reason(bad));
 	}
 }

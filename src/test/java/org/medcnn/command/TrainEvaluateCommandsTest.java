@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.medcnn.testing.Modules.canceled;
+import static org.medcnn.testing.Modules.reason;
 
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
@@ -17,9 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.Modules;
 import org.scijava.Context;
 import org.scijava.app.StatusService;
-import org.scijava.command.CommandModule;
+import org.scijava.module.Module;
 import org.scijava.command.CommandService;
 import org.scijava.log.LogService;
 
@@ -44,11 +47,11 @@ class TrainEvaluateCommandsTest {
 	void trainThenEvaluate(@TempDir Path tmp) throws Exception {
 		Path data = Fixtures.syntheticSet(tmp.resolve("data"), 20);
 		File out = tmp.resolve("models/tiny-cmd").toFile();
-		CommandModule train = commands.run(TrainClassifierCommand.class, true, "data_dir", data.toFile(), "output_dir", out, "base_model",
+		Module train = Modules.run(commands, TrainClassifierCommand.class, "data_dir", data.toFile(), "output_dir", out, "base_model",
 			Fixtures.tinyModel().resolve("trunk.pt").toString(), "epochs", 1, "batch_size", 8, "image_size", 32, "learning_rate", 0.01,
 			"validation_fraction", 0.2, "test_fraction", 0.2, "group_regex", "", "group_bin", 0, "augment", true, "flip", true,
-			"intensity", "range:0:255", "seed", 7L, "overwrite", false).get();
-		assertFalse(train.isCanceled(), String.valueOf(train.getCancelReason()));
+			"intensity", "range:0:255", "seed", 7L, "overwrite", false);
+		assertFalse(canceled(train), String.valueOf(reason(train)));
 		ModelPackage pkg = ModelPackage.open(out.toPath());
 		assertEquals(List.of("bright", "dark"), pkg.card().classes());
 		ResultsTable history = (ResultsTable) train.getOutput("history");
@@ -61,15 +64,15 @@ class TrainEvaluateCommandsTest {
 		assertTrue(Files.exists(out.toPath().resolve("training_history.csv")));
 
 		// Refuses to overwrite the model it just wrote.
-		CommandModule again = commands.run(TrainClassifierCommand.class, true, "data_dir", data.toFile(), "output_dir", out, "base_model",
-			Fixtures.tinyModel().resolve("trunk.pt").toString(), "epochs", 0, "image_size", 32, "intensity", "range:0:255").get();
-		assertTrue(again.isCanceled());
-		assertTrue(again.getCancelReason().contains("already holds a model"), again.getCancelReason());
+		Module again = Modules.run(commands, TrainClassifierCommand.class, "data_dir", data.toFile(), "output_dir", out, "base_model",
+			Fixtures.tinyModel().resolve("trunk.pt").toString(), "epochs", 0, "image_size", 32, "intensity", "range:0:255");
+		assertTrue(canceled(again));
+		assertTrue(reason(again).contains("already holds a model"), reason(again));
 
 		File csvOut = tmp.resolve("eval").toFile();
-		CommandModule eval = commands.run(EvaluateClassifierCommand.class, true, "model", out.getPath(), "data_dir", data.toFile(), "output_dir", csvOut,
-			"device", "cpu", "batch_size", 4).get();
-		assertFalse(eval.isCanceled(), String.valueOf(eval.getCancelReason()));
+		Module eval = Modules.run(commands, EvaluateClassifierCommand.class, "model", out.getPath(), "data_dir", data.toFile(), "output_dir", csvOut,
+			"device", "cpu", "batch_size", 4);
+		assertFalse(canceled(eval), String.valueOf(reason(eval)));
 		ResultsTable m = (ResultsTable) eval.getOutput("metrics");
 		assertEquals("bright", m.getStringValue("name", 0));
 		assertEquals(40, (int) m.getValue("value", row(m, "images")), "images row");
@@ -89,9 +92,9 @@ class TrainEvaluateCommandsTest {
 		// A label that is not a class of the model is a clear error.
 		Files.createDirectories(data.resolve("grey"));
 		Files.copy(data.resolve("dark/dark0.png"), data.resolve("grey/g.png"));
-		CommandModule bad = commands.run(EvaluateClassifierCommand.class, true, "model", out.getPath(), "data_dir", data.toFile(), "device", "cpu").get();
-		assertTrue(bad.isCanceled());
-		assertTrue(bad.getCancelReason().contains("grey"), bad.getCancelReason());
+		Module bad = Modules.run(commands, EvaluateClassifierCommand.class, "model", out.getPath(), "data_dir", data.toFile(), "device", "cpu");
+		assertTrue(canceled(bad));
+		assertTrue(reason(bad).contains("grey"), reason(bad));
 	}
 
 	private static int row(ResultsTable t, String name) {
