@@ -10,7 +10,7 @@ import picocli.CommandLine;
  * How the command line reports failures: one line on stderr that names the file or parameter and what is
  * wrong, never a stack trace; {@code --debug} adds the stack trace of the failure (for bug reports).
  */
-final class CliErrors {
+public final class CliErrors {
 
 	/** The longest line written to stderr; longer ones are cut (a safety net: messages are bounded at their source). */
 	static final int MAX_LINE = 1000;
@@ -40,7 +40,7 @@ final class CliErrors {
 	 * @param cause the exception behind it
 	 * @param line the line, e.g. {@code "medcnn classify: " + cause.getMessage()}
 	 */
-	static void report(PrintWriter err, Throwable cause, String line) {
+	public static void report(PrintWriter err, Throwable cause, String line) {
 		err.println(Messages.oneLine(line));
 		if (debug && cause != null) cause.printStackTrace(err);
 		err.flush();

@@ -16,7 +16,7 @@ import picocli.CommandLine;
 @Command(name = "medcnn", mixinStandardHelpOptions = true, versionProvider = MedCnnCli.Version.class,
 	description = "Classify every slice of medical image stacks with a CNN, offline.",
 	subcommands = {ClassifyCli.class, BatchCli.class, MergeCli.class, SaliencyCli.class, SanityCli.class, TrainCli.class, EvaluateCli.class,
-		DoctorCli.class, BenchCli.class, SaliencyBenchCli.class, EnsembleCli.class, CalibrateUncertaintyCli.class, FitOodCli.class, ShiftTestCli.class},
+		DoctorCli.class, EnsembleCli.class, CalibrateUncertaintyCli.class, FitOodCli.class, ShiftTestCli.class},
 	exitCodeListHeading = "%nExit codes:%n",
 	exitCodeList = {"0:done", "1:internal error", "2:bad usage or parameter", "3:bad input file", "4:model could not be loaded",
 		"5:output exists or cannot be written", "6:inference failed",
@@ -61,9 +61,21 @@ public final class MedCnnCli implements Callable<Integer> {
 		return execute(out, err, args);
 	}
 
+	/** The benchmark commands, added when their classes are on the class path. */
+	private static final String[] BENCHMARKS = {"org.medcnn.bench.BenchCli", "org.medcnn.bench.SaliencyBenchCli"};
+
 	private static int execute(PrintWriter out, PrintWriter err, String[] args) {
 		EnginePolicy.init();
 		CommandLine cl = new CommandLine(new MedCnnCli());
+		// The benchmarks are tools, not product: in their own jar (target/medcnn-*-bench.jar), which bin/medcnn
+		// puts on the class path when the build made it.
+		for (String bench : BENCHMARKS) {
+			try {
+				cl.addSubcommand(Class.forName(bench).getDeclaredConstructor().newInstance());
+			} catch (ReflectiveOperationException | LinkageError e) {
+				// not on the class path: medcnn without benchmarks
+			}
+		}
 		if (out != null) cl.setOut(out);
 		// Every line on stderr stays bounded, whatever a message holds.
 		cl.setErr(new PrintWriter(new CliErrors.LineClipping(err != null ? err : cl.getErr()), true));

@@ -52,4 +52,14 @@ public final class SaliencyOptions {
 			.optBaseline(SaliencyRequest.Baseline.parse(baseline)).optOcclusion(patch, stride).optBatchSize(batchSize).optSeed(seed)
 			.optRegions(topPercent, maxRegions).build();
 	}
+
+	/** @return the slices (or copies) per engine call */
+	public int batchSize() {
+		return batchSize;
+	}
+
+	/** @return the integrated gradients' path steps */
+	public int steps() {
+		return steps;
+	}
 }

@@ -116,8 +116,8 @@ public final class RuntimeMacros {
 			"the shipped model loads from the installed folder: " + all);
 
 		// Classify Slices: every row read back equals the CSV the command wrote, and each label sits on its slice.
-		assertTrue(c.contains("classify rows=12 columns=source,slice,slice_label,predicted,p_glioma,p_meningioma,p_notumor,p_pituitary,confidence,model,model_sha256,device,ms"),
-			all);
+		assertTrue(c.contains("classify rows=12 columns=source,slice,slice_label,predicted,p_glioma,p_meningioma,p_notumor,p_pituitary,confidence,ood_score,"
+			+ "out_of_distribution,model,model_sha256,device,ms"), all);
 		List<List<String>> csv = TinyImages.csv(in.work().resolve("classify.csv"));
 		int pred = csv.get(0).indexOf("predicted");
 		int conf = csv.get(0).indexOf("confidence");
@@ -129,7 +129,10 @@ public final class RuntimeMacros {
 			assertTrue(c.contains("roi classify name=medcnn-class:" + (i + 1) + ":" + row.get(pred) + " c=0 z=" + (i + 1) + " t=0"),
 				"the label of slice " + (i + 1) + " on its slice: " + all);
 		}
-		assertTrue(c.contains("overlay classify medcnn_rois=12 of 12"), all);
+		// a label per slice, and a frame and a text on each slice outside the training data
+		int ood = csv.get(0).indexOf("out_of_distribution");
+		long flagged = csv.subList(1, csv.size()).stream().filter(r -> r.get(ood).equals("1")).count();
+		assertTrue(c.contains("overlay classify medcnn_rois=" + (12 + 2 * flagged) + " of " + (12 + 2 * flagged)), flagged + " flagged: " + all);
 		if (!headless) {
 			assertTrue(c.contains("window MedCNN Classification rows=12 predicted0=" + csv.get(1).get(pred)),
 				"on screen, ImageJ's Table functions read the window too: " + all);

@@ -1,4 +1,4 @@
-package org.medcnn.cli;
+package org.medcnn.bench;
 
 import ai.djl.translate.TranslateException;
 import com.google.gson.JsonObject;
@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.medcnn.cli.CliErrors;
+import org.medcnn.cli.ExitCodes;
+import org.medcnn.cli.MedCnnCli;
 import org.medcnn.command.ClassifySlicesCommand;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.engine.ClassifierModel;

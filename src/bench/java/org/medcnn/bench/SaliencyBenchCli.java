@@ -1,4 +1,4 @@
-package org.medcnn.cli;
+package org.medcnn.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
@@ -19,6 +19,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.medcnn.cli.CliErrors;
+import org.medcnn.cli.ExitCodes;
+import org.medcnn.cli.SaliencyOptions;
+import org.medcnn.cli.MedCnnCli;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.engine.EnginePolicy;
@@ -133,15 +137,15 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 				return ExitCodes.OK;
 			}
 			out.printf(Locale.ROOT, "medcnn bench-saliency: model %s (%s), input %dx%d, %d slice(s) per run, %d run(s) per line, cpu, %d cores, batch size %d%n",
-				pkg.card().id(), pkg.shortSha(), w, h, slices, repeats, Runtime.getRuntime().availableProcessors(), options.batchSize);
+				pkg.card().id(), pkg.shortSha(), w, h, slices, repeats, Runtime.getRuntime().availableProcessors(), options.batchSize());
 			out.printf(Locale.ROOT, "  %-52s %12s %12s %9s%n", "what", "min ms/slice", "median", "x infer.");
 			try (ClassifierModel cm = ClassifierModel.load(pkg, DeviceSpec.CPU); ExplainModel em = ExplainModel.load(pkg, DeviceSpec.CPU)) {
 				List<String> labels = new ArrayList<>();
 				List<Work> work = new ArrayList<>();
 				labels.add("inference (Classify Slices, batch 1)");
 				work.add(() -> new DjlSliceClassifier(cm, 1, null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
-				labels.add("inference (Classify Slices, batch " + Math.min(options.batchSize, slices) + ")");
-				work.add(() -> new DjlSliceClassifier(cm, options.batchSize, null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
+				labels.add("inference (Classify Slices, batch " + Math.min(options.batchSize(), slices) + ")");
+				work.add(() -> new DjlSliceClassifier(cm, options.batchSize(), null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
 				for (SaliencyMethod m : list) {
 					SaliencyRequest r = options.request(m, 5, 3);
 					labels.add(r.describe());
@@ -188,8 +192,8 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 
 	/** Integrated gradients in child JVMs: with the batch size, and with all steps in one batch. */
 	private void memoryCheck(PrintWriter out, PrintWriter err) {
-		int steps = options.steps;
-		for (int b : new int[] {Math.min(options.batchSize, steps), steps}) {
+		int steps = options.steps();
+		for (int b : new int[] {Math.min(options.batchSize(), steps), steps}) {
 			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
 				"-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench-saliency", "--peak-only",
 				"--methods", "integrated_gradients", "--steps", Integer.toString(steps), "--batch-size", Integer.toString(b), "--slices", "1"));
