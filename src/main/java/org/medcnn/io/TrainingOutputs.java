@@ -112,21 +112,13 @@ public final class TrainingOutputs {
 	}
 
 	/**
-	 * Formats the headline test metrics.
+	 * Formats the headline test metrics: every metric with its 95 % interval, per class, and the
+	 * confusion matrix with the class names on both axes ({@link EvaluationText#metrics}).
 	 *
 	 * @param m the metrics
 	 * @return several lines of text
 	 */
 	public static String summary(Metrics m) {
-		StringBuilder sb = new StringBuilder();
-		sb.append(String.format(Locale.ROOT, "test (%d images): accuracy %.4f [%.4f, %.4f], balanced accuracy %.4f, macro F1 %.4f [%.4f, %.4f], macro AUC %.4f, ECE %.4f [%.4f, %.4f]%n",
-			m.count(), m.accuracy(), m.accuracyCi()[0], m.accuracyCi()[1], m.balancedAccuracy(), m.macroF1(), m.macroF1Ci()[0], m.macroF1Ci()[1],
-			m.macroRocAuc(), m.ece(), m.eceCi()[0], m.eceCi()[1]));
-		for (int k = 0; k < m.classes().size(); k++) {
-			sb.append(String.format(Locale.ROOT, "  %-12s precision %.4f recall %.4f F1 %.4f support %d AUC %.4f%n", m.classes().get(k), m.precision()[k],
-				m.recall()[k], m.f1()[k], m.support()[k], m.rocAuc()[k]));
-		}
-		sb.append("  confusion (rows true, columns predicted): ").append(java.util.Arrays.deepToString(m.confusion())).append('\n');
-		return sb.toString();
+		return EvaluationText.metrics(m, "test");
 	}
 }
