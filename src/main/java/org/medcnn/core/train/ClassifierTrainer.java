@@ -471,6 +471,10 @@ public final class ClassifierTrainer {
 				return new Base(p, IMAGENET_MEAN, IMAGENET_STD, "TorchScript trunk " + p.getFileName(), Hashes.sha256(p));
 			}
 			ModelPackage pkg = ModelRepository.withDefaults(List.of()).open(cfg.baseModel);
+			if (pkg.card().isWholeModel()) {
+				throw new ModelLoadException(pkg.dir() + ": a whole-model package (" + pkg.card().id() + ") has no trunk to train a head on; base a model on a "
+					+ "trunk and head package or a TorchScript trunk file");
+			}
 			return new Base(pkg.trunkFile(), pkg.card().input().mean(), pkg.card().input().std(),
 				"trunk of model package " + pkg.card().id() + " " + pkg.card().version(), Hashes.sha256(pkg.trunkFile()));
 		} catch (IOException e) {

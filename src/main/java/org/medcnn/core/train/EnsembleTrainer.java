@@ -98,6 +98,9 @@ public final class EnsembleTrainer {
 	 * @throws ModelLoadException if the written package does not verify
 	 */
 	public Result train(Request r, Consumer<String> log, Cancellation cancellation) throws IOException, TranslateException, ModelLoadException {
+		if (base.card().isWholeModel()) {
+			throw new IllegalArgumentException(base.dir() + ": a whole-model package (" + base.card().id() + ") has no trunk to train ensemble heads on");
+		}
 		Path splitCsv = base.dir().resolve("split.csv");
 		if (!Files.isRegularFile(splitCsv)) throw new IOException(splitCsv + ": the base package has no split.csv; members must be trained on its training split");
 		if (org.medcnn.core.OutputGuard.overlap(r.output(), base.dir())) {
