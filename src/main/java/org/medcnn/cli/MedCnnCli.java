@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "medcnn", mixinStandardHelpOptions = true, versionProvider = MedCnnCli.Version.class,
 	description = "Classify every slice of medical image stacks with a CNN, offline.",
 	subcommands = {ClassifyCli.class, BatchCli.class, MergeCli.class, SaliencyCli.class, SanityCli.class, TrainCli.class, EvaluateCli.class,
-		DoctorCli.class, BenchCli.class, SaliencyBenchCli.class, EnsembleCli.class, CalibrateUncertaintyCli.class, FitOodCli.class, ShiftTestCli.class, ImportTorchScriptCli.class},
+		DoctorCli.class, BenchCli.class, SaliencyBenchCli.class, EnsembleCli.class, CalibrateUncertaintyCli.class, FitOodCli.class, ShiftTestCli.class, ImportTorchScriptCli.class, ImportBioImageIoCli.class, ExportBioImageIoCli.class},
 	exitCodeListHeading = "%nExit codes:%n",
 	exitCodeList = {"0:done", "1:internal error", "2:bad usage or parameter", "3:bad input file", "4:model could not be loaded",
 		"5:output exists or cannot be written", "6:inference failed",

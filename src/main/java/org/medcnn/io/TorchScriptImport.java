@@ -67,11 +67,13 @@ public final class TorchScriptImport {
 	 * @param temperature a calibration temperature, or NaN for none
 	 * @param examples a folder of example images (files, or one sub-folder per class), or null
 	 * @param provenance extra provenance for the card (e.g. where the model came from), or null
-	 * @param output the package folder to write
+	 * @param extra further card fields (license, citation, authors, intended_use, limitations, metrics), or null
+	 * @param outputDir the package folder to write
 	 * @param overwrite whether an existing package there may be replaced
 	 */
 	public record Request(Path model, List<String> classes, InputSpec spec, int channels, ModelCard.Output output, String featureMethod, String id,
-		String version, String name, String description, double temperature, Path examples, JsonObject provenance, Path outputDir, boolean overwrite) {}
+		String version, String name, String description, double temperature, Path examples, JsonObject provenance, JsonObject extra, Path outputDir,
+		boolean overwrite) {}
 
 	/** @return a new builder */
 	public static Builder builder() {
@@ -93,6 +95,7 @@ public final class TorchScriptImport {
 		private double temperature = Double.NaN;
 		private Path examples;
 		private JsonObject provenance;
+		private JsonObject extra;
 		private Path outputDir;
 		private boolean overwrite;
 
@@ -225,6 +228,15 @@ public final class TorchScriptImport {
 		}
 
 		/**
+		 * @param json further card fields: license, citation, authors, intended_use, limitations, metrics
+		 * @return this builder
+		 */
+		public Builder optCardFields(JsonObject json) {
+			this.extra = json;
+			return this;
+		}
+
+		/**
 		 * @param value whether an existing package may be replaced
 		 * @return this builder
 		 */
@@ -257,8 +269,15 @@ public final class TorchScriptImport {
 			}
 			String pkgId = id != null ? id : outputDir.toAbsolutePath().normalize().getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
 			if (!pkgId.matches("[a-z0-9][a-z0-9._-]{0,63}")) throw new IllegalArgumentException("--id '" + pkgId + "' must be lower-case letters, digits, '.', '_' or '-'");
+			if (extra != null) {
+				for (String k : extra.keySet()) {
+					if (!java.util.Set.of("license", "citation", "authors", "intended_use", "limitations", "metrics", "modality").contains(k)) {
+						throw new IllegalArgumentException("card field " + k + " cannot be given at import");
+					}
+				}
+			}
 			return new Request(model, classes, spec, channels, output, featureMethod, pkgId, version, name, description, temperature, examples, provenance,
-				outputDir, overwrite);
+				extra, outputDir, overwrite);
 		}
 	}
 
@@ -316,6 +335,7 @@ public final class TorchScriptImport {
 		card.add("provenance", prov);
 		card.addProperty("intended_use", "Brought to MedCNN as a TorchScript classifier; its intended use is that of its authors.");
 		card.addProperty("limitations", "Not trained or measured by MedCNN: its test figures are those of its authors, if any.");
+		if (r.extra() != null) for (String k : r.extra().keySet()) card.add(k, r.extra().get(k).deepCopy());
 		Path cardFile = dir.resolve(ModelPackage.CARD);
 		int labelled = 0;
 		int correct = 0;

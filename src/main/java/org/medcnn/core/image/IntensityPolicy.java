@@ -384,10 +384,10 @@ public sealed interface IntensityPolicy {
 		 *
 		 * @param min lower bound
 		 * @param max upper bound
-		 * @throws IllegalArgumentException unless both are finite and min &lt;= max
+		 * @throws IllegalArgumentException unless min &lt;= max (either may be infinite: no bound)
 		 */
 		public Clip {
-			if (!Double.isFinite(min) || !Double.isFinite(max) || min > max) throw new IllegalArgumentException("clip: need finite min <= max, got " + min + ", " + max);
+			if (Double.isNaN(min) || Double.isNaN(max) || min > max) throw new IllegalArgumentException("clip: need min <= max, got " + min + ", " + max);
 		}
 
 		@Override

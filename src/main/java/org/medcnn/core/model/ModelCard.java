@@ -616,8 +616,10 @@ public final class ModelCard {
 							out.add(new IntensityPolicy.ScaleLinear(number(o, "gain", where), number(o, "offset", where)));
 						}
 						case "clip" -> {
-							checkKeys(o, where, Set.of("op", "min", "max"), Set.of("op", "min", "max"));
-							out.add(new IntensityPolicy.Clip(number(o, "min", where), number(o, "max", where)));
+							checkKeys(o, where, Set.of("op", "min", "max"), Set.of("op"));
+							if (!o.has("min") && !o.has("max")) throw error(where + "clip needs min, max or both");
+							out.add(new IntensityPolicy.Clip(o.has("min") ? number(o, "min", where) : Double.NEGATIVE_INFINITY,
+								o.has("max") ? number(o, "max", where) : Double.POSITIVE_INFINITY));
 						}
 						default -> throw error(where + "op '" + op + "' is not one of scale_range, zero_mean_unit_variance, "
 							+ "fixed_zero_mean_unit_variance, scale_linear, clip");

@@ -197,8 +197,9 @@ public final class ModelCards {
 					s.addProperty("gain", l.gain());
 					s.addProperty("offset", l.offset());
 				} else if (step instanceof IntensityPolicy.Clip cl) {
-					s.addProperty("min", cl.min());
-					s.addProperty("max", cl.max());
+					// an unbounded side is left out (JSON has no infinity)
+					if (Double.isFinite(cl.min())) s.addProperty("min", cl.min());
+					if (Double.isFinite(cl.max())) s.addProperty("max", cl.max());
 				}
 				a.add(s);
 			}
