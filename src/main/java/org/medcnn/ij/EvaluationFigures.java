@@ -214,7 +214,7 @@ public final class EvaluationFigures {
 		p.setColor(blue, blue);
 		addBins(p, m.reliability());
 		p.setLineWidth(1);
-		p.setLegend("perfect calibration\ttemperature 1: ECE " + est(raw1) + "\tcalibrated: ECE " + est(ece), Plot.TOP_LEFT);
+		p.setLegend("perfect calibration\ttemperature 1: ECE " + est(raw1) + "\tcalibrated: ECE " + est(ece), Plot.BOTTOM_RIGHT);
 		return p;
 	}
 

@@ -306,6 +306,9 @@ public final class EvaluationReport {
 		} else {
 			h.append("<h2>Flagged slices</h2>\n<p>No flags: no uncertainty mode, and the model has no out-of-distribution detector.</p>\n");
 		}
+		if (!s.containsKey("coverage_unflagged")) {
+			h.append("<p class=\"note\">Uncertainty: not estimated (no uncertainty mode; give --uncertainty tta, mc_dropout or ensemble).</p>\n");
+		}
 		if (!s.containsKey("ood_flagged_share")) {
 			h.append("<p class=\"note\">Out of distribution: not checked (").append(esc(ctx.model())).append(" has no detector; add one with medcnn fit-ood).</p>\n");
 		}

@@ -434,7 +434,7 @@ public sealed interface IntensityPolicy {
 			b = Double.parseDouble(parts[2]);
 		} catch (NumberFormatException e) {
 			throw new IllegalArgumentException("intensity '" + text + "': numbers expected after the policy name; "
-				+ "use percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX");
+				+ "use percentile:LOW:HIGH, window:CENTER:WIDTH, range:MIN:MAX or zscore");
 		}
 		switch (parts[0].toLowerCase(java.util.Locale.ROOT)) {
 			case "percentile":
@@ -541,6 +541,7 @@ public sealed interface IntensityPolicy {
 	}
 
 	private static String fmt(double v) {
+		if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
 		return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
 	}
 }
