@@ -102,7 +102,7 @@ public final class ImportTorchScriptCli implements Callable<Integer> {
 			return ExitCodes.MODEL;
 		} catch (IOException e) {
 			CliErrors.report(err, e, "medcnn import-torchscript: " + e.getMessage());
-			return e.getMessage() != null && e.getMessage().contains("TorchScript") ? ExitCodes.MODEL : ExitCodes.OUTPUT;
+			return ExitCodes.OUTPUT;
 		} catch (IllegalArgumentException e) {
 			CliErrors.report(err, e, "medcnn import-torchscript: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;

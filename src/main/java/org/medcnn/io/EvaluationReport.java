@@ -79,9 +79,11 @@ public final class EvaluationReport {
 	 * @return the file names
 	 */
 	public static List<String> files(Evaluator.Evaluation ev, Context ctx) {
-		List<String> out = new ArrayList<>();
-		out.add(HTML);
-		for (String stem : EvaluationFigures.all(ev, ctx.model(), ctx.history()).keySet()) out.add(stem + ".png");
+		List<String> out = new ArrayList<>(List.of(HTML, "confusion.png", "reliability.png", "roc.png", "risk_coverage.png"));
+		Map<String, Estimate> s = ev.summaryEstimates();
+		boolean uncertain = s.containsKey("coverage_unflagged") && !Double.isNaN(s.get("coverage_unflagged").value());
+		if (uncertain || s.containsKey("ood_flagged_share")) out.add("flags.png");
+		if (ctx.history() != null && !ctx.history().isEmpty()) out.add("training.png");
 		if (!ctx.positives().isEmpty()) out.add("binary.csv");
 		return out;
 	}
@@ -139,6 +141,9 @@ public final class EvaluationReport {
 		BinaryMetrics binary = ctx.positives().isEmpty() ? null : ev.metrics().binary(ctx.positives());
 		Map<String, ImagePlus> figures = EvaluationFigures.all(ev, ctx.model(), ctx.history());
 		List<String> names = files(ev, ctx);
+		for (String stem : figures.keySet()) {
+			if (!names.contains(stem + ".png")) throw new IllegalStateException("figure " + stem + " is missing from the report's file list " + names);
+		}
 		if (!overwrite) {
 			List<String> existing = names.stream().filter(f -> Files.exists(dir.resolve(f))).toList();
 			if (!existing.isEmpty()) {

@@ -298,10 +298,10 @@ public final class TorchScriptImport {
 	 *
 	 * @param r the request
 	 * @return the package
-	 * @throws IOException if a file cannot be read or written, the output exists, or the file is not TorchScript
-	 * @throws ModelLoadException if the model does not load, or does not return one score per class
+	 * @throws IOException if the output folder is in use or a file cannot be written
+	 * @throws ModelLoadException if the file is not TorchScript, does not load, or does not return one score per class
 	 * @throws TranslateException if the engine fails on an example
-	 * @throws IllegalArgumentException for an example folder without images, or examples the package does not reproduce
+	 * @throws IllegalArgumentException for an example folder without images, an unreadable example, or examples the package does not reproduce
 	 */
 	public static Result run(Request r) throws IOException, ModelLoadException, TranslateException {
 		WholeModels.checkTorchScript(r.model());
@@ -310,12 +310,25 @@ public final class TorchScriptImport {
 		if (r.examples() != null && OutputGuard.overlap(dir, r.examples())) {
 			throw new IllegalArgumentException("--output " + dir + " is, or lies inside or around, the examples folder " + r.examples() + "; choose another folder");
 		}
-		checkOutput(dir, r.overwrite());
+		boolean fresh = checkOutput(dir, r.overwrite());
 		List<String> warnings = new ArrayList<>();
 		WholeModels.Probe probe = WholeModels.probe(r.model(), r.channels(), r.spec().width(), r.spec().height(), r.featureMethod());
 		checkOutputShape(r, probe, warnings);
 		List<Example> examples = r.examples() == null ? List.of() : listExamples(r.examples(), r.classes());
 		Files.createDirectories(dir);
+		try {
+			return write(r, dir, probe, examples, warnings);
+		} catch (IOException | ModelLoadException | TranslateException | RuntimeException e) {
+			// a package that failed its checks is not left behind in a folder that was new or empty
+			if (fresh) {
+				for (String f : List.of(ModelPackage.CARD, MODEL_FILE, "examples")) BioImageIo.deleteTree(dir.resolve(f));
+			}
+			throw e;
+		}
+	}
+
+	private static Result write(Request r, Path dir, WholeModels.Probe probe, List<Example> examples, List<String> warnings)
+		throws IOException, ModelLoadException, TranslateException {
 		Files.copy(r.model(), dir.resolve(MODEL_FILE), StandardCopyOption.REPLACE_EXISTING);
 		JsonObject card = ModelCards.wholeModel(dir, MODEL_FILE, r.id(), r.version(), r.classes(), r.spec(), r.channels(), r.output(), r.featureMethod(),
 			probe.featureCount());
@@ -372,19 +385,25 @@ public final class TorchScriptImport {
 		return new Result(pkg.dir(), pkg.card(), checked, labelled, correct, warnings);
 	}
 
-	/** A package folder may be new, empty, or (with overwrite) a package: anything else is refused, so that no one's files are replaced. */
-	static void checkOutput(Path dir, boolean overwrite) throws IOException {
-		if (!Files.exists(dir)) return;
+	/**
+	 * A package folder may be new, empty, or (with overwrite) a package: anything else is refused, so that
+	 * no one's files are replaced.
+	 *
+	 * @return whether it is new or empty
+	 */
+	static boolean checkOutput(Path dir, boolean overwrite) throws IOException {
+		if (!Files.exists(dir)) return true;
 		if (!Files.isDirectory(dir)) throw new IOException(dir + ": exists and is not a folder");
 		boolean empty;
 		try (Stream<Path> s = Files.list(dir)) {
 			empty = s.findAny().isEmpty();
 		}
-		if (empty) return;
+		if (empty) return true;
 		if (!Files.exists(dir.resolve(ModelPackage.CARD))) {
 			throw new IOException(dir + ": not empty and not a model package; choose a new or empty folder (nothing there is replaced)");
 		}
 		if (!overwrite) throw new IOException(dir + " already holds a model (model.json); not replaced (use --overwrite)");
+		return false;
 	}
 
 	private static void checkOutputShape(Request r, WholeModels.Probe probe, List<String> warnings) throws ModelLoadException {
@@ -446,14 +465,23 @@ public final class TorchScriptImport {
 	/** One classified slice of an example. */
 	private record Classified(int slice, int predicted, double confidence) {}
 
-	private static List<Classified> classify(ClassifierModel model, Path file) throws IOException, TranslateException {
-		List<Slice> slices = new ImageSampleReader().read(file);
+	private static List<Classified> classify(ClassifierModel model, Path file) throws TranslateException {
+		List<Slice> slices;
+		try {
+			slices = new ImageSampleReader().read(file);
+		} catch (IOException e) {
+			throw new IllegalArgumentException("example " + file.getFileName() + ": " + e.getMessage(), e);
+		}
 		SlicePreprocessor pre = new SlicePreprocessor(model.pkg().card().input());
 		List<Classified> out = new ArrayList<>();
 		float[] buf = new float[pre.spec().tensorSize()];
 		try (PassSampler sampler = new PassSampler(Ensemble.of(model), UncertaintyOptions.NONE, 1)) {
 			for (Slice s : slices) {
-				pre.check(s);
+				try {
+					pre.check(s);
+				} catch (IllegalArgumentException e) {
+					throw new IllegalArgumentException("example " + file.getFileName() + ": " + e.getMessage(), e);
+				}
 				pre.preprocess(s, buf, 0);
 				float[] p = sampler.run(buf, 1, 1, new long[] {s.index()}).probabilities()[0];
 				int top = Metrics.argmax(p);

@@ -17,8 +17,8 @@ import org.medcnn.core.train.EpochRecord;
 import org.medcnn.core.train.TrainingResult;
 
 /**
- * Writes what a training run leaves next to its model package: {@code training_history.csv},
- * {@code test_predictions.csv}, and {@code examples/stack.tif}, a stack of the example images of the
+ * Writes what a training run leaves next to its model package: {@code training_history.csv} and
+ * {@code training_history.png} (loss and accuracy curves), {@code test_predictions.csv}, and {@code examples/stack.tif}, a stack of the example images of the
  * most common size for trying the model in Fiji or with {@code medcnn classify}.
  */
 public final class TrainingOutputs {
@@ -39,6 +39,14 @@ public final class TrainingOutputs {
 				r.validationLoss(), r.validationAccuracy(), r.seconds(), r.best()));
 		}
 		AtomicFiles.write(dir.resolve("training_history.csv"), true, tmp -> Files.writeString(tmp, h.toString(), StandardCharsets.UTF_8));
+		if (!result.history().isEmpty()) {
+			// the loss and accuracy curves as a picture, drawn headless like the evaluation report's figures
+			ij.gui.Plot plot = org.medcnn.ij.EvaluationFigures.training(result.history(), dir.getFileName() == null ? "model" : dir.getFileName().toString());
+			ImagePlus imp = new ImagePlus("training history", plot.getProcessor().convertToRGB());
+			AtomicFiles.write(dir.resolve("training_history.png"), true, tmp -> {
+				if (!new ij.io.FileSaver(imp).saveAsPng(tmp.toString())) throw new IOException(tmp + ": cannot be written");
+			});
+		}
 		if (result.test() == null) return;
 		List<String> classes = result.test().classes();
 		StringBuilder p = new StringBuilder("path,slice,truth,predicted");

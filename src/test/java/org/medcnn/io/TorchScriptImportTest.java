@@ -223,6 +223,17 @@ class TorchScriptImportTest {
 		String score = rows.get(1).split(",")[header.indexOf("ood_score")];
 		assertFalse(score.isEmpty(), rows.toString());
 		Double.parseDouble(score);
+		// the evaluation report draws both flags: uncertain (tta) and out of distribution, with counts and accuracies
+		Path ev = tmp.resolve("ood-eval");
+		Result e = cli("evaluate", "--model", out.toString(), "--data-dir", data.toString(), "--output", ev.toString(), "--uncertainty", "tta",
+			"--uncertainty-passes", "2", "--uncertainty-threshold", "0.5", "--bootstrap", "200", "--device", "cpu");
+		assertEquals(ExitCodes.OK, e.code(), e.err());
+		assertTrue(Files.exists(ev.resolve("flags.png")));
+		String html = Files.readString(ev.resolve("report.html"));
+		assertTrue(html.contains("uncertain (tta, threshold 0.5000 nats)") && html.contains("<td class=\"l\">out of distribution</td>"), html);
+		assertTrue(e.out().contains("slices flagged uncertain") && e.out().contains("out of distribution:"), e.out());
+		java.awt.image.BufferedImage flags = javax.imageio.ImageIO.read(ev.resolve("flags.png").toFile());
+		assertTrue(flags.getWidth() >= 480 && flags.getHeight() >= 400);
 		// without a feature method there is nothing to fit on
 		Path plain = tmp.resolve("ood-plain");
 		assertEquals(ExitCodes.OK, importClassifier(plain).code());

@@ -44,18 +44,19 @@ public final class WholeModels {
 	 * Tells a TorchScript archive from the other files PyTorch writes.
 	 *
 	 * @param file the file
-	 * @throws IOException naming the file and what it is instead, when it is not TorchScript
+	 * @throws ModelLoadException naming the file and what it is instead, when it is not TorchScript
+	 * @throws IOException if it cannot be read
 	 */
-	public static void checkTorchScript(Path file) throws IOException {
-		if (!Files.isRegularFile(file)) throw new IOException(file + (Files.exists(file) ? ": not a regular file" : ": file not found"));
+	public static void checkTorchScript(Path file) throws IOException, ModelLoadException {
+		if (!Files.isRegularFile(file)) throw new ModelLoadException(file + (Files.exists(file) ? ": not a regular file" : ": file not found"));
 		byte[] head = new byte[4];
 		try (InputStream in = Files.newInputStream(file)) {
 			int n = in.readNBytes(head, 0, 4);
 			if (n >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5) {
-				throw new IOException(file + ": a pickled PyTorch file (torch.save of a model or its weights), not TorchScript; export the model with "
+				throw new ModelLoadException(file + ": a pickled PyTorch file (torch.save of a model or its weights), not TorchScript; export the model with "
 					+ "torch.jit.script(model).save(...) or torch.jit.trace(model, example).save(...)");
 			}
-			if (n < 4 || head[0] != 'P' || head[1] != 'K') throw new IOException(file + ": not a TorchScript file (not a zip archive)");
+			if (n < 4 || head[0] != 'P' || head[1] != 'K') throw new ModelLoadException(file + ": not a TorchScript file (not a zip archive)");
 		}
 		boolean code = false;
 		boolean data = false;
@@ -68,13 +69,13 @@ public final class WholeModels {
 				if (name.endsWith("/data.pkl") || name.equals("data.pkl")) data = true;
 			}
 		} catch (ZipException ex) {
-			throw new IOException(file + ": not a TorchScript file (damaged zip archive: " + ex.getMessage() + ")", ex);
+			throw new ModelLoadException(file + ": not a TorchScript file (damaged zip archive: " + ex.getMessage() + ")", ex);
 		}
 		if (!code && data) {
-			throw new IOException(file + ": a state dict (torch.save of weights, no program), not TorchScript: MedCNN cannot rebuild the network from weights alone; "
+			throw new ModelLoadException(file + ": a state dict (torch.save of weights, no program), not TorchScript: MedCNN cannot rebuild the network from weights alone; "
 				+ "export the model with torch.jit.script(model).save(...) or torch.jit.trace(model, example).save(...)");
 		}
-		if (!code) throw new IOException(file + ": not a TorchScript file (the archive holds no code/)");
+		if (!code) throw new ModelLoadException(file + ": not a TorchScript file (the archive holds no code/)");
 	}
 
 	/**
