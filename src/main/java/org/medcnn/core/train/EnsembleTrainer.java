@@ -263,11 +263,11 @@ public final class EnsembleTrainer {
 		JsonObject o = new JsonObject();
 		o.addProperty("split", what);
 		o.addProperty("images", m.count());
-		o.addProperty("accuracy", ClassifierTrainer.round(m.accuracy()));
+		ClassifierTrainer.number(o, "accuracy", m.accuracy());
 		if (full) o.add("accuracy_ci95", ClassifierTrainer.doubles(m.accuracyCi()));
-		o.addProperty("balanced_accuracy", ClassifierTrainer.round(m.balancedAccuracy()));
-		o.addProperty("macro_f1", ClassifierTrainer.round(m.macroF1()));
-		o.addProperty("ece", ClassifierTrainer.round(m.ece()));
+		ClassifierTrainer.number(o, "balanced_accuracy", m.balancedAccuracy());
+		ClassifierTrainer.number(o, "macro_f1", m.macroF1());
+		ClassifierTrainer.number(o, "ece", m.ece());
 		if (full) o.add("ece_ci95", ClassifierTrainer.doubles(m.eceCi()));
 		return o;
 	}
