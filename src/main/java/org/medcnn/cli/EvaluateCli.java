@@ -12,14 +12,16 @@ import org.medcnn.core.data.Sample;
 import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.eval.Evaluator;
+import org.medcnn.core.eval.LabelMap;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
 import org.medcnn.io.EvaluationOutputs;
+import org.medcnn.io.EvaluationReport;
+import org.medcnn.io.EvaluationText;
 import org.medcnn.io.ImageSampleReader;
-import org.medcnn.io.TrainingOutputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -28,7 +30,8 @@ import picocli.CommandLine;
  * {@code medcnn evaluate}: metrics of a model on a labelled image folder or CSV list.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-	description = "Evaluate a model (or several, comma-separated) on labelled images: per-class metrics, confusion matrix, predictions, reliability and risk-coverage data.")
+	description = "Evaluate a model (or several, comma-separated) on labelled images: report.html with figures (PNG), every metric with its bootstrap "
+		+ "interval, confusion matrix, predictions, reliability and risk-coverage data.")
 public final class EvaluateCli implements Callable<Integer> {
 
 	@CommandLine.Spec
@@ -52,7 +55,19 @@ public final class EvaluateCli implements Callable<Integer> {
 	@CommandLine.Mixin
 	private UncertaintyCliOptions uncertaintyOptions = new UncertaintyCliOptions();
 
-	@Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for metrics.csv, confusion.csv, predictions.csv, reliability.csv.")
+	@Option(names = "--label-map", paramLabel = "MAP|CSV", description = "Maps the data's labels (folder names, or the label column) to the model's "
+		+ "classes: 'a=x,b=x,c=y', or a CSV with the columns label,class; a label mapped to - is left out.")
+	private String labelMap;
+
+	@Option(names = "--positive", paramLabel = "CLASS[,CLASS...]", split = ",", description = "Adds a binary report (sensitivity, specificity, PPV, NPV, "
+		+ "with intervals; binary.csv) of these classes against the others.")
+	private List<String> positive = new ArrayList<>();
+
+	@Option(names = "--bootstrap", defaultValue = "1000", paramLabel = "N", description = "Bootstrap resamples of the intervals (default: ${DEFAULT-VALUE}; 0 for none).")
+	private int bootstrap;
+
+	@Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for report.html with its figures (PNG), metrics.csv, "
+		+ "confusion.csv, predictions.csv, reliability.csv, risk_coverage.csv.")
 	private Path output;
 
 	@Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
@@ -87,16 +102,32 @@ public final class EvaluateCli implements Callable<Integer> {
 			if ((dataDir == null) == (dataCsv == null)) throw new IllegalArgumentException("give exactly one of --data-dir and --data-csv");
 			if (dataCsv == null && (part != null || dataRoot != null)) throw new IllegalArgumentException("--part and --data-root go with --data-csv");
 			if (oodData != null && !java.nio.file.Files.isDirectory(oodData)) throw new IllegalArgumentException("--ood-data " + oodData + ": not a folder");
-			for (String name : List.of("metrics.csv", "confusion.csv", "predictions.csv", "reliability.csv", "risk_coverage.csv", "ood.csv")) {
+			if (bootstrap < 0 || bootstrap > 100000) throw new IllegalArgumentException("--bootstrap must be between 0 and 100000, got " + bootstrap);
+			List<String> names = new ArrayList<>(EvaluationOutputs.FILES);
+			names.addAll(EvaluationReport.possibleFiles(!positive.isEmpty()));
+			names.add("ood.csv");
+			for (String name : names) {
 				if (dataCsv != null) org.medcnn.core.OutputGuard.refuseInput(output.resolve(name), dataCsv, "--output folder");
 			}
 		} catch (IllegalArgumentException e) {
 			CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
+		if (!overwrite) {
+			List<String> existing = new ArrayList<>();
+			for (String name : EvaluationOutputs.FILES) if (java.nio.file.Files.exists(output.resolve(name))) existing.add(name);
+			for (String name : EvaluationReport.possibleFiles(!positive.isEmpty())) if (java.nio.file.Files.exists(output.resolve(name))) existing.add(name);
+			if (oodData != null && java.nio.file.Files.exists(output.resolve("ood.csv"))) existing.add("ood.csv");
+			if (!existing.isEmpty()) {
+				err.println("medcnn evaluate: " + output + " already holds " + String.join(", ", existing) + "; not overwritten (use --overwrite to replace them)");
+				return ExitCodes.OUTPUT;
+			}
+		}
 		List<Sample> samples;
+		LabelMap map;
 		try {
 			samples = dataCsv != null ? Datasets.readCsv(dataCsv, dataRoot, part) : Datasets.scanFolder(dataDir);
+			map = labelMap == null ? LabelMap.identity() : LabelMap.of(labelMap);
 		} catch (IOException | IllegalArgumentException e) {
 			CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 			return ExitCodes.BAD_INPUT;
@@ -110,9 +141,21 @@ public final class EvaluateCli implements Callable<Integer> {
 				return ExitCodes.MODEL;
 			}
 			CliErrors.deviceWarnings(err, "medcnn evaluate", loaded.models());
+			LabelMap.Result labels;
+			try {
+				labels = map.apply(samples, loaded.primary().card().classes());
+				for (String p : positive) {
+					if (!loaded.primary().card().classes().contains(p.trim())) {
+						throw new IllegalArgumentException("--positive: '" + p.trim() + "' is not a class of " + loaded.id() + " " + loaded.primary().card().classes());
+					}
+				}
+			} catch (IllegalArgumentException e) {
+				CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
+				return ExitCodes.USAGE;
+			}
 			Evaluator.Evaluation ev;
 			try {
-				ev = new Evaluator(loaded, new ImageSampleReader(), batchSize, uncertainty).evaluate(samples, 1000, seed, (m, d, t) -> { }, Cancellation.NEVER);
+				ev = new Evaluator(loaded, new ImageSampleReader(), batchSize, uncertainty).evaluate(labels.samples(), bootstrap, seed, (m, d, t) -> { }, Cancellation.NEVER);
 			} catch (IllegalArgumentException e) {
 				CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 				return ExitCodes.BAD_INPUT;
@@ -133,9 +176,14 @@ public final class EvaluateCli implements Callable<Integer> {
 					return ExitCodes.INFERENCE;
 				}
 			}
+			String data = (dataCsv != null ? dataCsv.toString() : dataDir.toString()) + (part == null ? "" : " (part " + part + ")");
+			EvaluationReport.Context context = new EvaluationReport.Context(loaded.id(), loaded.models().size() == 1 ? loaded.primary().card().version() : null,
+				loaded.shortSha(), data, labelMap == null ? null : labels, positive.stream().map(String::trim).toList(),
+				loaded.models().size() == 1 ? EvaluationReport.readHistory(loaded.primary().dir().resolve("training_history.csv")) : null, foreign, oodData);
 			try {
 				EvaluationOutputs.write(ev, output, overwrite);
 				if (foreign != null) EvaluationOutputs.writeForeign(ev, foreign, oodData, output, overwrite);
+				EvaluationReport.write(ev, context, output, overwrite);
 			} catch (IOException e) {
 				CliErrors.report(err, e, "medcnn evaluate: " + e.getMessage());
 				return ExitCodes.OUTPUT;
@@ -144,27 +192,19 @@ public final class EvaluateCli implements Callable<Integer> {
 				err.println("medcnn evaluate: skipped " + ev.skipped().size() + " unreadable image(s):");
 				ev.skipped().stream().limit(20).forEach(s -> err.println("  " + s));
 			}
-			out.printf("model %s (%s) on %s%s%n", loaded.id(), loaded.shortSha(), dataCsv != null ? dataCsv : dataDir, part == null ? "" : " (part " + part + ")");
-			out.print(TrainingOutputs.summary(ev.metrics()));
-			out.printf(java.util.Locale.ROOT, "  ECE %.4f calibrated, %.4f with temperature 1; risk-coverage AURC %.4f (ranked by %s), accuracy of the most confident 80 %%: %.4f%n",
-				ev.metrics().ece(), ev.eceUncalibrated(), ev.riskCoverage().aurc(), ev.riskCoverage().score(), ev.riskCoverage().accuracyAt(0.8));
-			if (uncertainty.enabled()) {
-				out.printf(java.util.Locale.ROOT, "  uncertainty %s: flag threshold %s nats, %.1f %% unflagged, accuracy of the unflagged %.4f%n", uncertainty.mode().key(),
-					Double.isNaN(ev.flagThreshold()) ? "unknown" : String.format(java.util.Locale.ROOT, "%.4f", ev.flagThreshold()), 100 * ev.flagCoverage(), ev.flagAccuracy());
-			}
-			if (ev.oodScored() > 0) {
-				out.printf(java.util.Locale.ROOT, "  out of distribution: %d of %d slices flagged (%.1f %%); accuracy of the kept %.4f, of the flagged %s%n", ev.oodFlagged(),
-					ev.oodScored(), 100.0 * ev.oodFlagged() / ev.oodScored(), ev.oodAccuracy(0),
-					Double.isNaN(ev.oodAccuracy(1)) ? "n/a (none flagged)" : String.format(java.util.Locale.ROOT, "%.4f", ev.oodAccuracy(1)));
-			} else {
-				out.println("  out of distribution: not checked (" + loaded.id() + " has no detector; add one with medcnn fit-ood)");
-			}
+			out.printf("model %s (%s) on %s%n", loaded.id(), loaded.shortSha(), data);
+			if (labelMap != null) out.println("  label map: " + labels.mapping() + (labels.leftOut().isEmpty() ? "" : "; left out: " + labels.leftOut() + " files"));
+			out.print(EvaluationText.metrics(ev.metrics(), "evaluation"));
+			out.print(EvaluationText.flags(ev, loaded.id()));
+			if (!context.positives().isEmpty()) out.print(EvaluationText.binary(ev.metrics().binary(context.positives())));
 			if (foreign != null) {
 				out.printf(java.util.Locale.ROOT, "  foreign data %s: %d of %d slices flagged (%.1f %%), AUROC of ood_score %.4f%s%n", oodData,
 					Math.round(foreign.flagged() * foreign.slices()), foreign.slices(), 100 * foreign.flagged(), foreign.auroc(),
 					foreign.skipped().isEmpty() ? "" : " (" + foreign.skipped().size() + " unreadable file(s) skipped)");
 			}
-			out.println("wrote " + output.resolve("metrics.csv") + ", confusion.csv, predictions.csv, reliability.csv, risk_coverage.csv" + (foreign != null ? ", ood.csv" : ""));
+			out.println("  intervals: " + org.medcnn.core.eval.Bootstrap.METHOD + " (" + bootstrap + " resamples, seed " + seed + ")");
+			out.println("wrote " + output.resolve(EvaluationReport.HTML) + " (with its figures), metrics.csv, confusion.csv, predictions.csv, reliability.csv, "
+				+ "risk_coverage.csv" + (context.positives().isEmpty() ? "" : ", binary.csv") + (foreign != null ? ", ood.csv" : ""));
 			return ExitCodes.OK;
 		}
 	}

@@ -4,6 +4,7 @@ import ij.gui.Plot;
 import ij.measure.ResultsTable;
 import java.awt.Color;
 import java.util.List;
+import org.medcnn.core.eval.Estimate;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.train.EpochRecord;
 
@@ -22,11 +23,15 @@ public final class EvaluationTables {
 	/** The title of Train Classifier's test metrics table. */
 	public static final String TEST_METRICS_TITLE = "MedCNN Test Metrics";
 
+	/** Title of the binary report table (sensitivity, specificity, PPV, NPV). */
+	public static final String BINARY_TITLE = "MedCNN Binary Report";
+
 	private EvaluationTables() {}
 
 	/**
-	 * Builds the metrics table: one row per class (precision, recall, F1, support, AUC), then the
-	 * overall rows (accuracy, balanced accuracy, macro F1, macro AUC, ECE) with 95 % intervals.
+	 * Builds the metrics table: one row per class (precision, recall, F1, support, AUC, each with its 95 %
+	 * interval; {@code n/a} where undefined), then the overall rows (accuracy, balanced accuracy, macro F1,
+	 * macro AUC, ECE) with their intervals and, for the averages, the classes they run over.
 	 *
 	 * @param m the metrics
 	 * @return the table
@@ -34,48 +39,89 @@ public final class EvaluationTables {
 	public static ResultsTable metrics(Metrics m) {
 		ResultsTable rt = new ResultsTable();
 		rt.showRowNumbers(false);
-		for (Object[] row : m.table()) {
+		Estimate[][] per = {m.precisionEstimates(), m.recallEstimates(), m.f1Estimates(), m.rocAucEstimates()};
+		String[] names = {"precision", "recall", "f1", "roc_auc"};
+		for (int k = 0; k < m.classes().size(); k++) {
 			rt.incrementCounter();
-			rt.addValue("name", (String) row[0]);
-			rt.addValue("precision", (Double) row[1]);
-			rt.addValue("recall", (Double) row[2]);
-			rt.addValue("f1", (Double) row[3]);
-			rt.addValue("support", (Double) row[4]);
-			rt.addValue("roc_auc", (Double) row[5]);
+			rt.addValue("name", m.classes().get(k));
+			for (int j = 0; j < names.length; j++) value(rt, names[j], per[j][k].value());
+			rt.addValue("support", m.support()[k]);
 			rt.addValue("value", Double.NaN);
 			rt.addValue("ci95_low", Double.NaN);
 			rt.addValue("ci95_high", Double.NaN);
+			for (int j = 0; j < names.length; j++) {
+				rt.addValue(names[j] + "_ci95_low", per[j][k].low());
+				rt.addValue(names[j] + "_ci95_high", per[j][k].high());
+			}
+			rt.addValue("over", "");
 		}
-		overall(rt, "accuracy", m.accuracy(), m.accuracyCi());
-		overall(rt, "balanced_accuracy", m.balancedAccuracy(), null);
-		overall(rt, "macro_f1", m.macroF1(), m.macroF1Ci());
-		overall(rt, "macro_roc_auc", m.macroRocAuc(), null);
-		overall(rt, "ece", m.ece(), m.eceCi());
-		overall(rt, "images", m.count(), null);
+		for (String name : List.of("accuracy", "balanced_accuracy", "macro_f1", "macro_roc_auc", "ece")) {
+			overall(rt, name, m.estimate(name), name.startsWith("macro") || name.startsWith("balanced") ? String.join(", ", m.averagedOver(name)) : "");
+		}
+		overall(rt, "images", Estimate.of(m.count()), "");
 		return rt;
 	}
 
 	/**
 	 * Builds the metrics table of an evaluation: {@link #metrics(Metrics)}, then the ECE with every
-	 * temperature set to 1, the area under the risk-coverage curve and, with an uncertainty mode, the
-	 * flag threshold and the coverage and accuracy of the unflagged slices.
+	 * temperature set to 1, the area under the risk-coverage curve and, with an uncertainty mode or an
+	 * out-of-distribution detector, the count, share and accuracy of the flagged and unflagged slices.
 	 *
 	 * @param ev the evaluation
 	 * @return the table
 	 */
 	public static ResultsTable metrics(org.medcnn.core.eval.Evaluator.Evaluation ev) {
 		ResultsTable rt = metrics(ev.metrics());
-		ev.summary().forEach((name, v) -> overall(rt, name, v, null));
+		ev.summaryEstimates().forEach((name, e) -> overall(rt, name, e, ""));
 		return rt;
 	}
 
-	private static void overall(ResultsTable rt, String name, double v, double[] ci) {
+	private static void value(ResultsTable rt, String column, double v) {
+		if (Double.isNaN(v)) rt.addValue(column, "n/a");
+		else rt.addValue(column, v);
+	}
+
+	private static void overall(ResultsTable rt, String name, Estimate e, String over) {
 		rt.incrementCounter();
 		rt.addValue("name", name);
 		for (String c : List.of("precision", "recall", "f1", "support", "roc_auc")) rt.addValue(c, Double.NaN);
-		rt.addValue("value", v);
-		rt.addValue("ci95_low", ci == null ? Double.NaN : ci[0]);
-		rt.addValue("ci95_high", ci == null ? Double.NaN : ci[1]);
+		value(rt, "value", e.value());
+		rt.addValue("ci95_low", e.low());
+		rt.addValue("ci95_high", e.high());
+		rt.addValue("over", over);
+	}
+
+	/**
+	 * Builds the binary report table: one row per ratio with its interval, then the four counts.
+	 *
+	 * @param b the report
+	 * @return the table
+	 */
+	public static ResultsTable binary(org.medcnn.core.eval.BinaryMetrics b) {
+		ResultsTable rt = new ResultsTable();
+		rt.showRowNumbers(false);
+		for (int i = 0; i < org.medcnn.core.eval.BinaryMetrics.NAMES.size(); i++) {
+			Estimate e = b.estimates().get(i);
+			rt.incrementCounter();
+			rt.addValue("metric", org.medcnn.core.eval.BinaryMetrics.NAMES.get(i));
+			value(rt, "value", e.value());
+			rt.addValue("ci95_low", e.low());
+			rt.addValue("ci95_high", e.high());
+			rt.addValue("positive", String.join("+", b.positives()));
+			rt.addValue("negative", String.join("+", b.negatives()));
+		}
+		long[] counts = {b.truePositives(), b.falsePositives(), b.trueNegatives(), b.falseNegatives()};
+		String[] names = {"true_positives", "false_positives", "true_negatives", "false_negatives"};
+		for (int i = 0; i < 4; i++) {
+			rt.incrementCounter();
+			rt.addValue("metric", names[i]);
+			rt.addValue("value", counts[i]);
+			rt.addValue("ci95_low", Double.NaN);
+			rt.addValue("ci95_high", Double.NaN);
+			rt.addValue("positive", String.join("+", b.positives()));
+			rt.addValue("negative", String.join("+", b.negatives()));
+		}
+		return rt;
 	}
 
 	/**

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.medcnn.core.eval.Estimate;
 import org.medcnn.core.eval.Evaluator;
 import org.medcnn.core.eval.Metrics;
 
@@ -18,8 +19,12 @@ public final class EvaluationOutputs {
 
 	private EvaluationOutputs() {}
 
+	/** The CSV files {@link #write} writes. */
+	public static final List<String> FILES = List.of("metrics.csv", "confusion.csv", "predictions.csv", "reliability.csv", "risk_coverage.csv");
+
 	/**
-	 * Writes the five CSV files into a folder.
+	 * Writes the five CSV files into a folder. Without {@code overwrite}, nothing is written when any of
+	 * them exists.
 	 *
 	 * @param ev the evaluation
 	 * @param dir the folder (created if needed)
@@ -28,15 +33,22 @@ public final class EvaluationOutputs {
 	 */
 	public static void write(Evaluator.Evaluation ev, Path dir, boolean overwrite) throws IOException {
 		Files.createDirectories(dir);
+		if (!overwrite) {
+			List<String> existing = FILES.stream().filter(f -> Files.exists(dir.resolve(f))).toList();
+			if (!existing.isEmpty()) {
+				throw new IOException(dir + ": " + String.join(", ", existing) + (existing.size() == 1 ? " already exists" : " already exist")
+					+ "; not overwritten (use --overwrite to replace them)");
+			}
+		}
 		Metrics m = ev.metrics();
 		List<String> classes = m.classes();
 		text(dir.resolve("metrics.csv"), overwrite, metricsCsv(ev));
 		StringBuilder c = new StringBuilder("true\\predicted");
-		for (String k : classes) c.append(',').append(k);
+		for (String k : classes) c.append(',').append(PredictionCsv.quote(k));
 		c.append('\n');
 		long[][] conf = m.confusion();
 		for (int i = 0; i < classes.size(); i++) {
-			c.append(classes.get(i));
+			c.append(PredictionCsv.quote(classes.get(i)));
 			for (long v : conf[i]) c.append(',').append(v);
 			c.append('\n');
 		}
@@ -61,9 +73,20 @@ public final class EvaluationOutputs {
 			p.append('\n');
 		}
 		text(dir.resolve("predictions.csv"), overwrite, p.toString());
-		StringBuilder rel = new StringBuilder("bin_low,bin_high,mean_confidence,accuracy,count\n");
-		for (double[] row : m.reliability()) {
-			rel.append(String.format(Locale.ROOT, "%.4f,%.4f,%s,%s,%d%n", row[0], row[1], num(row[2]), num(row[3]), (long) row[4]));
+		// both curves: the calibrated probabilities and the same with every temperature set to 1
+		int[] truth = new int[ev.rows().size()];
+		float[][] raw = new float[truth.length][];
+		for (int i = 0; i < truth.length; i++) {
+			truth[i] = ev.rows().get(i).truth();
+			raw[i] = ev.rows().get(i).uncalibrated();
+		}
+		double[][] t1 = Metrics.reliability(truth, raw);
+		StringBuilder rel = new StringBuilder("bin_low,bin_high,mean_confidence,accuracy,count,mean_confidence_t1,accuracy_t1,count_t1\n");
+		double[][] cal = m.reliability();
+		for (int b = 0; b < cal.length; b++) {
+			double[] row = cal[b];
+			rel.append(String.format(Locale.ROOT, "%.4f,%.4f,%s,%s,%d,%s,%s,%d%n", row[0], row[1], num(row[2]), num(row[3]), (long) row[4], num(t1[b][2]),
+				num(t1[b][3]), (long) t1[b][4]));
 		}
 		text(dir.resolve("reliability.csv"), overwrite, rel.toString());
 		text(dir.resolve("risk_coverage.csv"), overwrite, riskCoverageCsv(ev.riskCoverage()));
@@ -103,45 +126,61 @@ public final class EvaluationOutputs {
 		return sb.toString();
 	}
 
+	/** The columns of {@code metrics.csv}. */
+	public static final String METRICS_HEADER = "name,precision,recall,f1,support,roc_auc,value,ci95_low,ci95_high,precision_ci95_low,precision_ci95_high,"
+		+ "recall_ci95_low,recall_ci95_high,f1_ci95_low,f1_ci95_high,roc_auc_ci95_low,roc_auc_ci95_high,over";
+
 	/**
 	 * Formats the metrics table of an evaluation: {@link #metricsCsv(Metrics)}, then the ECE with every
-	 * temperature set to 1, the area under the risk-coverage curve, and, with an uncertainty mode, the
-	 * flag threshold with the coverage and accuracy of the unflagged slices.
+	 * temperature set to 1, the area under the risk-coverage curve, and, with an uncertainty mode or an
+	 * out-of-distribution detector, the figures of their flags, each ratio with its interval.
 	 *
 	 * @param ev the evaluation
 	 * @return CSV text
 	 */
 	public static String metricsCsv(Evaluator.Evaluation ev) {
 		StringBuilder sb = new StringBuilder(metricsCsv(ev.metrics()));
-		ev.summary().forEach((name, v) -> overall(sb, name, v, null));
+		ev.summaryEstimates().forEach((name, e) -> overall(sb, name, e, ""));
 		return sb.toString();
 	}
 
 	/**
-	 * Formats the metrics table: one row per class, then accuracy, balanced accuracy, macro F1, macro
-	 * AUC and ECE rows (with 95 % intervals where computed).
+	 * Formats the metrics table: one row per class (precision, recall, F1, support, ROC AUC, each with its
+	 * 95 % interval; {@code n/a} where undefined), then accuracy, balanced accuracy, macro F1, macro AUC and
+	 * ECE rows with their intervals and, for the averages, the classes they run over ({@code over}).
 	 *
 	 * @param m the metrics
 	 * @return CSV text
 	 */
 	public static String metricsCsv(Metrics m) {
-		StringBuilder sb = new StringBuilder("name,precision,recall,f1,support,roc_auc,value,ci95_low,ci95_high\n");
-		for (Object[] row : m.table()) {
-			sb.append(row[0]);
-			for (int i = 1; i < row.length; i++) sb.append(',').append(num((Double) row[i]));
-			sb.append(",,,\n");
+		StringBuilder sb = new StringBuilder(METRICS_HEADER).append('\n');
+		Estimate[] p = m.precisionEstimates();
+		Estimate[] r = m.recallEstimates();
+		Estimate[] f = m.f1Estimates();
+		Estimate[] a = m.rocAucEstimates();
+		long[] support = m.support();
+		for (int k = 0; k < m.classes().size(); k++) {
+			sb.append(PredictionCsv.quote(m.classes().get(k))).append(',').append(na(p[k].value())).append(',').append(na(r[k].value())).append(',')
+				.append(na(f[k].value())).append(',').append(support[k]).append(',').append(na(a[k].value())).append(",,,");
+			for (Estimate e : new Estimate[] {p[k], r[k], f[k], a[k]}) sb.append(',').append(num(e.low())).append(',').append(num(e.high()));
+			sb.append(",\n");
 		}
-		overall(sb, "accuracy", m.accuracy(), m.accuracyCi());
-		overall(sb, "balanced_accuracy", m.balancedAccuracy(), null);
-		overall(sb, "macro_f1", m.macroF1(), m.macroF1Ci());
-		overall(sb, "macro_roc_auc", m.macroRocAuc(), null);
-		overall(sb, "ece", m.ece(), m.eceCi());
-		overall(sb, "images", m.count(), null);
+		for (String name : List.of("accuracy", "balanced_accuracy", "macro_f1", "macro_roc_auc", "ece")) {
+			String over = name.equals("accuracy") || name.equals("ece") ? "" : String.join(";", m.averagedOver(name));
+			overall(sb, name, m.estimate(name), over);
+		}
+		overall(sb, "images", Estimate.of(m.count()), "");
 		return sb.toString();
 	}
 
-	private static void overall(StringBuilder sb, String name, double v, double[] ci) {
-		sb.append(name).append(",,,,,,").append(num(v)).append(',').append(ci == null ? "" : num(ci[0])).append(',').append(ci == null ? "" : num(ci[1])).append('\n');
+	private static void overall(StringBuilder sb, String name, Estimate e, String over) {
+		sb.append(name).append(",,,,,,").append(na(e.value())).append(',').append(num(e.low())).append(',').append(num(e.high())).append(",,,,,,,,,")
+			.append(PredictionCsv.quote(over)).append('\n');
+	}
+
+	/** A value, {@code n/a} when undefined. */
+	private static String na(double v) {
+		return Double.isNaN(v) ? "n/a" : num(v);
 	}
 
 	private static String num(double v) {

@@ -17,8 +17,8 @@ import org.medcnn.core.train.EpochRecord;
 import org.medcnn.core.train.TrainingResult;
 
 /**
- * Writes what a training run leaves next to its model package: {@code training_history.csv},
- * {@code test_predictions.csv}, and {@code examples/stack.tif}, a stack of the example images of the
+ * Writes what a training run leaves next to its model package: {@code training_history.csv} and
+ * {@code training_history.png} (loss and accuracy curves), {@code test_predictions.csv}, and {@code examples/stack.tif}, a stack of the example images of the
  * most common size for trying the model in Fiji or with {@code medcnn classify}.
  */
 public final class TrainingOutputs {
@@ -39,6 +39,14 @@ public final class TrainingOutputs {
 				r.validationLoss(), r.validationAccuracy(), r.seconds(), r.best()));
 		}
 		AtomicFiles.write(dir.resolve("training_history.csv"), true, tmp -> Files.writeString(tmp, h.toString(), StandardCharsets.UTF_8));
+		if (!result.history().isEmpty()) {
+			// the loss and accuracy curves as a picture, drawn headless like the evaluation report's figures
+			ij.gui.Plot plot = org.medcnn.ij.EvaluationFigures.training(result.history(), dir.getFileName() == null ? "model" : dir.getFileName().toString());
+			ImagePlus imp = new ImagePlus("training history", plot.getProcessor().convertToRGB());
+			AtomicFiles.write(dir.resolve("training_history.png"), true, tmp -> {
+				if (!new ij.io.FileSaver(imp).saveAsPng(tmp.toString())) throw new IOException(tmp + ": cannot be written");
+			});
+		}
 		if (result.test() == null) return;
 		List<String> classes = result.test().classes();
 		StringBuilder p = new StringBuilder("path,slice,truth,predicted");
@@ -112,21 +120,13 @@ public final class TrainingOutputs {
 	}
 
 	/**
-	 * Formats the headline test metrics.
+	 * Formats the headline test metrics: every metric with its 95 % interval, per class, and the
+	 * confusion matrix with the class names on both axes ({@link EvaluationText#metrics}).
 	 *
 	 * @param m the metrics
 	 * @return several lines of text
 	 */
 	public static String summary(Metrics m) {
-		StringBuilder sb = new StringBuilder();
-		sb.append(String.format(Locale.ROOT, "test (%d images): accuracy %.4f [%.4f, %.4f], balanced accuracy %.4f, macro F1 %.4f [%.4f, %.4f], macro AUC %.4f, ECE %.4f [%.4f, %.4f]%n",
-			m.count(), m.accuracy(), m.accuracyCi()[0], m.accuracyCi()[1], m.balancedAccuracy(), m.macroF1(), m.macroF1Ci()[0], m.macroF1Ci()[1],
-			m.macroRocAuc(), m.ece(), m.eceCi()[0], m.eceCi()[1]));
-		for (int k = 0; k < m.classes().size(); k++) {
-			sb.append(String.format(Locale.ROOT, "  %-12s precision %.4f recall %.4f F1 %.4f support %d AUC %.4f%n", m.classes().get(k), m.precision()[k],
-				m.recall()[k], m.f1()[k], m.support()[k], m.rocAuc()[k]));
-		}
-		sb.append("  confusion (rows true, columns predicted): ").append(java.util.Arrays.deepToString(m.confusion())).append('\n');
-		return sb.toString();
+		return EvaluationText.metrics(m, "test");
 	}
 }

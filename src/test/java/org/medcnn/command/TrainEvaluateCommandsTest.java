@@ -62,6 +62,8 @@ class TrainEvaluateCommandsTest {
 		ResultsTable metrics = (ResultsTable) train.getOutput("test_metrics");
 		assertEquals("accuracy", metrics.getStringValue("name", 2));
 		assertTrue(Files.exists(out.toPath().resolve("training_history.csv")));
+		java.awt.image.BufferedImage curves = javax.imageio.ImageIO.read(out.toPath().resolve("training_history.png").toFile());
+		assertTrue(curves != null && curves.getWidth() >= 400, "training curves drawn headless");
 
 		// Refuses to overwrite the model it just wrote.
 		Module again = Modules.run(commands, TrainClassifierCommand.class, "data_dir", data.toFile(), "output_dir", out, "base_model",

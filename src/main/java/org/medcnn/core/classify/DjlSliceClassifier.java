@@ -91,6 +91,10 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		}
 		if (uncertainty.mode() == UncertaintyMode.MC_DROPOUT) {
 			for (ClassifierModel m : models.models()) {
+				if (m.pkg().card().isWholeModel()) {
+					throw new IllegalArgumentException("uncertainty=mc_dropout needs MedCNN's head with dropout, but " + m.pkg().dir()
+						+ " is a whole model (its head is inside its TorchScript file); try tta");
+				}
 				for (ModelPackage.Head h : m.pkg().heads()) {
 					if (h.head().dropout() <= 0) {
 						throw new IllegalArgumentException("uncertainty=mc_dropout needs a head trained with dropout, but head " + h.name() + " of "

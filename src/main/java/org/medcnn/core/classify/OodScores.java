@@ -60,7 +60,7 @@ public final class OodScores {
 			this.features = new float[models.models().size()][];
 			for (int m = 0; m < features.length; m++) {
 				ClassifierModel model = models.models().get(m);
-				if (model.pkg().ood() != null) features[m] = new float[n * model.pkg().head().features()];
+				if (model.pkg().ood() != null) features[m] = new float[n * model.pkg().oodFeatures()];
 			}
 		}
 

@@ -146,12 +146,14 @@ public final class PassSampler implements AutoCloseable {
 			float[] pooled = features.of(sessions.get(m));
 			if (pkg.ood() != null) {
 				int f = pkg.head().features();
-				if (passes == 1) {
+				int at = pkg.oodOffset();
+				int d = pkg.oodFeatures();
+				if (passes == 1 && at == 0 && d == f) {
 					oodFeatures[m] = pooled;
 				} else {
-					// the slice itself is the first of its passes
-					oodFeatures[m] = new float[n * f];
-					for (int i = 0; i < n; i++) System.arraycopy(pooled, i * passes * f, oodFeatures[m], i * f, f);
+					// the slice itself is the first of its passes; a whole model's detector reads the features after its class scores
+					oodFeatures[m] = new float[n * d];
+					for (int i = 0; i < n; i++) System.arraycopy(pooled, i * passes * f + at, oodFeatures[m], i * d, d);
 				}
 			}
 			for (ModelPackage.Head head : pkg.heads()) {

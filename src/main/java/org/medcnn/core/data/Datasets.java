@@ -138,8 +138,13 @@ public final class Datasets {
 		return out;
 	}
 
-	/** Splits one CSV line (RFC 4180 quotes). */
-	static List<String> splitCsv(String line) {
+	/**
+	 * Splits one CSV line (RFC 4180 quotes).
+	 *
+	 * @param line the line
+	 * @return its cells, unquoted
+	 */
+	public static List<String> splitCsv(String line) {
 		List<String> out = new ArrayList<>();
 		StringBuilder sb = new StringBuilder();
 		boolean quoted = false;

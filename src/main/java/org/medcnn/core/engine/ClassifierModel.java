@@ -21,6 +21,7 @@ import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.LinearHead;
+import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.ood.OodDetector;
@@ -66,7 +67,8 @@ public final class ClassifierModel implements AutoCloseable {
 		EnginePolicy.Resolution res = EnginePolicy.resolve(spec);
 		// The optimized graph's one-time check of a trunk runs a child JVM (seconds; minutes at most): here,
 		// on the caller's thread, where it holds up no one else's inference and an interrupt stops it.
-		InferenceGraph.Ahead verdict = res.device().isGpu() ? null
+		// A whole model (bring your own TorchScript) runs as it was saved: the optimized and fused graphs are made for MedCNN's trunks.
+		InferenceGraph.Ahead verdict = res.device().isGpu() || pkg.card().isWholeModel() ? null
 			: InferenceGraph.vetAhead(pkg.trunkFile(), pkg.card().trunk().sha256(), pkg.card().input().width(), pkg.card().input().height());
 		// Loading runs the trunk (the probe, the optimized graph's comparison): on the engine thread, like all inference.
 		return EngineThread.call(() -> loadResolved(pkg, res, verdict));
@@ -118,6 +120,10 @@ public final class ClassifierModel implements AutoCloseable {
 			zoo.close();
 			throw e;
 		}
+		if (pkg.card().isWholeModel()) {
+			model.graph = new InferenceGraph.Outcome(false, "a whole model (" + ModelCard.IN_MODEL + "): runs as saved, contiguous input");
+			return model;
+		}
 		if (!device.isGpu() && optimize) {
 			int w = pkg.card().input().width();
 			int h = pkg.card().input().height();
@@ -135,7 +141,7 @@ public final class ClassifierModel implements AutoCloseable {
 		return model;
 	}
 
-	/** Runs one zero slice through the trunk and checks that its output fits the head. */
+	/** Runs one zero slice through the trunk (or whole model) and checks that its output fits the head (or the card's classes). */
 	private void probe() throws ModelLoadException {
 		int w = pkg.card().input().width();
 		int h = pkg.card().input().height();
@@ -179,6 +185,8 @@ public final class ClassifierModel implements AutoCloseable {
 
 	/** @return whether sessions opened now give the trunk its input channels-last ({@link EnginePolicy#channelsLast(Device, EnginePolicy.Graph)}) */
 	public boolean channelsLastInput() {
+		// A whole model may reshape its activations with view(), which needs contiguous memory: it gets contiguous input.
+		if (pkg.card().isWholeModel()) return false;
 		return EnginePolicy.channelsLast(device, graph.kind());
 	}
 
@@ -203,6 +211,7 @@ public final class ClassifierModel implements AutoCloseable {
 
 	private Predictor<TensorBatch, float[]> newPredictor() {
 		// A fused trunk runs its fused program (FusedGraph) in the place of its own forward.
+		if (pkg.card().isWholeModel()) return trunk.newPredictor(new WholeModelTranslator(pkg.card(), new InputTensors(false, true)));
 		ZooModel<NDList, NDList> runs = graph.isFused() ? graph.fused().program() : trunk;
 		return runs.newPredictor(new PooledTranslator(pkg.head().features(), new InputTensors(channelsLastInput(), true), graph.fused(), pkg.card().input()));
 	}
@@ -506,6 +515,101 @@ public final class ClassifierModel implements AutoCloseable {
 		public synchronized void close() {
 			if (manager != null) manager.close();
 			manager = null;
+		}
+	}
+
+	/**
+	 * Feeds a batch to a whole model and returns, per slice, its K class scores (the logarithms of the
+	 * probabilities of a model that returns probabilities, so that softmax gives them back unchanged and is
+	 * never applied twice), followed by the F features of the card's feature method when it names one.
+	 */
+	private static final class WholeModelTranslator implements NoBatchifyTranslator<TensorBatch, float[]> {
+		/** Largest distance of a probability row's sum from 1. */
+		private static final double SUM_TOLERANCE = 1e-3;
+
+		private final ModelCard card;
+		private final InputTensors inputs;
+		private final float[] mean;
+		private final float[] std;
+
+		WholeModelTranslator(ModelCard card, InputTensors inputs) {
+			this.card = card;
+			this.inputs = inputs;
+			this.mean = card.input().mean();
+			this.std = card.input().std();
+		}
+
+		@Override
+		public NDList processInput(TranslatorContext ctx, TensorBatch b) {
+			NDArray x = b.units() != null ? inputs.createFromUnits(ctx.getNDManager(), b.units(), b.n(), b.height(), b.width(), mean, std)
+				: inputs.create(ctx.getNDManager(), b.data(), b.offset(), b.n(), b.height(), b.width());
+			// a one-channel model takes the grey slice: the three channels are equal (the card states one mean and std)
+			if (card.inputChannels() == 1) x = x.get(new ai.djl.ndarray.index.NDIndex(":, 0:1, :, :"));
+			ctx.setAttachment("input", x);
+			return new NDList(x);
+		}
+
+		@Override
+		public float[] processOutput(TranslatorContext ctx, NDList list) throws ContentException {
+			int k = card.classes().size();
+			float[] scores = scores(list, k);
+			int n = scores.length / k;
+			int f = card.featureCount();
+			if (f == 0) return scores;
+			NDArray x = (NDArray) ctx.getAttachment("input");
+			NDArray method = ctx.getNDManager().zeros(new Shape(1));
+			method.setName("module_method:" + card.featureMethod());
+			NDList out;
+			try {
+				out = ai.djl.pytorch.jni.IValueUtils.forward((ai.djl.pytorch.engine.PtSymbolBlock) ctx.getBlock(), new NDList(x, method), false);
+			} catch (RuntimeException e) {
+				throw new ContentException("its feature method " + card.featureMethod() + " (head.feature_method) failed: " + firstLine(e));
+			}
+			if (out.isEmpty()) throw new ContentException("its feature method " + card.featureMethod() + " returned no output");
+			NDArray fm = out.get(0);
+			Shape s = fm.getShape();
+			if (s.dimension() == 4) fm = Pool.globalAvgPool2d(fm);
+			else if (s.dimension() != 2) throw new ContentException("its feature method " + card.featureMethod() + " returns shape " + s + "; expected N x F or N x F x h x w");
+			if (fm.getShape().get(0) != n || fm.getShape().get(1) != f) {
+				throw new ContentException("its feature method " + card.featureMethod() + " returns " + fm.getShape().get(1) + " features per slice, but head.feature_count says " + f);
+			}
+			float[] feats = fm.toFloatArray();
+			float[] both = new float[n * (k + f)];
+			for (int i = 0; i < n; i++) {
+				System.arraycopy(scores, i * k, both, i * (k + f), k);
+				System.arraycopy(feats, i * f, both, i * (k + f) + k, f);
+			}
+			return both;
+		}
+
+		/** The N x K class scores of the model's output, checked; log-probabilities for a model that returns probabilities. */
+		private float[] scores(NDList list, int k) throws ContentException {
+			if (list.isEmpty()) throw new ContentException("the model returned no output");
+			NDArray y = list.get(0);
+			Shape s = y.getShape();
+			if (s.dimension() != 2) {
+				throw new ContentException("the model returns shape " + s + (s.dimension() > 2 ? " (an image per slice: a segmentation model?)" : "")
+					+ "; a whole-model package needs N x " + k + " class scores (one per class: " + org.medcnn.core.Messages.list(card.classes()) + ")");
+			}
+			if (s.get(1) != k) throw new ContentException("the model returns " + s.get(1) + " scores per slice but the card lists " + k + " classes");
+			float[] v = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+			for (float x : v) if (!Float.isFinite(x)) throw new ContentException("the model returned NaN or infinite class scores");
+			if (card.wholeModelOutput() == ModelCard.Output.PROBABILITIES) {
+				int n = v.length / k;
+				for (int i = 0; i < n; i++) {
+					double sum = 0;
+					for (int c = 0; c < k; c++) {
+						float p = v[i * k + c];
+						if (p < -1e-6f || p > 1 + 1e-6f) throw new ContentException("head.output says probabilities, but the model returned " + p + " (logits?)");
+						sum += p;
+					}
+					if (Math.abs(sum - 1) > SUM_TOLERANCE) {
+						throw new ContentException("head.output says probabilities, but a slice's " + k + " values sum to " + (float) sum + " (logits, or a sigmoid per class?)");
+					}
+				}
+				for (int i = 0; i < v.length; i++) v[i] = (float) Math.log(Math.max(v[i], 1e-30f));
+			}
+			return v;
 		}
 	}
 

@@ -117,29 +117,46 @@ public final class Evaluator {
 		/**
 		 * The figures an evaluation adds to its metrics: the ECE with every temperature set to 1, the area
 		 * under the risk-coverage curve and, with an uncertainty mode, the flag threshold with the coverage
-		 * and accuracy of the unflagged slices.
+		 * and accuracy of the unflagged slices and the count and accuracy of the flagged ones; with an
+		 * out-of-distribution detector, the same for its flag.
 		 *
 		 * @return name to value, in output order
 		 */
 		public java.util.Map<String, Double> summary() {
 			java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-			m.put("ece_uncalibrated", eceUncalibrated);
-			m.put("aurc", riskCoverage.aurc());
+			summaryEstimates().forEach((k, v) -> m.put(k, v.value()));
+			return m;
+		}
+
+		/**
+		 * {@link #summary()} with the bootstrap intervals of its ratios (counts and the threshold have none).
+		 *
+		 * @return name to estimate, in output order
+		 */
+		public java.util.Map<String, Estimate> summaryEstimates() {
+			java.util.Map<String, Estimate> m = new java.util.LinkedHashMap<>();
+			m.put("ece_uncalibrated", orValue("ece_uncalibrated", eceUncalibrated));
+			m.put("aurc", orValue("aurc", riskCoverage.aurc()));
 			if (uncertainty != UncertaintyMode.NONE) {
-				m.put("uncertain_threshold_nats", flagThreshold);
-				m.put("coverage_unflagged", flagCoverage());
-				m.put("accuracy_unflagged", flagAccuracy());
-				m.put("uncertain_slices", (double) rows.stream().filter(r -> r.uncertainty() != null && r.uncertainty().uncertain() == 1).count());
-				m.put("accuracy_uncertain", flaggedAccuracy());
+				m.put("uncertain_threshold_nats", Estimate.of(flagThreshold));
+				m.put("coverage_unflagged", orValue("coverage_unflagged", flagCoverage()));
+				m.put("accuracy_unflagged", orValue("accuracy_unflagged", flagAccuracy()));
+				m.put("uncertain_slices", Estimate.of(rows.stream().filter(r -> r.uncertainty() != null && r.uncertainty().uncertain() == 1).count()));
+				m.put("accuracy_uncertain", orValue("accuracy_uncertain", flaggedAccuracy()));
 			}
 			if (oodScored() > 0) {
-				m.put("ood_scored_slices", (double) oodScored());
-				m.put("ood_flagged_slices", (double) oodFlagged());
-				m.put("ood_flagged_share", oodFlagged() / (double) oodScored());
-				m.put("accuracy_ood_kept", oodAccuracy(0));
-				m.put("accuracy_ood_flagged", oodAccuracy(1));
+				m.put("ood_scored_slices", Estimate.of(oodScored()));
+				m.put("ood_flagged_slices", Estimate.of(oodFlagged()));
+				m.put("ood_flagged_share", orValue("ood_flagged_share", oodFlagged() / (double) oodScored()));
+				m.put("accuracy_ood_kept", orValue("accuracy_ood_kept", oodAccuracy(0)));
+				m.put("accuracy_ood_flagged", orValue("accuracy_ood_flagged", oodAccuracy(1)));
 			}
 			return m;
+		}
+
+		private Estimate orValue(String name, double value) {
+			Estimate e = metrics.estimate(name);
+			return e != null ? e : Estimate.of(value);
 		}
 
 		/** @return the number of slices with an out-of-distribution score */
@@ -320,12 +337,38 @@ public final class Evaluator {
 			if (pending.filled > 0) pending.flush(sampler, passes, threshold, rows);
 		}
 		if (rows.isEmpty()) throw new IllegalArgumentException("no readable images to evaluate (" + skipped.size() + " skipped)");
+		double flagThreshold = uncertainty.enabled() ? threshold : Double.NaN;
+		return evaluation(classes, rows, skipped, uncertainty.mode(), flagThreshold, bootstrap, seed);
+	}
+
+	/**
+	 * Computes the metrics of evaluated rows: every metric with its stratified bootstrap interval, rows
+	 * ordered by file and slice before resampling (so the same images listed in any order give the same
+	 * intervals), the ECE at temperature 1, the risk-coverage curve and the figures of the flags.
+	 *
+	 * @param classes the model's classes
+	 * @param rows the rows
+	 * @param skipped unreadable files with the reason
+	 * @param mode the uncertainty mode the rows were made with
+	 * @param flagThreshold the uncertain flag's threshold, NaN when unknown or without a mode
+	 * @param bootstrap bootstrap resamples
+	 * @param seed bootstrap seed
+	 * @return the evaluation
+	 * @throws IllegalArgumentException if there are no rows
+	 */
+	public static Evaluation evaluation(List<String> classes, List<Row> rows, List<String> skipped, UncertaintyMode mode, double flagThreshold,
+		int bootstrap, long seed) {
 		int n = rows.size();
+		if (n == 0) throw new IllegalArgumentException("no rows to evaluate");
 		int[] truth = new int[n];
 		float[][] probs = new float[n][];
 		float[][] raw = new float[n][];
 		double[] scores = new double[n];
 		boolean[] correct = new boolean[n];
+		String[] keys = new String[n];
+		int[] uncertain = new int[n];
+		int[] ood = new int[n];
+		boolean anyUncertain = false;
 		for (int i = 0; i < n; i++) {
 			Row r = rows.get(i);
 			truth[i] = r.truth();
@@ -334,10 +377,20 @@ public final class Evaluator {
 			int top = Probabilities.argmax(probs[i]);
 			scores[i] = r.uncertainty() != null ? -r.uncertainty().entropy() : probs[i][top];
 			correct[i] = top == truth[i];
+			keys[i] = key(r.file(), r.slice());
+			uncertain[i] = r.uncertainty() == null || Double.isNaN(flagThreshold) ? -1 : r.uncertainty().uncertain();
+			anyUncertain |= uncertain[i] >= 0;
+			ood[i] = r.outOfDistribution();
 		}
-		RiskCoverage rc = RiskCoverage.compute(scores, correct, uncertainty.enabled() ? "negative predictive entropy (" + uncertainty.mode().key() + ")" : "confidence");
-		return new Evaluation(Metrics.compute(classes, truth, probs, bootstrap, seed), rows, skipped, Metrics.ece(truth, raw), rc, uncertainty.mode(),
-			uncertainty.enabled() ? threshold : Double.NaN);
+		RiskCoverage rc = RiskCoverage.compute(scores, correct, mode != UncertaintyMode.NONE ? "negative predictive entropy (" + mode.key() + ")" : "confidence");
+		Metrics.Extras extras = new Metrics.Extras(keys, raw, anyUncertain ? uncertain : null, ood, scores);
+		Metrics m = Metrics.compute(classes, truth, probs, extras, bootstrap, seed);
+		return new Evaluation(m, rows, skipped, m.estimate("ece_uncalibrated").value(), rc, mode, flagThreshold);
+	}
+
+	/** The key that orders a row before resampling: its file's absolute path, then its slice. */
+	static String key(Path file, int slice) {
+		return file.toAbsolutePath().normalize().toString().replace('\\', '/') + "#" + String.format(java.util.Locale.ROOT, "%09d", slice);
 	}
 
 

@@ -120,6 +120,7 @@ public final class DjlSaliency {
 			@Override
 			public float[][] explain(ExplainModel m, List<ModelInput> inputs, int[] targets, Cancellation c) throws SaliencyException {
 				checkFits(request, m.input());
+				checkFeatureMap(request, m);
 				int chunk = request.batchSize();
 				float[][] maps = new float[inputs.size()][];
 				for (int s = 0; s < inputs.size(); s += chunk) {
@@ -163,6 +164,15 @@ public final class DjlSaliency {
 	public static void check(SaliencyRequest req, ExplainModel model) {
 		req.targetIndex(model.classes());
 		checkFits(req, model.input());
+		checkFeatureMap(req, model);
+	}
+
+	/** Grad-CAM and Grad-CAM++ read a trunk's feature map: refused, saying so, for a whole model, which has none. */
+	private static void checkFeatureMap(SaliencyRequest req, ExplainModel model) {
+		SaliencyMethod m = req.method();
+		if ((m == SaliencyMethod.GRAD_CAM || m == SaliencyMethod.GRAD_CAM_PP) && !model.hasFeatureMap()) {
+			throw new IllegalArgumentException("method " + ExplainModel.noFeatureMap(model.pkg().card().id(), m.id()));
+		}
 	}
 
 	private static void checkFits(SaliencyRequest req, InputSpec spec) {

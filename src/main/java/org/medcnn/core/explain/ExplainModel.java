@@ -129,7 +129,7 @@ public final class ExplainModel implements AutoCloseable {
 			zoo.close();
 			throw new ModelLoadException(file + ": not a TorchScript module");
 		}
-		int[] shape;
+		int[] shape = null;
 		synchronized (LOCK) {
 			try {
 				// Parameter gradients are never needed here; switching them off halves the backward pass.
@@ -139,15 +139,23 @@ public final class ExplainModel implements AutoCloseable {
 				JniUtils.setGradMode(false);
 				InputSpec in = pkg.card().input();
 				try (NDScope scope = new NDScope()) {
-					NDArray probe = zoo.getNDManager().zeros(new Shape(1, 3, in.height(), in.width()));
+					NDArray probe = zoo.getNDManager().zeros(new Shape(1, pkg.card().inputChannels(), in.height(), in.width()));
 					Shape s = IValueUtils.forward(b, new NDList(probe), true).get(0).getShape();
-					if (s.dimension() != 4) {
+					if (pkg.card().isWholeModel()) {
+						int k = pkg.card().classes().size();
+						if (s.dimension() != 2 || s.get(1) != k) {
+							throw new ModelLoadException(file + ": the model returns shape " + s + "; a whole-model package needs N x " + k + " class scores");
+						}
+						shape = new int[] {0, 0, 0};
+					} else if (s.dimension() != 4) {
 						throw new ModelLoadException(file + ": trunk output has shape " + s + "; a trunk must return a rank-4 feature map N x C x h x w");
 					}
-					if (s.get(1) != pkg.head().features()) {
-						throw new ModelLoadException(file + ": trunk output has " + s.get(1) + " channels but the head expects " + pkg.head().features());
+					if (!pkg.card().isWholeModel()) {
+						if (s.get(1) != pkg.head().features()) {
+							throw new ModelLoadException(file + ": trunk output has " + s.get(1) + " channels but the head expects " + pkg.head().features());
+						}
+						shape = new int[] {(int) s.get(1), (int) s.get(2), (int) s.get(3)};
 					}
-					shape = new int[] {(int) s.get(1), (int) s.get(2), (int) s.get(3)};
 				}
 			} catch (ModelLoadException e) {
 				zoo.close();
@@ -187,9 +195,14 @@ public final class ExplainModel implements AutoCloseable {
 		return fallbackWarning;
 	}
 
-	/** @return {channels K, height h, width w} of the trunk's feature map */
+	/** @return {channels K, height h, width w} of the trunk's feature map; zeros for a whole model, which exposes none */
 	public int[] featureShape() {
 		return new int[] {features, featureHeight, featureWidth};
+	}
+
+	/** @return whether the model exposes a feature map (Grad-CAM and Grad-CAM++ need one): a trunk and head package does, a whole model does not */
+	public boolean hasFeatureMap() {
+		return !pkg.card().isWholeModel();
 	}
 
 	/** @return the head currently applied (the package's, or a randomised one) */
@@ -281,6 +294,7 @@ public final class ExplainModel implements AutoCloseable {
 	}
 
 	private FeatureGradients featureGradientsOnEngine(float[] units, int n, int[] targets) throws SaliencyException {
+		if (!hasFeatureMap()) throw new IllegalArgumentException(noFeatureMap(pkg.card().id(), "Grad-CAM"));
 		synchronized (LOCK) {
 			ensureOpen();
 			Engine engine = manager.getEngine();
@@ -316,12 +330,28 @@ public final class ExplainModel implements AutoCloseable {
 		return manager.create(FloatBuffer.wrap(units, 0, n * h * w), new Shape(n, 1, h, w));
 	}
 
-	/** Replicates the grey image into 3 channels, normalises with the card's mean and std, and runs the trunk (eval mode). */
+	/**
+	 * Why a method that needs a feature map cannot run on a whole model.
+	 *
+	 * @param id the model id
+	 * @param method the method's name
+	 * @return the message
+	 */
+	public static String noFeatureMap(String id, String method) {
+		return method + " needs the feature map of a trunk, which " + id + " (a whole model: one TorchScript classifier) does not expose; "
+			+ "use gradient, smoothgrad, integrated_gradients or occlusion";
+	}
+
+	/**
+	 * Replicates the grey image into 3 channels (a one-channel whole model takes it as it is), normalises
+	 * with the card's mean and std, and runs the trunk or whole model (eval mode).
+	 */
 	private NDArray trunk(NDArray u) {
-		float[] mean = spec.mean();
-		float[] std = spec.std();
-		NDArray m = manager.create(mean, new Shape(1, 3, 1, 1));
-		NDArray s = manager.create(std, new Shape(1, 3, 1, 1));
+		int c = pkg.card().inputChannels();
+		float[] mean = c == 1 ? new float[] {spec.mean()[0]} : spec.mean();
+		float[] std = c == 1 ? new float[] {spec.std()[0]} : spec.std();
+		NDArray m = manager.create(mean, new Shape(1, c, 1, 1));
+		NDArray s = manager.create(std, new Shape(1, c, 1, 1));
 		NDArray x = u.sub(m).div(s);
 		// IValueUtils.forward with isTrain=true runs the module as it is (eval mode, set at load) without
 		// DJL's inference guard, which would cut the graph; PtSymbolBlock.forward(..., true) would switch the
@@ -330,6 +360,10 @@ public final class ExplainModel implements AutoCloseable {
 	}
 
 	private NDArray headLogits(NDArray feat) {
+		if (pkg.card().isWholeModel()) {
+			// the whole model's output is its class scores; probabilities are explained as their logarithms (log-probabilities)
+			return pkg.card().wholeModelOutput() == org.medcnn.core.model.ModelCard.Output.PROBABILITIES ? feat.maximum(1e-30f).log() : feat;
+		}
 		NDArray w = manager.create(head.weights(), new Shape(head.classes(), head.features()));
 		NDArray b = manager.create(head.bias(), new Shape(head.classes()));
 		// PtNDArray.mean reduces one axis at a time.
@@ -398,6 +432,7 @@ public final class ExplainModel implements AutoCloseable {
 	 * @param seed the seed
 	 */
 	public void randomizeHead(long seed) {
+		if (!hasFeatureMap()) throw new IllegalArgumentException(pkg.card().id() + " is a whole model: its head is inside its TorchScript file; randomise its blocks");
 		synchronized (LOCK) {
 			ensureOpen();
 			SplittableRandom r = new SplittableRandom(seed);

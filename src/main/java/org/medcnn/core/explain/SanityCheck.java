@@ -83,8 +83,13 @@ public final class SanityCheck {
 			List<String> blocks = original.blocks();
 			int depth = Math.min(cascadeBlocks, blocks.size());
 			List<String> stages = new ArrayList<>();
-			stages.add("head");
-			for (int k = 1; k <= depth; k++) stages.add("head + " + (k == 1 ? "" : k + " blocks ") + "from " + blocks.get(blocks.size() - k));
+			// a whole model has no head of its own (it is inside the TorchScript file): its cascade starts at its last block
+			boolean head = original.hasFeatureMap();
+			if (head) stages.add("head");
+			for (int k = 1; k <= depth; k++) {
+				String from = (k == 1 ? "" : k + " blocks ") + "from " + blocks.get(blocks.size() - k);
+				stages.add(head ? "head + " + from : (k == 1 ? "last block, " : "") + from);
+			}
 			int m = explainers.size();
 			long units = (long) m * (1 + (long) stages.size() * repeats);
 			long done = 0;
@@ -113,8 +118,8 @@ public final class SanityCheck {
 				try (ExplainModel random = ExplainModel.load(pkg, device)) {
 					for (int s = 0; s < stages.size(); s++) {
 						long stageSeed = seed + 1_000_003L * rep + s;
-						if (s == 0) random.randomizeHead(stageSeed);
-						else random.randomizeBlock(blocks.get(blocks.size() - s), stageSeed);
+						if (head && s == 0) random.randomizeHead(stageSeed);
+						else random.randomizeBlock(blocks.get(blocks.size() - (head ? s : s + 1)), stageSeed);
 						for (int e = 0; e < m; e++) {
 							Explainer ex = explainers.get(e);
 							progress.progress("sanity check: " + ex.name() + ", randomised " + stages.get(s) + " (" + (rep + 1) + "/" + repeats + ")", done, units);

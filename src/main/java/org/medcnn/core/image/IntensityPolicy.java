@@ -162,16 +162,271 @@ public sealed interface IntensityPolicy {
 	}
 
 	/**
-	 * Parses a policy written as {@code percentile:LOW:HIGH}, {@code window:CENTER:WIDTH} or
-	 * {@code range:MIN:MAX}.
+	 * A chain of the preprocessing operations of the bioimage.io model specification, applied to each
+	 * slice in order, without the clamping of the other policies unless a {@code clip} step says so: how
+	 * models imported from bioimage.io (or brought as TorchScript) see their input exactly as their
+	 * authors preprocessed it. Per-slice statistics (percentiles, mean, standard deviation) are over the
+	 * slice's pixels; percentiles interpolate linearly between order statistics, as numpy does.
+	 *
+	 * @param steps the operations, at least one
+	 */
+	record Steps(java.util.List<Step> steps) implements IntensityPolicy {
+
+		/**
+		 * Validates the chain.
+		 *
+		 * @param steps the operations
+		 * @throws IllegalArgumentException for an empty chain
+		 */
+		public Steps {
+			if (steps == null || steps.isEmpty()) throw new IllegalArgumentException("intensity steps: at least one step is needed");
+			steps = java.util.List.copyOf(steps);
+		}
+
+		@Override
+		public float[] apply(float[] values) {
+			double[] v = new double[values.length];
+			for (int i = 0; i < v.length; i++) v[i] = values[i];
+			for (Step s : steps) s.apply(v);
+			float[] out = new float[v.length];
+			for (int i = 0; i < v.length; i++) out[i] = (float) v[i];
+			return out;
+		}
+
+		@Override
+		public String describe() {
+			StringBuilder b = new StringBuilder("steps(");
+			for (int i = 0; i < steps.size(); i++) b.append(i == 0 ? "" : ", ").append(steps.get(i).describe());
+			return b.append(')').toString();
+		}
+	}
+
+	/** One operation of a {@link Steps} policy. */
+	sealed interface Step {
+
+		/**
+		 * Applies the operation in place.
+		 *
+		 * @param v the slice's values
+		 */
+		void apply(double[] v);
+
+		/** @return e.g. {@code scale_range(1, 99.8, eps=1e-06)} */
+		String describe();
+
+		/** @return the operation's id in the bioimage.io specification */
+		String id();
+	}
+
+	/**
+	 * {@code (x - p_low) / (p_high - p_low + eps)} with the slice's percentiles (bioimage.io {@code scale_range}).
+	 *
+	 * @param low lower percentile
+	 * @param high upper percentile
+	 * @param eps added to the denominator
+	 */
+	record ScaleRange(double low, double high, double eps) implements Step {
+
+		/**
+		 * Validates.
+		 *
+		 * @param low lower percentile
+		 * @param high upper percentile
+		 * @param eps added to the denominator
+		 * @throws IllegalArgumentException unless {@code 0 <= low < high <= 100} and eps is positive and finite
+		 */
+		public ScaleRange {
+			if (!(low >= 0 && low < high && high <= 100)) throw new IllegalArgumentException("scale_range: need 0 <= min_percentile < max_percentile <= 100, got " + low + ", " + high);
+			if (!(eps > 0 && Double.isFinite(eps))) throw new IllegalArgumentException("scale_range: eps must be positive, got " + eps);
+		}
+
+		@Override
+		public void apply(double[] v) {
+			double[] sorted = v.clone();
+			Arrays.sort(sorted);
+			double lo = quantile(sorted, low);
+			double hi = quantile(sorted, high);
+			for (int i = 0; i < v.length; i++) v[i] = (v[i] - lo) / (hi - lo + eps);
+		}
+
+		@Override
+		public String describe() {
+			return "scale_range(" + fmt(low) + ", " + fmt(high) + ", eps=" + eps + ")";
+		}
+
+		@Override
+		public String id() {
+			return "scale_range";
+		}
+	}
+
+	/**
+	 * {@code (x - mean) / (std + eps)} with the slice's mean and standard deviation (bioimage.io {@code zero_mean_unit_variance}).
+	 *
+	 * @param eps added to the standard deviation
+	 */
+	record ZeroMeanUnitVariance(double eps) implements Step {
+
+		/**
+		 * Validates.
+		 *
+		 * @param eps added to the standard deviation
+		 * @throws IllegalArgumentException unless eps is positive and finite
+		 */
+		public ZeroMeanUnitVariance {
+			if (!(eps > 0 && Double.isFinite(eps))) throw new IllegalArgumentException("zero_mean_unit_variance: eps must be positive, got " + eps);
+		}
+
+		@Override
+		public void apply(double[] v) {
+			double m = 0;
+			for (double x : v) m += x;
+			m /= v.length;
+			double s = 0;
+			for (double x : v) s += (x - m) * (x - m);
+			double sd = Math.sqrt(s / v.length);
+			for (int i = 0; i < v.length; i++) v[i] = (v[i] - m) / (sd + eps);
+		}
+
+		@Override
+		public String describe() {
+			return "zero_mean_unit_variance(eps=" + eps + ")";
+		}
+
+		@Override
+		public String id() {
+			return "zero_mean_unit_variance";
+		}
+	}
+
+	/**
+	 * {@code (x - mean) / std} with fixed values (bioimage.io {@code fixed_zero_mean_unit_variance}).
+	 *
+	 * @param mean the mean
+	 * @param std the standard deviation, positive
+	 */
+	record FixedZeroMeanUnitVariance(double mean, double std) implements Step {
+
+		/**
+		 * Validates.
+		 *
+		 * @param mean the mean
+		 * @param std the standard deviation
+		 * @throws IllegalArgumentException unless both are finite and std is positive
+		 */
+		public FixedZeroMeanUnitVariance {
+			if (!Double.isFinite(mean) || !(std > 0 && Double.isFinite(std))) {
+				throw new IllegalArgumentException("fixed_zero_mean_unit_variance: mean must be finite and std positive, got " + mean + ", " + std);
+			}
+		}
+
+		@Override
+		public void apply(double[] v) {
+			for (int i = 0; i < v.length; i++) v[i] = (v[i] - mean) / std;
+		}
+
+		@Override
+		public String describe() {
+			return "fixed_zero_mean_unit_variance(" + fmt(mean) + ", " + fmt(std) + ")";
+		}
+
+		@Override
+		public String id() {
+			return "fixed_zero_mean_unit_variance";
+		}
+	}
+
+	/**
+	 * {@code x * gain + offset} (bioimage.io {@code scale_linear}).
+	 *
+	 * @param gain the factor
+	 * @param offset added after it
+	 */
+	record ScaleLinear(double gain, double offset) implements Step {
+
+		/**
+		 * Validates.
+		 *
+		 * @param gain the factor
+		 * @param offset the offset
+		 * @throws IllegalArgumentException unless both are finite
+		 */
+		public ScaleLinear {
+			if (!Double.isFinite(gain) || !Double.isFinite(offset)) throw new IllegalArgumentException("scale_linear: gain and offset must be finite, got " + gain + ", " + offset);
+		}
+
+		@Override
+		public void apply(double[] v) {
+			for (int i = 0; i < v.length; i++) v[i] = v[i] * gain + offset;
+		}
+
+		@Override
+		public String describe() {
+			return "scale_linear(gain=" + gain + ", offset=" + offset + ")";
+		}
+
+		@Override
+		public String id() {
+			return "scale_linear";
+		}
+	}
+
+	/**
+	 * Clamps to {@code [min, max]} (bioimage.io {@code clip}).
+	 *
+	 * @param min lower bound
+	 * @param max upper bound
+	 */
+	record Clip(double min, double max) implements Step {
+
+		/**
+		 * Validates.
+		 *
+		 * @param min lower bound
+		 * @param max upper bound
+		 * @throws IllegalArgumentException unless min &lt;= max (either may be infinite: no bound)
+		 */
+		public Clip {
+			if (Double.isNaN(min) || Double.isNaN(max) || min > max) throw new IllegalArgumentException("clip: need min <= max, got " + min + ", " + max);
+		}
+
+		@Override
+		public void apply(double[] v) {
+			for (int i = 0; i < v.length; i++) v[i] = Math.max(min, Math.min(max, v[i]));
+		}
+
+		@Override
+		public String describe() {
+			return "clip(" + fmt(min) + ", " + fmt(max) + ")";
+		}
+
+		@Override
+		public String id() {
+			return "clip";
+		}
+	}
+
+	/** The p-th percentile (0-100) of sorted values, linear between order statistics (numpy's default). */
+	private static double quantile(double[] sorted, double p) {
+		double rank = p / 100.0 * (sorted.length - 1);
+		int lo = (int) Math.floor(rank);
+		int hi = Math.min(lo + 1, sorted.length - 1);
+		return sorted[lo] + (rank - lo) * (sorted[hi] - sorted[lo]);
+	}
+
+	/**
+	 * Parses a policy written as {@code percentile:LOW:HIGH}, {@code window:CENTER:WIDTH},
+	 * {@code range:MIN:MAX} or {@code zscore} (each slice to mean 0 and standard deviation 1, unclamped:
+	 * {@link ZeroMeanUnitVariance} with eps 1e-6).
 	 *
 	 * @param text the text
 	 * @return the policy
 	 * @throws IllegalArgumentException naming the accepted forms
 	 */
 	public static IntensityPolicy parse(String text) {
+		if (text != null && text.trim().equalsIgnoreCase("zscore")) return new Steps(java.util.List.of(new ZeroMeanUnitVariance(1e-6)));
 		String[] parts = text == null ? new String[0] : text.trim().split(":", -1);
-		if (parts.length != 3) throw new IllegalArgumentException("intensity '" + text + "' must be percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX");
+		if (parts.length != 3) throw new IllegalArgumentException("intensity '" + text + "' must be percentile:LOW:HIGH, window:CENTER:WIDTH, range:MIN:MAX or zscore");
 		double a;
 		double b;
 		try {
@@ -179,7 +434,7 @@ public sealed interface IntensityPolicy {
 			b = Double.parseDouble(parts[2]);
 		} catch (NumberFormatException e) {
 			throw new IllegalArgumentException("intensity '" + text + "': numbers expected after the policy name; "
-				+ "use percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX");
+				+ "use percentile:LOW:HIGH, window:CENTER:WIDTH, range:MIN:MAX or zscore");
 		}
 		switch (parts[0].toLowerCase(java.util.Locale.ROOT)) {
 			case "percentile":
@@ -286,6 +541,7 @@ public sealed interface IntensityPolicy {
 	}
 
 	private static String fmt(double v) {
+		if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
 		return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
 	}
 }

@@ -138,8 +138,9 @@ public final class SlicePreprocessor {
 		if (!slice.integerValued()) return null;
 		if (policy instanceof IntensityPolicy.Percentile pc) return IntegerHistogram.ofUnsigned(slice).percentileTable(pc.low(), pc.high());
 		if (policy instanceof IntensityPolicy.Window w) return IntegerHistogram.linearTable(slice, w.center() - w.width() / 2, w.center() + w.width() / 2);
-		IntensityPolicy.Range r = (IntensityPolicy.Range) policy;
-		return IntegerHistogram.linearTable(slice, r.min(), r.max());
+		if (policy instanceof IntensityPolicy.Range r) return IntegerHistogram.linearTable(slice, r.min(), r.max());
+		// other policies (a chain of bioimage.io steps) map the slice's values as floats
+		return null;
 	}
 
 	/**

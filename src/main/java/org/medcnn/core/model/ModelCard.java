@@ -57,6 +57,38 @@ public final class ModelCard {
 	private static final Set<String> INPUT = Set.of("width", "height", "channels", "resize", "intensity", "mean", "std", "min_slice_size");
 	private static final Set<String> TRUNK = Set.of("file", "sha256", "output_channels");
 	private static final Set<String> HEAD = Set.of("file", "sha256", "format");
+	private static final Set<String> IN_MODEL_HEAD = Set.of("format", "output", "feature_method", "feature_count");
+
+	/**
+	 * The head format of a whole-model package: the TorchScript file (the card's {@code trunk}) is the
+	 * whole classifier, N x C x H x W to N x K class scores, and no head file follows it.
+	 */
+	public static final String IN_MODEL = "in-model";
+
+	/** What a whole model returns: raw class scores (softmax is applied) or probabilities (it is not). */
+	public enum Output {
+		/** Class scores before softmax. */
+		LOGITS,
+		/** Probabilities that sum to 1 per slice; softmax is never applied to them again. */
+		PROBABILITIES;
+
+		/** @return the card value */
+		public String key() {
+			return name().toLowerCase(java.util.Locale.ROOT);
+		}
+
+		/**
+		 * Parses a card value.
+		 *
+		 * @param text {@code logits} or {@code probabilities}
+		 * @return the output kind
+		 * @throws IllegalArgumentException for anything else
+		 */
+		public static Output parse(String text) {
+			for (Output o : values()) if (o.key().equals(text)) return o;
+			throw new IllegalArgumentException("'" + text + "' is not logits or probabilities");
+		}
+	}
 	private static final Set<String> EXAMPLES = Set.of("file", "sha256");
 	private static final Set<String> OOD = Set.of("file", "sha256", "format", "method", "k", "features", "normalized", "training_slices", "threshold",
 		"threshold_rule", "target_coverage", "validation_slices", "validation_flagged", "fitted_with", "fitted", "measured");
@@ -79,6 +111,10 @@ public final class ModelCard {
 	private final List<Member> members;
 	private final Map<String, FlagThreshold> thresholds;
 	private final Ood ood;
+	private final Output inModelOutput;
+	private final String featureMethod;
+	private final int featureCount;
+	private final int inputChannels;
 
 	private ModelCard(JsonObject json, Path source) throws ModelLoadException {
 		this.json = json;
@@ -94,6 +130,8 @@ public final class ModelCard {
 		if (!"slice-classification".equals(task)) throw r.error("task '" + task + "' is not supported (expected 'slice-classification')");
 		classes = r.classes(json);
 		input = r.input(r.object(json, "input"));
+		JsonObject inputJson = r.object(json, "input");
+		inputChannels = inputJson.has("channels") ? r.positiveInt(inputJson, "channels", "input.") : 3;
 		JsonObject t = r.object(json, "trunk");
 		r.checkKeys(t, "trunk.", TRUNK, Set.of("file", "sha256"));
 		trunk = r.fileRef(t, "trunk");
@@ -101,12 +139,45 @@ public final class ModelCard {
 		if (json.has("head") == json.has("ensemble")) {
 			throw r.error("a card needs exactly one of 'head' (one model) and 'ensemble' (several heads on the trunk)");
 		}
-		if (json.has("head")) {
-			head = r.head(r.object(json, "head"), "head");
+		JsonObject headJson = json.has("head") ? r.object(json, "head") : null;
+		if (headJson != null && IN_MODEL.equals(headJson.has("format") && headJson.get("format").isJsonPrimitive() ? headJson.get("format").getAsString() : null)) {
+			// a whole model: the TorchScript file is the classifier; what it returns is stated, and so is an optional feature method
+			r.checkKeys(headJson, "head.", IN_MODEL_HEAD, Set.of("format", "output"));
+			try {
+				inModelOutput = Output.parse(r.string(headJson, "output"));
+			} catch (IllegalArgumentException e) {
+				throw r.error("head.output " + e.getMessage() + " (what the whole model returns)");
+			}
+			String method = headJson.has("feature_method") ? r.string(headJson, "feature_method") : null;
+			if (method != null && !method.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) throw r.error("head.feature_method '" + method + "' is not a TorchScript method name");
+			if ((method == null) != !headJson.has("feature_count")) throw r.error("head.feature_method and head.feature_count go together");
+			featureMethod = method;
+			featureCount = method == null ? 0 : r.positiveInt(headJson, "feature_count", "head.");
+			head = null;
+			members = List.of();
+		} else if (headJson != null) {
+			inModelOutput = null;
+			featureMethod = null;
+			featureCount = 0;
+			head = r.head(headJson, "head");
 			members = List.of();
 		} else {
+			inModelOutput = null;
+			featureMethod = null;
+			featureCount = 0;
 			head = null;
 			members = r.members(r.object(json, "ensemble"));
+		}
+		if (inputChannels != 3 && inModelOutput == null) {
+			throw r.error("input.channels " + inputChannels + ": a trunk and head package takes 3 channels (grey slices are fed as 3 equal channels); "
+				+ "1 is for a whole model (head.format " + IN_MODEL + ")");
+		}
+		if (inputChannels == 1) {
+			float[] m = input.mean();
+			float[] sd = input.std();
+			if (m[0] != m[1] || m[0] != m[2] || sd[0] != sd[1] || sd[0] != sd[2]) {
+				throw r.error("input.channels 1: input.mean and input.std must give the one channel's value three times");
+			}
 		}
 		thresholds = json.has("uncertainty") ? r.thresholds(r.object(json, "uncertainty")) : Map.of();
 		if (json.has("calibration")) {
@@ -252,14 +323,44 @@ public final class ModelCard {
 		return trunkChannels;
 	}
 
-	/** @return the head file reference, or null for an ensemble card */
+	/** @return the head file reference, or null for an ensemble card or a whole model */
 	public FileRef head() {
 		return head;
 	}
 
 	/** @return whether the card describes an ensemble of heads on one trunk */
 	public boolean isEnsemble() {
-		return head == null;
+		return head == null && inModelOutput == null;
+	}
+
+	/** @return whether the package is one whole TorchScript classifier (head format {@value #IN_MODEL}) rather than a trunk and a head */
+	public boolean isWholeModel() {
+		return inModelOutput != null;
+	}
+
+	/** @return what a whole model returns, or null for a trunk and head package */
+	public Output wholeModelOutput() {
+		return inModelOutput;
+	}
+
+	/**
+	 * The TorchScript method of a whole model that returns the features its out-of-distribution detector
+	 * uses (N x F, or a N x F x h x w map that is averaged over h and w).
+	 *
+	 * @return the method name, or null when the card names none
+	 */
+	public String featureMethod() {
+		return featureMethod;
+	}
+
+	/** @return the number of features the feature method returns per slice (after averaging a map), 0 without one */
+	public int featureCount() {
+		return featureCount;
+	}
+
+	/** @return the input channels the TorchScript module takes: 3, or 1 for a whole model that takes the grey slice */
+	public int inputChannels() {
+		return inputChannels;
 	}
 
 	/** @return the ensemble members in card order; empty for a single model */
@@ -448,7 +549,10 @@ public final class ModelCard {
 			checkKeys(in, "input.", INPUT, Set.of("width", "height", "intensity"));
 			int w = positiveInt(in, "width", "input.");
 			int h = positiveInt(in, "height", "input.");
-			if (in.has("channels") && positiveInt(in, "channels", "input.") != 3) throw error("input.channels must be 3 (grey slices are fed as 3 equal channels)");
+			if (in.has("channels")) {
+				int ch = positiveInt(in, "channels", "input.");
+				if (ch != 3 && ch != 1) throw error("input.channels must be 3 (grey slices fed as 3 equal channels) or 1 (a whole model that takes the grey slice)");
+			}
 			try {
 				InputSpec.Builder b = InputSpec.builder().setSize(w, h).setIntensity(intensity(object(in, "intensity")));
 				if (in.has("resize")) b.optResize(InputSpec.Resize.parse(string(in, "resize")));
@@ -475,9 +579,56 @@ public final class ModelCard {
 				case "percentile":
 					checkKeys(o, "input.intensity.", Set.of("policy", "low", "high"), Set.of("policy", "low", "high"));
 					return new IntensityPolicy.Percentile(number(o, "low", "input.intensity."), number(o, "high", "input.intensity."));
+				case "steps":
+					checkKeys(o, "input.intensity.", Set.of("policy", "steps"), Set.of("policy", "steps"));
+					return new IntensityPolicy.Steps(steps(o.get("steps")));
 				default:
-					throw error("input.intensity.policy '" + policy + "' is not one of range, window, percentile");
+					throw error("input.intensity.policy '" + policy + "' is not one of range, window, percentile, steps");
 			}
+		}
+
+		/** The operations of a {@code steps} policy: the bioimage.io preprocessing operations, with their parameter names. */
+		List<IntensityPolicy.Step> steps(JsonElement e) throws ModelLoadException {
+			if (e == null || !e.isJsonArray() || e.getAsJsonArray().isEmpty()) throw error("input.intensity.steps must be a non-empty array");
+			List<IntensityPolicy.Step> out = new ArrayList<>();
+			int i = 0;
+			for (JsonElement el : e.getAsJsonArray()) {
+				String where = "input.intensity.steps[" + i++ + "].";
+				if (!el.isJsonObject()) throw error(where.substring(0, where.length() - 1) + " must be an object");
+				JsonObject o = el.getAsJsonObject();
+				String op = string(o, "op");
+				try {
+					switch (op) {
+						case "scale_range" -> {
+							checkKeys(o, where, Set.of("op", "min_percentile", "max_percentile", "eps"), Set.of("op", "min_percentile", "max_percentile", "eps"));
+							out.add(new IntensityPolicy.ScaleRange(number(o, "min_percentile", where), number(o, "max_percentile", where), number(o, "eps", where)));
+						}
+						case "zero_mean_unit_variance" -> {
+							checkKeys(o, where, Set.of("op", "eps"), Set.of("op", "eps"));
+							out.add(new IntensityPolicy.ZeroMeanUnitVariance(number(o, "eps", where)));
+						}
+						case "fixed_zero_mean_unit_variance" -> {
+							checkKeys(o, where, Set.of("op", "mean", "std"), Set.of("op", "mean", "std"));
+							out.add(new IntensityPolicy.FixedZeroMeanUnitVariance(number(o, "mean", where), number(o, "std", where)));
+						}
+						case "scale_linear" -> {
+							checkKeys(o, where, Set.of("op", "gain", "offset"), Set.of("op", "gain", "offset"));
+							out.add(new IntensityPolicy.ScaleLinear(number(o, "gain", where), number(o, "offset", where)));
+						}
+						case "clip" -> {
+							checkKeys(o, where, Set.of("op", "min", "max"), Set.of("op"));
+							if (!o.has("min") && !o.has("max")) throw error(where + "clip needs min, max or both");
+							out.add(new IntensityPolicy.Clip(o.has("min") ? number(o, "min", where) : Double.NEGATIVE_INFINITY,
+								o.has("max") ? number(o, "max", where) : Double.POSITIVE_INFINITY));
+						}
+						default -> throw error(where + "op '" + op + "' is not one of scale_range, zero_mean_unit_variance, "
+							+ "fixed_zero_mean_unit_variance, scale_linear, clip");
+					}
+				} catch (IllegalArgumentException ex) {
+					throw error(where.substring(0, where.length() - 1) + ": " + ex.getMessage());
+				}
+			}
+			return out;
 		}
 
 		FileRef head(JsonObject h, String what) throws ModelLoadException {

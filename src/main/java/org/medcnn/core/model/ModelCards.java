@@ -42,6 +42,10 @@ public final class ModelCards {
 
 	/** The fields every card has: format, id, version, task, classes, input and trunk. */
 	private static JsonObject common(Path dir, String id, String version, List<String> classes, InputSpec spec) throws IOException {
+		return common(dir, id, version, classes, spec, 3, "trunk.pt");
+	}
+
+	private static JsonObject common(Path dir, String id, String version, List<String> classes, InputSpec spec, int channels, String file) throws IOException {
 		JsonObject c = new JsonObject();
 		c.addProperty("format", ModelCard.FORMAT);
 		c.addProperty("id", id);
@@ -50,11 +54,44 @@ public final class ModelCards {
 		JsonArray cls = new JsonArray();
 		classes.forEach(cls::add);
 		c.add("classes", cls);
-		c.add("input", input(spec));
+		JsonObject in = input(spec);
+		in.addProperty("channels", channels);
+		c.add("input", in);
 		JsonObject trunk = new JsonObject();
-		trunk.addProperty("file", "trunk.pt");
-		trunk.addProperty("sha256", Hashes.sha256(dir.resolve("trunk.pt")));
+		trunk.addProperty("file", file);
+		trunk.addProperty("sha256", Hashes.sha256(dir.resolve(file)));
 		c.add("trunk", trunk);
+		return c;
+	}
+
+	/**
+	 * Builds the required fields of a whole-model card: one TorchScript classifier (the {@code trunk}
+	 * entry) and a head of format {@value ModelCard#IN_MODEL} that says what it returns.
+	 *
+	 * @param dir the package folder holding the TorchScript file
+	 * @param file the TorchScript file's name inside the package
+	 * @param id the model id
+	 * @param version the version
+	 * @param classes class names in output order
+	 * @param spec the input contract
+	 * @param channels the input channels the model takes, 1 or 3
+	 * @param output what the model returns
+	 * @param featureMethod the method that returns the features of its out-of-distribution detector, or null
+	 * @param featureCount the number of those features (0 without a method)
+	 * @return the card object
+	 * @throws IOException if the file cannot be hashed
+	 */
+	public static JsonObject wholeModel(Path dir, String file, String id, String version, List<String> classes, InputSpec spec, int channels,
+		ModelCard.Output output, String featureMethod, int featureCount) throws IOException {
+		JsonObject c = common(dir, id, version, classes, spec, channels, file);
+		JsonObject head = new JsonObject();
+		head.addProperty("format", ModelCard.IN_MODEL);
+		head.addProperty("output", output.key());
+		if (featureMethod != null) {
+			head.addProperty("feature_method", featureMethod);
+			head.addProperty("feature_count", featureCount);
+		}
+		c.add("head", head);
 		return c;
 	}
 
@@ -121,7 +158,13 @@ public final class ModelCards {
 		return in;
 	}
 
-	private static JsonObject intensity(IntensityPolicy policy) {
+	/**
+	 * Writes an intensity policy as the card's {@code input.intensity} object.
+	 *
+	 * @param policy the policy
+	 * @return the JSON object
+	 */
+	public static JsonObject intensity(IntensityPolicy policy) {
 		JsonObject o = new JsonObject();
 		if (policy instanceof IntensityPolicy.Range r) {
 			o.addProperty("policy", "range");
@@ -135,6 +178,32 @@ public final class ModelCards {
 			o.addProperty("policy", "percentile");
 			o.addProperty("low", p.low());
 			o.addProperty("high", p.high());
+		} else if (policy instanceof IntensityPolicy.Steps st) {
+			o.addProperty("policy", "steps");
+			JsonArray a = new JsonArray();
+			for (IntensityPolicy.Step step : st.steps()) {
+				JsonObject s = new JsonObject();
+				s.addProperty("op", step.id());
+				if (step instanceof IntensityPolicy.ScaleRange r) {
+					s.addProperty("min_percentile", r.low());
+					s.addProperty("max_percentile", r.high());
+					s.addProperty("eps", r.eps());
+				} else if (step instanceof IntensityPolicy.ZeroMeanUnitVariance z) {
+					s.addProperty("eps", z.eps());
+				} else if (step instanceof IntensityPolicy.FixedZeroMeanUnitVariance f) {
+					s.addProperty("mean", f.mean());
+					s.addProperty("std", f.std());
+				} else if (step instanceof IntensityPolicy.ScaleLinear l) {
+					s.addProperty("gain", l.gain());
+					s.addProperty("offset", l.offset());
+				} else if (step instanceof IntensityPolicy.Clip cl) {
+					// an unbounded side is left out (JSON has no infinity)
+					if (Double.isFinite(cl.min())) s.addProperty("min", cl.min());
+					if (Double.isFinite(cl.max())) s.addProperty("max", cl.max());
+				}
+				a.add(s);
+			}
+			o.add("steps", a);
 		}
 		return o;
 	}

@@ -73,7 +73,7 @@ public final class ModelPackage {
 		if (card.ood() != null) refs.add(card.ood().file());
 		if (card.isEnsemble()) {
 			for (ModelCard.Member m : card.members()) refs.add(m.head());
-		} else {
+		} else if (!card.isWholeModel()) {
 			refs.add(card.head());
 		}
 		List<Path> files = new ArrayList<>();
@@ -92,10 +92,15 @@ public final class ModelPackage {
 		List<Head> heads = new ArrayList<>();
 		if (card.isEnsemble()) {
 			for (ModelCard.Member m : card.members()) heads.add(new Head(m.name(), readHead(dir, card, m.head(), "ensemble member " + m.name() + " head"), m.temperature()));
+		} else if (card.isWholeModel()) {
+			heads.add(new Head(card.id(), selection(card.classes().size(), card.featureCount()), card.temperature()));
+			if (card.ood() != null && card.featureMethod() == null) {
+				throw new ModelLoadException(cardFile + ": the ood section needs features: a whole model's detector reads the method that head.feature_method names");
+			}
 		} else {
 			heads.add(new Head(card.id(), readHead(dir, card, card.head(), "head"), card.temperature()));
 		}
-		OodDetector ood = card.ood() == null ? null : readOod(dir, card, heads.get(0).head().features());
+		OodDetector ood = card.ood() == null ? null : readOod(dir, card, card.isWholeModel() ? card.featureCount() : heads.get(0).head().features());
 		ModelPackage pkg = new ModelPackage(key, card, heads, Hashes.sha256(bytes), ood);
 		if (files.size() == refs.size()) {
 			if (OPENED.size() > 256) OPENED.clear();
@@ -128,6 +133,19 @@ public final class ModelPackage {
 			}
 			return true;
 		}
+	}
+
+	/**
+	 * The head of a whole model: what the engine returns for a slice is its K class scores, followed by the
+	 * F values of its feature method when the card names one; the head passes the scores on (identity
+	 * weights on them, zeros on the features, no bias), so that every path that applies heads (calibration,
+	 * uncertainty samples, ensembles of packages) works the same for both kinds of package.
+	 */
+	static LinearHead selection(int classes, int features) {
+		int width = classes + features;
+		float[] w = new float[classes * width];
+		for (int c = 0; c < classes; c++) w[c * width + c] = 1;
+		return new LinearHead(width, classes, 0, w, new float[classes]);
 	}
 
 	private static LinearHead readHead(Path dir, ModelCard card, ModelCard.FileRef ref, String what) throws ModelLoadException {
@@ -241,7 +259,22 @@ public final class ModelPackage {
 		return ood;
 	}
 
-	/** @return the trunk file */
+	/**
+	 * Where the out-of-distribution detector's features start in what the engine returns for a slice:
+	 * 0 for a trunk and head package (the pooled trunk features), K (the class scores) for a whole model.
+	 *
+	 * @return the offset
+	 */
+	public int oodOffset() {
+		return card.isWholeModel() ? card.classes().size() : 0;
+	}
+
+	/** @return how many features the out-of-distribution detector takes: the head's inputs, or a whole model's feature count */
+	public int oodFeatures() {
+		return card.isWholeModel() ? card.featureCount() : head.features();
+	}
+
+	/** @return the TorchScript file: the trunk, or the whole classifier of a whole-model package */
 	public Path trunkFile() {
 		return dir.resolve(card.trunk().file());
 	}

@@ -476,6 +476,10 @@ public final class ClassifierTrainer {
 				return new Base(p, IMAGENET_MEAN, IMAGENET_STD, "TorchScript trunk " + p.getFileName(), Hashes.sha256(p));
 			}
 			ModelPackage pkg = ModelRepository.withDefaults(List.of()).open(cfg.baseModel);
+			if (pkg.card().isWholeModel()) {
+				throw new ModelLoadException(pkg.dir() + ": a whole-model package (" + pkg.card().id() + ") has no trunk to train a head on; base a model on a "
+					+ "trunk and head package or a TorchScript trunk file");
+			}
 			return new Base(pkg.trunkFile(), pkg.card().input().mean(), pkg.card().input().std(),
 				"trunk of model package " + pkg.card().id() + " " + pkg.card().version(), Hashes.sha256(pkg.trunkFile()));
 		} catch (IOException e) {
@@ -575,22 +579,22 @@ public final class ClassifierTrainer {
 		JsonObject t = new JsonObject();
 		t.addProperty("split", "held-out test split of the leakage-aware split (see provenance.split_rule)");
 		t.addProperty("images", n);
-		t.addProperty("accuracy", round(m.accuracy()));
+		number(t, "accuracy", m.accuracy());
 		t.add("accuracy_ci95", doubles(m.accuracyCi()));
-		t.addProperty("balanced_accuracy", round(m.balancedAccuracy()));
-		t.addProperty("macro_f1", round(m.macroF1()));
+		number(t, "balanced_accuracy", m.balancedAccuracy());
+		number(t, "macro_f1", m.macroF1());
 		t.add("macro_f1_ci95", doubles(m.macroF1Ci()));
-		t.addProperty("macro_roc_auc", round(m.macroRocAuc()));
-		t.addProperty("ece", round(m.ece()));
+		number(t, "macro_roc_auc", m.macroRocAuc());
+		number(t, "ece", m.ece());
 		t.add("ece_ci95", doubles(m.eceCi()));
 		JsonObject per = new JsonObject();
 		for (int k = 0; k < m.classes().size(); k++) {
 			JsonObject c = new JsonObject();
-			c.addProperty("precision", round(m.precision()[k]));
-			c.addProperty("recall", round(m.recall()[k]));
-			c.addProperty("f1", round(m.f1()[k]));
+			number(c, "precision", m.precision()[k]);
+			number(c, "recall", m.recall()[k]);
+			number(c, "f1", m.f1()[k]);
 			c.addProperty("support", m.support()[k]);
-			c.addProperty("roc_auc", round(m.rocAuc()[k]));
+			number(c, "roc_auc", m.rocAuc()[k]);
 			per.add(m.classes().get(k), c);
 		}
 		t.add("per_class", per);
@@ -601,13 +605,13 @@ public final class ClassifierTrainer {
 			conf.add(r);
 		}
 		t.add("confusion_matrix_true_by_predicted", conf);
-		t.addProperty("bootstrap", "1000 resamples of the test images, percentile intervals");
+		t.addProperty("bootstrap", "1000 resamples of the test images, stratified by true class, BCa intervals");
 		o.add("test", t);
 		JsonObject v = new JsonObject();
 		v.addProperty("images", val.count());
-		v.addProperty("accuracy", round(val.accuracy()));
-		v.addProperty("macro_f1", round(val.macroF1()));
-		v.addProperty("ece", round(val.ece()));
+		number(v, "accuracy", val.accuracy());
+		number(v, "macro_f1", val.macroF1());
+		number(v, "ece", val.ece());
 		o.add("validation", v);
 		return o;
 	}
@@ -618,8 +622,20 @@ public final class ClassifierTrainer {
 
 	static JsonArray doubles(double[] v) {
 		JsonArray a = new JsonArray();
-		for (double d : v) a.add(round(d));
+		for (double d : v) {
+			if (Double.isNaN(d)) a.add(com.google.gson.JsonNull.INSTANCE);
+			else a.add(round(d));
+		}
 		return a;
+	}
+
+	/**
+	 * Adds a rounded number, or null when it is undefined (NaN: JSON has no NaN, and a card must still be
+	 * written when, say, a class is never predicted on the test split and so has no precision).
+	 */
+	static void number(JsonObject o, String key, double v) {
+		if (Double.isNaN(v)) o.add(key, com.google.gson.JsonNull.INSTANCE);
+		else o.addProperty(key, round(v));
 	}
 
 	static void writeCard(Path out, JsonObject card) throws IOException {

@@ -102,6 +102,9 @@ public final class EnsembleTrainer {
 	 * @throws ModelLoadException if the written package does not verify
 	 */
 	public Result train(Request r, Consumer<String> log, Cancellation cancellation) throws IOException, TranslateException, ModelLoadException {
+		if (base.card().isWholeModel()) {
+			throw new IllegalArgumentException(base.dir() + ": a whole-model package (" + base.card().id() + ") has no trunk to train ensemble heads on");
+		}
 		Path splitCsv = base.dir().resolve("split.csv");
 		if (!Files.isRegularFile(splitCsv)) throw new IOException(splitCsv + ": the base package has no split.csv; members must be trained on its training split");
 		if (org.medcnn.core.OutputGuard.overlap(r.output(), base.dir())) {
@@ -264,11 +267,11 @@ public final class EnsembleTrainer {
 		JsonObject o = new JsonObject();
 		o.addProperty("split", what);
 		o.addProperty("images", m.count());
-		o.addProperty("accuracy", ClassifierTrainer.round(m.accuracy()));
+		ClassifierTrainer.number(o, "accuracy", m.accuracy());
 		if (full) o.add("accuracy_ci95", ClassifierTrainer.doubles(m.accuracyCi()));
-		o.addProperty("balanced_accuracy", ClassifierTrainer.round(m.balancedAccuracy()));
-		o.addProperty("macro_f1", ClassifierTrainer.round(m.macroF1()));
-		o.addProperty("ece", ClassifierTrainer.round(m.ece()));
+		ClassifierTrainer.number(o, "balanced_accuracy", m.balancedAccuracy());
+		ClassifierTrainer.number(o, "macro_f1", m.macroF1());
+		ClassifierTrainer.number(o, "ece", m.ece());
 		if (full) o.add("ece_ci95", ClassifierTrainer.doubles(m.eceCi()));
 		return o;
 	}

@@ -112,6 +112,12 @@ public final class OodFitting {
 		SlicePreprocessor pre = new SlicePreprocessor(model.pkg().card().input());
 		int per = pre.spec().tensorSize();
 		int f = model.pkg().head().features();
+		int at = model.pkg().oodOffset();
+		int d = model.pkg().oodFeatures();
+		if (d == 0) {
+			throw new IllegalArgumentException(model.pkg().card().id() + " is a whole model without a feature method (head.feature_method): an out-of-distribution "
+				+ "detector needs one; name it when importing (--feature-method)");
+		}
 		List<float[]> xs = new ArrayList<>();
 		List<Integer> ys = new ArrayList<>();
 		List<String> skipped = new ArrayList<>();
@@ -142,19 +148,19 @@ public final class OodFitting {
 						continue;
 					}
 					pending.add(label);
-					if (pending.size() == batch) flush(s, buf, pending, f, xs, ys);
+					if (pending.size() == batch) flush(s, buf, pending, f, at, d, xs, ys);
 				}
 			}
-			if (!pending.isEmpty()) flush(s, buf, pending, f, xs, ys);
+			if (!pending.isEmpty()) flush(s, buf, pending, f, at, d, xs, ys);
 		}
 		return new Features(xs.toArray(new float[0][]), ys.stream().mapToInt(Integer::intValue).toArray(), skipped);
 	}
 
-	private static void flush(ClassifierModel.Session s, float[] buf, List<Integer> pending, int f, List<float[]> xs, List<Integer> ys)
+	private static void flush(ClassifierModel.Session s, float[] buf, List<Integer> pending, int f, int at, int d, List<float[]> xs, List<Integer> ys)
 		throws TranslateException {
 		float[] pooled = s.pooledFeatures(buf, pending.size());
 		for (int i = 0; i < pending.size(); i++) {
-			xs.add(Arrays.copyOfRange(pooled, i * f, (i + 1) * f));
+			xs.add(Arrays.copyOfRange(pooled, i * f + at, i * f + at + d));
 			ys.add(pending.get(i));
 		}
 		pending.clear();

@@ -51,12 +51,19 @@ public final class RiskCoverage {
 		List<Point> pts = new ArrayList<>();
 		int right = 0;
 		double riskSum = 0;
-		for (int k = 0; k < n; k++) {
-			int i = order[k];
-			if (correct[i]) right++;
-			riskSum += 1 - right / (double) (k + 1);
-			boolean lastOfTie = k == n - 1 || scores[order[k + 1]] != scores[i];
-			if (lastOfTie) pts.add(new Point(k + 1, (k + 1) / (double) n, right / (double) (k + 1), scores[i]));
+		int k = 0;
+		while (k < n) {
+			int end = k;
+			while (end + 1 < n && scores[order[end + 1]] == scores[order[k]]) end++;
+			int m = end - k + 1;
+			int groupRight = 0;
+			for (int t = k; t <= end; t++) if (correct[order[t]]) groupRight++;
+			// Every order of tied slices is equally likely: inside the group its correct slices come in evenly,
+			// so the area does not depend on the order the tied slices were given in.
+			for (int j = 1; j <= m; j++) riskSum += 1 - (right + groupRight * (double) j / m) / (k + j);
+			right += groupRight;
+			k = end + 1;
+			pts.add(new Point(k, k / (double) n, right / (double) k, scores[order[end]]));
 		}
 		return new RiskCoverage(List.copyOf(pts), riskSum / n, score);
 	}
@@ -66,7 +73,12 @@ public final class RiskCoverage {
 		return points;
 	}
 
-	/** @return the area under the risk-coverage curve (mean selective risk over all coverages); lower is better */
+	/**
+	 * The area under the risk-coverage curve: the mean selective risk over all coverages, slices of equal
+	 * score entering together in every order alike (their expected risk); lower is better.
+	 *
+	 * @return the area
+	 */
 	public double aurc() {
 		return aurc;
 	}

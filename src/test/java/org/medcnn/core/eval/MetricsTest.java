@@ -54,7 +54,7 @@ class MetricsTest {
 		}
 		Metrics m = Metrics.compute(List.of("a", "b"), truth, probs, 500, 1);
 		double[] ci = m.eceCi();
-		assertTrue(ci[0] <= m.ece() + 0.02 && m.ece() <= ci[1] + 1e-12 && ci[0] < ci[1], m.ece() + " " + ci[0] + " " + ci[1]);
+		assertTrue(ci[0] <= m.ece() && m.ece() <= ci[1] && ci[0] < ci[1], m.ece() + " " + ci[0] + " " + ci[1]);
 		assertEquals(m.ece(), Metrics.ece(truth, probs), 1e-12);
 		assertTrue(Double.isNaN(Metrics.compute(List.of("a", "b"), truth, probs, 0, 1).eceCi()[0]));
 	}
@@ -99,30 +99,40 @@ class MetricsTest {
 	}
 
 	@Test
-	void classNeverPredictedHasPrecisionZero() {
-		// Truth A A B C, predicted A A B B: C is never predicted, so its precision 0/0 counts as 0
-		// (and so do its recall 0/1 and F1). B: precision 1/2, recall 1, F1 2/3.
+	void classNeverPredictedHasNoPrecision() {
+		// Truth A A B C, predicted A A B B: C is never predicted, so its precision 0/0 is undefined (n/a), while
+		// its recall 0/1 and F1 (2TP / (2TP + FP + FN) = 0) are 0. B: precision 1/2, recall 1, F1 2/3.
 		int[] truth = {0, 0, 1, 2};
 		float[][] probs = {{0.9f, 0.05f, 0.05f}, {0.8f, 0.1f, 0.1f}, {0.1f, 0.8f, 0.1f}, {0.1f, 0.6f, 0.3f}};
 		Metrics m = Metrics.compute(ABC, truth, probs, 0, 1);
-		assertArrayEquals(new double[] {1, 0.5, 0}, m.precision(), 1e-12);
+		assertEquals(1, m.precision()[0], 1e-12);
+		assertEquals(0.5, m.precision()[1], 1e-12);
+		assertTrue(Double.isNaN(m.precision()[2]), "never predicted: precision undefined, got " + m.precision()[2]);
 		assertArrayEquals(new double[] {1, 1, 0}, m.recall(), 1e-12);
 		assertArrayEquals(new double[] {1, 2.0 / 3, 0}, m.f1(), 1e-12);
 		assertEquals((1 + 2.0 / 3 + 0) / 3, m.macroF1(), 1e-12);
 		assertEquals(2.0 / 3, m.balancedAccuracy(), 1e-12);
+		assertEquals(ABC, m.averagedOver("macro_f1"));
 	}
 
 	@Test
-	void classAbsentFromTruthIsLeftOutOfBalancedAccuracyAndAuc() {
-		// No true C; C is predicted once (sample 3, a true B). Recall A 1, B 1/2; balanced accuracy 3/4,
-		// not (1 + 1/2 + 0) / 3. C has F1 0 (precision 0/1), and counts in macro F1 because it was predicted.
+	void classAbsentFromTruthReadsNotAvailableAndIsLeftOutOfEveryAverage() {
+		// No true C; C is predicted once (sample 3, a true B). Recall A 1, B 1/2; balanced accuracy 3/4, not
+		// (1 + 1/2 + 0) / 3. C has no recall, F1 or AUC (n/a); its precision is 0/1 = 0 (it was predicted, wrongly).
+		// Macro F1 runs over A and B: (1 + 2/3) / 2.
 		int[] truth = {0, 0, 1, 1};
 		float[][] probs = {{0.9f, 0.05f, 0.05f}, {0.8f, 0.1f, 0.1f}, {0.1f, 0.8f, 0.1f}, {0.1f, 0.3f, 0.6f}};
-		Metrics m = Metrics.compute(ABC, truth, probs, 0, 1);
+		Metrics m = Metrics.compute(ABC, truth, probs, 200, 1);
 		assertArrayEquals(new long[] {2, 2, 0}, m.support());
 		assertEquals(0.75, m.balancedAccuracy(), 1e-12);
-		assertArrayEquals(new double[] {1, 2.0 / 3, 0}, m.f1(), 1e-12);
-		assertEquals((1 + 2.0 / 3) / 3, m.macroF1(), 1e-12);
+		assertEquals(1, m.f1()[0], 1e-12);
+		assertEquals(2.0 / 3, m.f1()[1], 1e-12);
+		assertTrue(Double.isNaN(m.f1()[2]) && Double.isNaN(m.recall()[2]), "no images of C: F1 and recall n/a");
+		assertEquals(0, m.precision()[2], 1e-12);
+		assertEquals((1 + 2.0 / 3) / 2, m.macroF1(), 1e-12);
+		assertEquals(List.of("A", "B"), m.averagedOver("balanced_accuracy"));
+		assertEquals(List.of("A", "B"), m.averagedOver("macro_f1"));
+		assertEquals(List.of("A", "B"), m.averagedOver("macro_roc_auc"));
 		double[] auc = m.rocAuc();
 		assertTrue(Double.isNaN(auc[2]), "no positives for C: AUC undefined, got " + auc[2]);
 		// A: positives 0.9, 0.8 above both negatives 0.1, 0.1 -> 1. B: positive 0.8 above all, 0.3 above
@@ -130,17 +140,19 @@ class MetricsTest {
 		assertEquals(1, auc[0], 1e-12);
 		assertEquals(1, auc[1], 1e-12);
 		assertEquals(1, m.macroRocAuc(), 1e-12);
+		// the undefined ones have no interval either; the defined ones have one
+		assertTrue(!m.recallEstimates()[2].hasInterval() && m.recallEstimates()[1].hasInterval());
 	}
 
 	@Test
 	void classAbsentFromTruthAndPredictionsIsLeftOutOfMacroF1() {
-		// A and B perfectly classified, C neither present nor predicted: its F1 is undefined, not a
-		// failure, so macro F1 is 1 (as scikit-learn's default label set).
+		// A and B perfectly classified, C neither present nor predicted: its F1 is undefined, not a failure.
 		int[] truth = {0, 0, 1, 1};
 		float[][] probs = {{0.9f, 0.05f, 0.05f}, {0.8f, 0.1f, 0.1f}, {0.1f, 0.8f, 0.1f}, {0.3f, 0.6f, 0.1f}};
 		Metrics m = Metrics.compute(ABC, truth, probs, 0, 1);
 		assertEquals(1, m.macroF1(), 1e-12);
-		assertEquals(0, m.f1()[2], 1e-12);
+		assertTrue(Double.isNaN(m.f1()[2]));
+		assertTrue(Double.isNaN(m.precision()[2]));
 	}
 
 	@Test
@@ -257,7 +269,7 @@ class MetricsTest {
 
 	@Test
 	void perfectClassifierHasIntervalExactlyOne() {
-		// Small and unbalanced on purpose: many resamples miss class C (3 of 10 samples) entirely.
+		// Small and unbalanced on purpose: a plain bootstrap would miss class C (3 of 10 samples) in some resamples.
 		float[][] probs = new float[TRUTH.length][3];
 		for (int i = 0; i < TRUTH.length; i++) probs[i][TRUTH[i]] = 1;
 		Metrics m = Metrics.compute(ABC, TRUTH, probs, 1000, 3);
@@ -265,6 +277,7 @@ class MetricsTest {
 		assertEquals(1, m.macroF1());
 		assertArrayEquals(new double[] {1, 1}, m.accuracyCi());
 		assertArrayEquals(new double[] {1, 1}, m.macroF1Ci());
+		for (Estimate e : m.f1Estimates()) assertArrayEquals(new double[] {1, 1}, e.interval());
 	}
 
 	@Test

@@ -30,10 +30,20 @@ class IntensityPolicyParseTest {
 	void wrongShapeNamesTheAcceptedForms() {
 		for (String bad : new String[] {"", "window", "window:40", "window:40:", "window:40:400:9", "40:400", "percentile-1-99"}) {
 			String m = message(bad);
-			assertTrue(m.contains("'" + bad + "'") && m.contains("percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX"), m);
+			assertTrue(m.contains("'" + bad + "'") && m.contains("percentile:LOW:HIGH, window:CENTER:WIDTH, range:MIN:MAX or zscore"), m);
 		}
 		String m = message(null);
 		assertTrue(m.contains("'null'") && m.contains("window:CENTER:WIDTH"), m);
+	}
+
+	@Test
+	void zscoreStandardisesEachSliceUnclamped() {
+		IntensityPolicy z = IntensityPolicy.parse("zscore");
+		assertEquals("steps(zero_mean_unit_variance(eps=1.0E-6))", z.describe());
+		float[] v = z.apply(new float[] {1, 2, 3, 4});
+		// mean 2.5, population sd sqrt(1.25): values beyond [0, 1] are kept
+		assertEquals(-1.5 / (Math.sqrt(1.25) + 1e-6), v[0], 1e-6);
+		assertEquals(1.5 / (Math.sqrt(1.25) + 1e-6), v[3], 1e-6);
 	}
 
 	@Test

@@ -31,4 +31,14 @@ class RiskCoverageTest {
 		assertEquals(0.5, rc.points().get(0).accuracy(), 1e-12);
 		assertEquals(2, rc.points().get(0).kept());
 	}
+
+	@Test
+	void areaOfTiedScoresDoesNotDependOnTheirOrder() {
+		// Two slices tied at 0.7, one right and one wrong, then a right one: expected risk at coverage 1/3 is 1/2
+		// (either may come first), at 2/3 it is 1/2, at 1 it is 1/3.
+		RiskCoverage a = RiskCoverage.compute(new double[] {0.7, 0.7, 0.3}, new boolean[] {true, false, true}, "confidence");
+		RiskCoverage b = RiskCoverage.compute(new double[] {0.7, 0.7, 0.3}, new boolean[] {false, true, true}, "confidence");
+		assertEquals((0.5 + 0.5 + 1 / 3.0) / 3, a.aurc(), 1e-12);
+		assertEquals(a.aurc(), b.aurc(), 0);
+	}
 }
