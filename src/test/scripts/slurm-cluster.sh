@@ -156,7 +156,7 @@ SchedulerParameters=sched_interval=2
 PreemptType=preempt/partition_prio
 PreemptMode=REQUEUE
 MinJobAge=3600
-KillWait=10
+KillWait=30
 SlurmdTimeout=30
 InactiveLimit=0
 StateSaveLocation=$dir/state

@@ -451,8 +451,26 @@ class SlurmClusterTest {
 		return kept;
 	}
 
+	/**
+	 * Waits until no process holds a shard any more: SLURM shows a requeued task as pending while its old
+	 * process may still be stopping (it has KillWait seconds after SIGTERM), and only after that is its
+	 * manifest final. The shard's lock is the process's own: free once the process has ended.
+	 */
+	private void awaitShardReleased(Path out, int shard) throws Exception {
+		long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+		while (true) {
+			try (ShardLock free = ShardLock.acquire(out, shard, SHARDS, "SlurmClusterTest")) {
+				return;
+			} catch (BatchException e) {
+				if (System.nanoTime() > end) throw new AssertionError("shard " + shard + " is still held: " + e.getMessage(), e);
+				Thread.sleep(100);
+			}
+		}
+	}
+
 	/** After a task was stopped in the middle of its stack: the inputs before the stack are kept, the stack was abandoned. */
-	private void assertInterrupted(Path out, int shard, Map<String, byte[]> kept, String how) throws IOException {
+	private void assertInterrupted(Path out, int shard, Map<String, byte[]> kept, String how) throws Exception {
+		awaitShardReleased(out, shard);
 		assertEquals(shards.get(shard).subList(0, 2), List.copyOf(kept.keySet()), "the inputs before the stack were done when task " + shard + " was " + how);
 		JsonObject m = JsonParser.parseString(Files.readString(BatchOutputs.manifest(out, shard, SHARDS))).getAsJsonObject();
 		assertEquals("cancelled", m.get("state").getAsString(), "task " + shard + " was " + how + " by SIGTERM: " + m.get("counts"));

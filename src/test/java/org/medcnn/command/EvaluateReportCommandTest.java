@@ -17,11 +17,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.Modules;
 import org.scijava.Context;
 import org.scijava.app.StatusService;
-import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 import org.scijava.log.LogService;
+import org.scijava.module.Module;
 
 /** Evaluate Classifier: the report's figures as images, label maps, the binary report, and the report saved when asked. */
 class EvaluateReportCommandTest {
@@ -46,9 +47,9 @@ class EvaluateReportCommandTest {
 		// the data's folders named otherwise, mapped onto the model's classes
 		Files.move(data.resolve("bright"), data.resolve("hell"));
 		Path out = tmp.resolve("out");
-		CommandModule m = commands.run(EvaluateClassifierCommand.class, true, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
-			"label_map", "hell=bright", "positive", "bright", "output_dir", out.toFile(), "save_report", true, "device", "cpu", "batch_size", 4).get();
-		assertFalse(m.isCanceled(), String.valueOf(m.getCancelReason()));
+		Module m = Modules.run(commands, EvaluateClassifierCommand.class, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
+			"label_map", "hell=bright", "positive", "bright", "output_dir", out.toFile(), "save_report", true, "device", "cpu", "batch_size", 4);
+		assertFalse(Modules.canceled(m), String.valueOf(Modules.reason(m)));
 		for (String name : List.of("confusion_matrix", "reliability", "roc", "risk_coverage")) {
 			ImagePlus imp = (ImagePlus) m.getOutput(name);
 			assertNotNull(imp, name);
@@ -66,18 +67,18 @@ class EvaluateReportCommandTest {
 		}
 
 		// without save_report only the CSVs are written; save_report without an output folder is refused
-		CommandModule noReport = commands.run(EvaluateClassifierCommand.class, true, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
-			"label_map", "hell=bright", "output_dir", tmp.resolve("csv").toFile(), "device", "cpu").get();
-		assertFalse(noReport.isCanceled(), String.valueOf(noReport.getCancelReason()));
+		Module noReport = Modules.run(commands, EvaluateClassifierCommand.class, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
+			"label_map", "hell=bright", "output_dir", tmp.resolve("csv").toFile(), "device", "cpu");
+		assertFalse(Modules.canceled(noReport), String.valueOf(Modules.reason(noReport)));
 		assertFalse(Files.exists(tmp.resolve("csv/report.html")));
-		CommandModule refused = commands.run(EvaluateClassifierCommand.class, true, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
-			"label_map", "hell=bright", "save_report", true, "device", "cpu").get();
-		assertTrue(refused.isCanceled());
-		assertTrue(refused.getCancelReason().contains("save_report needs an output_dir"), refused.getCancelReason());
+		Module refused = Modules.run(commands, EvaluateClassifierCommand.class, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
+			"label_map", "hell=bright", "save_report", true, "device", "cpu");
+		assertTrue(Modules.canceled(refused));
+		assertTrue(Modules.reason(refused).contains("save_report needs an output_dir"), Modules.reason(refused));
 		// an unmapped label is named
-		CommandModule unmapped = commands.run(EvaluateClassifierCommand.class, true, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
-			"device", "cpu").get();
-		assertTrue(unmapped.isCanceled());
-		assertTrue(unmapped.getCancelReason().contains("[hell]"), unmapped.getCancelReason());
+		Module unmapped = Modules.run(commands, EvaluateClassifierCommand.class, "model", Fixtures.tinyModel().toString(), "data_dir", data.toFile(),
+			"device", "cpu");
+		assertTrue(Modules.canceled(unmapped));
+		assertTrue(Modules.reason(unmapped).contains("[hell]"), Modules.reason(unmapped));
 	}
 }
