@@ -6,16 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.medcnn.batch.BatchException;
-import org.medcnn.batch.BatchListener;
-import org.medcnn.batch.BatchProgress;
-import org.medcnn.batch.BatchRunner;
-import org.medcnn.batch.BatchSpec;
-import org.medcnn.batch.BatchSummary;
-import org.medcnn.batch.FileOutcome.Status;
-import org.medcnn.batch.FileOutcome;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.Parameters;
+import org.medcnn.app.batch.BatchListener;
+import org.medcnn.app.batch.BatchProgress;
+import org.medcnn.app.batch.BatchRunner;
+import org.medcnn.app.batch.BatchSpec;
+import org.medcnn.app.batch.BatchSummary;
+import org.medcnn.app.batch.FileOutcome.Status;
+import org.medcnn.app.batch.FileOutcome;
 import org.medcnn.core.engine.ModelProvider;
-import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.core.progress.Cancellation;
 import picocli.CommandLine.Command;
@@ -73,10 +73,10 @@ public final class BatchCli implements Callable<Integer> {
 	@Option(names = "--overwrite", description = "Replace existing outputs (default: leave them and report the input as skipped).")
 	private boolean overwrite;
 
-	@Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--device", defaultValue = Parameters.DEVICE, description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
 	private String device;
 
-	@Option(names = "--batch-size", defaultValue = "8", description = "Slices per engine call (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--batch-size", defaultValue = "" + Parameters.BATCH_SIZE, description = "Slices per engine call (default: ${DEFAULT-VALUE}).")
 	private int batchSize;
 
 	@Option(names = "--saliency", defaultValue = "none",
@@ -94,27 +94,14 @@ public final class BatchCli implements Callable<Integer> {
 	public Integer call() {
 		PrintWriter out = spec.commandLine().getOut();
 		PrintWriter err = spec.commandLine().getErr();
-		BatchSpec batch;
-		try {
-			batch = BatchSpec.builder().setInputDir(inputDir).setOutputDir(outputDir).setModel(model).optRecursive(recursive).optPattern(pattern)
-				.optShard(shardIndex, shardCount).optResume(resume).optOverwrite(overwrite).optDevice(DeviceSpec.parse(device)).optBatchSize(batchSize)
-				.optSaliency(saliency).optUncertainty(uncertaintyOptions.options()).build();
-		} catch (IllegalArgumentException e) {
-			CliErrors.report(err, e, "medcnn batch: " + e.getMessage());
-			return ExitCodes.USAGE;
-		}
 		BatchSummary summary;
 		try (ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs))) {
+			BatchSpec batch = BatchSpec.builder().setInputDir(inputDir).setOutputDir(outputDir).setModel(model).optRecursive(recursive).optPattern(pattern)
+				.optShard(shardIndex, shardCount).optResume(resume).optOverwrite(overwrite).optDevice(device).optBatchSize(batchSize).optSaliency(saliency)
+				.optUncertainty(uncertaintyOptions.mode, uncertaintyOptions.passes, uncertaintyOptions.seed, uncertaintyOptions.threshold).build();
 			summary = new BatchRunner(batch, provider, new ConsoleListener(err, quiet), Cancellation.NEVER).run();
-		} catch (BatchException e) {
-			CliErrors.report(err, e, "medcnn batch: " + e.getMessage());
-			return switch (e.kind()) {
-				case INPUT -> ExitCodes.BAD_INPUT;
-				case MODEL -> ExitCodes.MODEL;
-				case OUTPUT -> ExitCodes.OUTPUT;
-				case USAGE -> ExitCodes.USAGE;
-				case BUSY -> ExitCodes.BUSY;
-			};
+		} catch (MedCnnException e) {
+			return CliErrors.fail(spec, e);
 		}
 		out.printf(Locale.ROOT, "shard %d of %d: %d of %d input(s), model %s (%s) on %s%n", summary.shardIndex(), summary.shardCount(),
 			summary.files().size(), summary.allInputs(), summary.modelId(), summary.modelSha256().substring(0, 12), summary.device());

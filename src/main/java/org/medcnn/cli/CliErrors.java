@@ -3,6 +3,7 @@ package org.medcnn.cli;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.Locale;
+import org.medcnn.app.MedCnnException;
 import org.medcnn.core.Messages;
 import picocli.CommandLine;
 
@@ -44,6 +45,43 @@ public final class CliErrors {
 		err.println(Messages.oneLine(line));
 		if (debug && cause != null) cause.printStackTrace(err);
 		err.flush();
+	}
+
+	/**
+	 * Reports a task's failure: one line, {@code <command>: <message>}, and returns its exit code.
+	 *
+	 * @param err stderr
+	 * @param command e.g. {@code medcnn classify}
+	 * @param e the failure
+	 * @return the exit code of its kind ({@link ExitCodes#of})
+	 */
+	public static int fail(PrintWriter err, String command, org.medcnn.app.MedCnnException e) {
+		report(err, e, command + ": " + e.getMessage());
+		return ExitCodes.of(e.kind());
+	}
+
+	/**
+	 * Reports a task's failure in the words of the command line: the tasks name parameters by their macro
+	 * keys ({@code batch_size}), which become the command's options ({@code --batch-size}).
+	 *
+	 * @param spec the command
+	 * @param e the failure
+	 * @return the exit code of its kind ({@link ExitCodes#of})
+	 */
+	public static int fail(CommandLine.Model.CommandSpec spec, org.medcnn.app.MedCnnException e) {
+		String message = e.getMessage();
+		for (CommandLine.Model.OptionSpec o : spec.options()) {
+			String name = o.longestName();
+			if (!name.startsWith("--")) continue;
+			String key = name.substring(2).replace('-', '_');
+			String k = java.util.regex.Pattern.quote(key);
+			// A key of several words is a parameter wherever it stands; a one-word key (model, output) only where a
+			// message names it as one: "key: ..." or "use key".
+			String where = key.contains("_") ? "(?<![\\w./-])" + k + "(?![\\w])" : "(?<![\\w./-])" + k + "(?=:)|(?<=\\b(?:use|choose|give) )" + k + "\\b";
+			message = message.replaceAll(where, java.util.regex.Matcher.quoteReplacement(name));
+		}
+		report(spec.commandLine().getErr(), e, "medcnn " + spec.name() + ": " + message);
+		return ExitCodes.of(e.kind());
 	}
 
 	/**

@@ -1,4 +1,5 @@
 package org.medcnn.cli;
+import org.medcnn.app.MedCnnException;
 
 /**
  * Exit codes of the {@code medcnn} command line.
@@ -25,4 +26,25 @@ public final class ExitCodes {
 	public static final int BUSY = 8;
 
 	private ExitCodes() {}
+
+	/** The user stopped the run (Ctrl-C), as a shell reports SIGINT. */
+	public static final int CANCELLED = 130;
+
+	/**
+	 * The exit code of a task's failure: the one place where a kind of failure becomes a code.
+	 *
+	 * @param kind the kind
+	 * @return the exit code
+	 */
+	public static int of(org.medcnn.app.MedCnnException.Kind kind) {
+		return switch (kind) {
+			case USAGE -> USAGE;
+			case INPUT -> BAD_INPUT;
+			case MODEL -> MODEL;
+			case INFERENCE -> INFERENCE;
+			case OUTPUT -> OUTPUT;
+			case BUSY -> BUSY;
+			case CANCELLED -> CANCELLED;
+		};
+	}
 }

@@ -3,11 +3,11 @@ package org.medcnn.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.medcnn.batch.BatchException;
-import org.medcnn.batch.BatchMerge;
-import picocli.CommandLine;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.batch.BatchMerge;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn merge}: joins the shard outputs of {@code medcnn batch} into {@code results.csv} and
@@ -49,9 +49,9 @@ public final class MergeCli implements Callable<Integer> {
 		BatchMerge.Report r;
 		try {
 			r = BatchMerge.merge(outputDir, shardCount, allowPartial, overwrite);
-		} catch (BatchException e) {
+		} catch (MedCnnException e) {
 			CliErrors.report(err, e, "medcnn merge: " + e.getMessage());
-			return e.kind() == BatchException.Kind.OUTPUT ? ExitCodes.OUTPUT : ExitCodes.BAD_INPUT;
+			return e.kind() == MedCnnException.Kind.OUTPUT ? ExitCodes.OUTPUT : ExitCodes.BAD_INPUT;
 		}
 		for (String w : r.warnings()) err.println("medcnn merge: warning: " + w);
 		out.printf("merged %d shard(s): %d input(s), %d with results, %d failed, %d skipped, %d not processed%n",

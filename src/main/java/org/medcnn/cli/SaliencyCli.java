@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medcnn.app.ClassifyTask;
 import org.medcnn.core.explain.DjlSaliency;
 import org.medcnn.core.explain.ExplainModel;
 import org.medcnn.core.explain.SaliencyException;
@@ -103,12 +104,12 @@ public final class SaliencyCli implements Callable<Integer> {
 			CliErrors.report(err, e, "medcnn saliency: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
-		String base = ClassifyCli.baseName(input) + "_" + request.method().id();
+		String base = ClassifyTask.baseName(input) + "_" + request.method().id();
 		Path heatTif = output.resolve(base + "_heatmap.tif");
 		Path overlayTif = output.resolve(base + "_overlay.tif");
 		Path csv = output.resolve(base + "_regions.csv");
 		Path png = output.resolve(base + "_montage.png");
-		String clash = ClassifyCli.outputClash(input, output, heatTif, overlayTif, csv, png);
+		String clash = ClassifyTask.outputClash(input, output, heatTif, overlayTif, csv, png);
 		if (clash != null) {
 			err.println("medcnn saliency: " + clash);
 			return ExitCodes.USAGE;

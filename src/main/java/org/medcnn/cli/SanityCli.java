@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medcnn.app.ClassifyTask;
 import org.medcnn.core.explain.SaliencyException;
 import org.medcnn.core.explain.SaliencyMethod;
 import org.medcnn.core.explain.SaliencyRequest;
@@ -100,9 +101,9 @@ public final class SanityCli implements Callable<Integer> {
 			CliErrors.report(err, e, "medcnn sanity: " + e.getMessage());
 			return ExitCodes.USAGE;
 		}
-		Path csv = output == null ? null : output.resolve(ClassifyCli.baseName(input) + "_sanity.csv");
+		Path csv = output == null ? null : output.resolve(ClassifyTask.baseName(input) + "_sanity.csv");
 		if (csv != null) {
-			String clash = ClassifyCli.outputClash(input, output, csv);
+			String clash = ClassifyTask.outputClash(input, output, csv);
 			if (clash != null) {
 				err.println("medcnn sanity: " + clash);
 				return ExitCodes.USAGE;

@@ -3,20 +3,17 @@ package org.medcnn.command;
 import ij.measure.ResultsTable;
 import java.io.File;
 import java.util.Locale;
-import org.medcnn.batch.BatchException;
-import org.medcnn.batch.BatchListener;
-import org.medcnn.batch.BatchProgress;
-import org.medcnn.batch.BatchRunner;
-import org.medcnn.batch.BatchSpec;
-import org.medcnn.batch.BatchSummary;
-import org.medcnn.batch.FileOutcome;
-import org.medcnn.core.engine.ModelProvider;
-import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.Parameters;
+import org.medcnn.app.batch.BatchListener;
+import org.medcnn.app.batch.BatchProgress;
+import org.medcnn.app.batch.BatchRunner;
+import org.medcnn.app.batch.BatchSpec;
+import org.medcnn.app.batch.BatchSummary;
+import org.medcnn.app.batch.FileOutcome;
 import org.scijava.ItemIO;
 import org.scijava.ItemVisibility;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -24,7 +21,7 @@ import org.scijava.plugin.Plugin;
 /**
  * {@code Plugins > MedCNN > Batch Classify Folder}: classifies every image file (and DICOM series
  * folder) of a folder, or one shard of it, and writes the outputs described in
- * {@link org.medcnn.batch.BatchOutputs}; returns a table with one row per input (status, slices, time,
+ * {@link org.medcnn.app.batch.BatchOutputs}; returns a table with one row per input (status, slices, time,
  * message). Failing inputs are logged and the batch goes on; the command is cancelled only when nothing
  * can run (no inputs, model not loadable, output folder not writable).
  * <p>
@@ -33,7 +30,7 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Batch Classify Folder", headless = true,
 	description = "Classify every image file of a folder (or one shard of it) and write a TIFF with the overlay and the rows per file, "
 		+ "a results CSV, an errors CSV and a run manifest.")
-public class BatchClassifyFolderCommand extends DynamicCommand {
+public class BatchClassifyFolderCommand extends TaskCommand {
 
 	/** The title of the summary table (its window, and for macros {@code org.medcnn.ij.MacroTables}). */
 	public static final String TABLE_TITLE = "MedCNN Batch";
@@ -43,9 +40,6 @@ public class BatchClassifyFolderCommand extends DynamicCommand {
 
 	@Parameter
 	private LogService log;
-
-	@Parameter(required = false)
-	private StatusService status;
 
 	@Parameter(label = "Input folder", style = "directory", persist = false, description = "Folder of the image files (and DICOM series folders).")
 	private File input_dir;
@@ -86,10 +80,10 @@ public class BatchClassifyFolderCommand extends DynamicCommand {
 	private boolean overwrite = false;
 
 	@Parameter(label = "Device", persist = false, description = "auto (GPU if available), cpu, gpu or gpu:N.")
-	private String device = "auto";
+	private String device = Parameters.DEVICE;
 
-	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false, description = "Slices per engine call.")
-	private int batch_size = 8;
+	@Parameter(label = "Batch size", min = "" + Parameters.BATCH_SIZE_MIN, max = "" + Parameters.BATCH_SIZE_MAX, persist = false, description = "Slices per engine call.")
+	private int batch_size = Parameters.BATCH_SIZE;
 
 	@Parameter(label = "Saliency", persist = false, choices = {"none", "grad_cam", "grad_cam_pp", "gradient", "smoothgrad", "integrated_gradients", "occlusion"},
 		description = "none, or a saliency method (grad_cam, grad_cam_pp, gradient, smoothgrad, integrated_gradients, occlusion) run on every input.")
@@ -97,42 +91,36 @@ public class BatchClassifyFolderCommand extends DynamicCommand {
 
 	@Parameter(label = "Uncertainty", choices = {"none", "tta", "mc_dropout", "ensemble"}, persist = false,
 		description = "none, tta, mc_dropout or ensemble (several models, comma-separated, or an ensemble package): adds uncertainty columns.")
-	private String uncertainty = "none";
+	private String uncertainty = Parameters.UNCERTAINTY;
 
-	@Parameter(label = "Uncertainty passes", min = "2", max = "256", persist = false, description = "Passes per slice for tta and mc_dropout.")
-	private int uncertainty_passes = org.medcnn.core.uncertainty.UncertaintyOptions.DEFAULT_PASSES;
+	@Parameter(label = "Uncertainty passes", min = "" + Parameters.UNCERTAINTY_PASSES_MIN, max = "" + Parameters.UNCERTAINTY_PASSES_MAX, persist = false, description = "Passes per slice for tta and mc_dropout.")
+	private int uncertainty_passes = Parameters.UNCERTAINTY_PASSES;
 
 	@Parameter(label = "Uncertainty seed", persist = false, description = "Seed of the augmentations and dropout masks.")
-	private long uncertainty_seed = 0;
+	private long uncertainty_seed = Parameters.UNCERTAINTY_SEED;
 
 	@Parameter(label = "Uncertainty threshold (nats)", persist = false,
 		description = "Entropy above which a slice is flagged uncertain; negative: the threshold the model card states.")
-	private double uncertainty_threshold = -1;
+	private double uncertainty_threshold = Parameters.UNCERTAINTY_THRESHOLD;
 
 	@Parameter(label = TABLE_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable summary;
 
 	@Override
 	public void run() {
-		// 1. validate and 2. build the spec
-		BatchSpec spec;
-		try {
-			if (input_dir == null || output_dir == null) throw new IllegalArgumentException("input_dir and output_dir are required");
-			spec = BatchSpec.builder().setInputDir(input_dir.toPath()).setOutputDir(output_dir.toPath()).setModel(model).optRecursive(recursive)
-				.optPattern(pattern).optShard(shard_index, shard_count).optResume(resume).optOverwrite(overwrite).optDevice(DeviceSpec.parse(device))
-				.optBatchSize(batch_size).optSaliency(saliency)
-				.optUncertainty(UncertaintyParameters.options(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold)).build();
-		} catch (IllegalArgumentException e) {
-			cancel("Batch Classify Folder: " + e.getMessage());
+		if (input_dir == null || output_dir == null) {
+			cancel("Batch Classify Folder: input_dir and output_dir are required");
 			return;
 		}
-		// 3. call the batch runner
-		ModelProvider provider = models.provider(models_dir);
+		BatchSpec spec;
 		BatchSummary result;
 		try {
-			result = new BatchRunner(spec, provider, new Listener(), this::isCanceled).run();
-		} catch (BatchException e) {
-			cancel("Batch Classify Folder: " + e.getMessage());
+			spec = BatchSpec.builder().setInputDir(input_dir.toPath()).setOutputDir(output_dir.toPath()).setModel(model).optRecursive(recursive)
+				.optPattern(pattern).optShard(shard_index, shard_count).optResume(resume).optOverwrite(overwrite).optDevice(device).optBatchSize(batch_size)
+				.optSaliency(saliency).optUncertainty(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold).build();
+			result = new BatchRunner(spec, models.provider(models_dir), new Listener(), this::isCanceled).run();
+		} catch (MedCnnException e) {
+			fail(e);
 			return;
 		}
 		// 4. convert and assign the outputs
@@ -142,7 +130,12 @@ public class BatchClassifyFolderCommand extends DynamicCommand {
 		if (result.complete()) log.info("Batch Classify Folder: " + counts);
 		else log.warn("Batch Classify Folder: " + counts + "; see " + result.errorsCsv());
 		if (result.cancelled()) cancel("Batch Classify Folder: cancelled; " + counts);
-		if (status != null) status.clearStatus();
+		clearStatus();
+	}
+
+	@Override
+	protected String title() {
+		return "Batch Classify Folder";
 	}
 
 	/** Offers the installed models in the dialog and describes the chosen one. */

@@ -3,25 +3,13 @@ package org.medcnn.command;
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
 import java.io.File;
-import java.io.IOException;
-import java.util.concurrent.CancellationException;
-import org.medcnn.core.classify.ClassificationException;
-import org.medcnn.core.classify.ClassificationRun;
-import org.medcnn.core.classify.DjlSliceClassifier;
-import org.medcnn.core.engine.Ensemble;
-import org.medcnn.core.engine.ModelProvider;
-import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.uncertainty.UncertaintyOptions;
-import org.medcnn.ij.ImagePlusSlices;
-import org.medcnn.ij.PredictionOverlays;
+import org.medcnn.app.ClassifyTask;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.Parameters;
 import org.medcnn.ij.ResultsTables;
-import org.medcnn.io.PredictionCsv;
 import org.scijava.ItemIO;
 import org.scijava.ItemVisibility;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -34,16 +22,13 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Classify Slices", headless = true,
 	description = "Classify every slice of the current image with a MedCNN model. Hyperstacks: every Z and T of the current channel.")
-public class ClassifySlicesCommand extends DynamicCommand {
+public class ClassifySlicesCommand extends TaskCommand {
 
 	@Parameter
 	private ModelService models;
 
 	@Parameter
 	private LogService log;
-
-	@Parameter(required = false)
-	private StatusService status;
 
 	@Parameter(label = "Image", persist = false)
 	private ImagePlus image;
@@ -60,10 +45,11 @@ public class ClassifySlicesCommand extends DynamicCommand {
 	private File models_dir;
 
 	@Parameter(label = "Device", persist = false, description = "auto (GPU if available), cpu, gpu or gpu:N.")
-	private String device = "auto";
+	private String device = Parameters.DEVICE;
 
-	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false, description = "Slices per engine call.")
-	private int batch_size = 8;
+	@Parameter(label = "Batch size", min = "" + Parameters.BATCH_SIZE_MIN, max = "" + Parameters.BATCH_SIZE_MAX, persist = false,
+		description = "Slices per engine call.")
+	private int batch_size = Parameters.BATCH_SIZE;
 
 	@Parameter(label = "Add overlay", persist = false,
 		description = "Draw the predicted class and confidence on each slice (replaces earlier MedCNN labels only).")
@@ -72,17 +58,18 @@ public class ClassifySlicesCommand extends DynamicCommand {
 	@Parameter(label = "Uncertainty", choices = {"none", "tta", "mc_dropout", "ensemble"}, persist = false,
 		description = "none; tta (flips and small rotations); mc_dropout (dropout on the head); ensemble (several models, comma-separated, or an ensemble package). "
 			+ "Adds entropy, mutual_information, std_top and uncertain columns and marks uncertain slices on the overlay.")
-	private String uncertainty = "none";
+	private String uncertainty = Parameters.UNCERTAINTY;
 
-	@Parameter(label = "Uncertainty passes", min = "2", max = "256", persist = false, description = "Passes per slice for tta and mc_dropout.")
-	private int uncertainty_passes = UncertaintyOptions.DEFAULT_PASSES;
+	@Parameter(label = "Uncertainty passes", min = "" + Parameters.UNCERTAINTY_PASSES_MIN, max = "" + Parameters.UNCERTAINTY_PASSES_MAX, persist = false,
+		description = "Passes per slice for tta and mc_dropout.")
+	private int uncertainty_passes = Parameters.UNCERTAINTY_PASSES;
 
 	@Parameter(label = "Uncertainty seed", persist = false, description = "Seed of the augmentations and dropout masks; the same seed gives the same results.")
-	private long uncertainty_seed = 0;
+	private long uncertainty_seed = Parameters.UNCERTAINTY_SEED;
 
 	@Parameter(label = "Uncertainty threshold (nats)", persist = false,
 		description = "Entropy above which a slice is flagged uncertain; negative: the threshold the model card states (chosen on validation data).")
-	private double uncertainty_threshold = -1;
+	private double uncertainty_threshold = Parameters.UNCERTAINTY_THRESHOLD;
 
 	@Parameter(label = "Save table as CSV", required = false, style = "save", persist = false,
 		description = "Optional CSV file for the table (for headless runs); an existing file is never overwritten.")
@@ -92,62 +79,28 @@ public class ClassifySlicesCommand extends DynamicCommand {
 	private ResultsTable results;
 
 	@Override
+	protected String title() {
+		return "Classify Slices";
+	}
+
+	@Override
 	public void run() {
-		// 1. validate
 		if (image == null) {
 			cancel("Classify Slices: no image is open.");
 			return;
 		}
-		DeviceSpec deviceSpec;
-		UncertaintyOptions uncertaintyOptions;
 		try {
-			deviceSpec = DeviceSpec.parse(device);
-			uncertaintyOptions = UncertaintyParameters.options(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold);
-		} catch (IllegalArgumentException e) {
-			cancel("Classify Slices: " + e.getMessage());
-			return;
+			ClassifyTask.Request r = ClassifyTask.builder().setModel(model).setImage(image, null).optDevice(device).optBatchSize(batch_size)
+				.optUncertainty(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold).optOverlay(add_overlay)
+				.optResultsCsv(results_csv == null ? null : results_csv.toPath()).build();
+			ClassifyTask.Result result = new ClassifyTask(models.provider(models_dir)).run(r, progress(), this::isCanceled);
+			for (String w : result.warnings()) log.warn("Classify Slices: " + w);
+			if (result.run().oodScored() > 0 && result.run().oodFlagged() == 0) log.info("Classify Slices: " + result.run().oodSummary());
+			results = ResultsTables.classification(result.run());
+		} catch (MedCnnException e) {
+			fail(e);
 		}
-		if (results_csv != null && results_csv.exists()) {
-			cancel("Classify Slices: results_csv " + results_csv + " already exists; not overwritten (choose another file or delete it)");
-			return;
-		}
-		if (batch_size < 1 || batch_size > 1024) {
-			cancel("Classify Slices: batch_size must be between 1 and 1024, got " + batch_size);
-			return;
-		}
-		// 2. build the request and 3. call the core
-		ImagePlusSlices slices = new ImagePlusSlices(image, null);
-		ClassificationRun run;
-		try {
-			ModelProvider provider = models.provider(models_dir);
-			Ensemble loaded = provider.loadAll(model, deviceSpec);
-			DjlSliceClassifier classifier = new DjlSliceClassifier(loaded, batch_size, uncertaintyOptions, provider::cpuCopy);
-			run = classifier.classify(slices, this::status, this::isCanceled);
-		} catch (ModelLoadException | ClassificationException | IllegalArgumentException e) {
-			cancel("Classify Slices: " + e.getMessage());
-			return;
-		} catch (CancellationException e) {
-			cancel("Classify Slices: cancelled");
-			return;
-		}
-		for (String w : run.warnings()) log.warn("Classify Slices: " + w);
-		if (run.oodScored() > 0 && run.oodFlagged() == 0) log.info("Classify Slices: " + run.oodSummary());
-		// 4. convert and assign the outputs
-		results = ResultsTables.classification(run);
-		if (add_overlay) PredictionOverlays.add(slices, run);
-		if (results_csv != null) {
-			try {
-				PredictionCsv.write(run, results_csv.toPath(), false);
-			} catch (IOException e) {
-				cancel("Classify Slices: " + e.getMessage());
-				return;
-			}
-		}
-		if (status != null) status.clearStatus();
-	}
-
-	private void status(String message, long done, long total) {
-		if (status != null) status.showStatus((int) done, (int) total, message);
+		clearStatus();
 	}
 
 	/** Offers the installed models in the dialog and describes the chosen one. */

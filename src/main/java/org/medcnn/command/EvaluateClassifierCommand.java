@@ -1,30 +1,18 @@
 package org.medcnn.command;
 
-import ai.djl.translate.TranslateException;
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
 import java.io.File;
-import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.CancellationException;
-import org.medcnn.core.data.Datasets;
-import org.medcnn.core.data.Sample;
-import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.app.EvaluateTask;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.Parameters;
 import org.medcnn.core.eval.Bootstrap;
 import org.medcnn.core.eval.Evaluator;
-import org.medcnn.core.eval.LabelMap;
-import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.ij.EvaluationFigures;
 import org.medcnn.ij.EvaluationTables;
-import org.medcnn.io.EvaluationOutputs;
-import org.medcnn.io.EvaluationReport;
-import org.medcnn.io.ImageSampleReader;
 import org.scijava.ItemIO;
 import org.scijava.ItemVisibility;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -37,7 +25,7 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Evaluate Classifier", headless = true,
 	description = "Evaluate a model on labelled images (a class-folder data set or a CSV test list).")
-public class EvaluateClassifierCommand extends DynamicCommand {
+public class EvaluateClassifierCommand extends TaskCommand {
 
 	@Parameter
 	private ModelService models;
@@ -45,14 +33,15 @@ public class EvaluateClassifierCommand extends DynamicCommand {
 	@Parameter
 	private LogService log;
 
-	@Parameter(required = false)
-	private StatusService status;
-
 	@Parameter(label = "Model", persist = false, initializer = "initModel", callback = "describeModel", description = "Model id or package folder.")
 	private String model = "brain-tumor-mri";
 
 	@Parameter(visibility = ItemVisibility.MESSAGE, persist = false, required = false)
 	private String model_info = "";
+
+	@Parameter(label = "Models folder", required = false, style = "directory", persist = false, callback = "initModel",
+		description = "Extra folder to search for model ids first (optional).")
+	private File models_dir;
 
 	@Parameter(label = "Data folder (one sub-folder per class)", style = "directory", required = false, persist = false)
 	private File data_dir;
@@ -69,16 +58,16 @@ public class EvaluateClassifierCommand extends DynamicCommand {
 	private File data_root;
 
 	@Parameter(label = "Uncertainty", choices = {"none", "tta", "mc_dropout", "ensemble"}, persist = false)
-	private String uncertainty = "none";
+	private String uncertainty = Parameters.UNCERTAINTY;
 
-	@Parameter(label = "Uncertainty passes", min = "2", max = "256", persist = false)
-	private int uncertainty_passes = org.medcnn.core.uncertainty.UncertaintyOptions.DEFAULT_PASSES;
+	@Parameter(label = "Uncertainty passes", min = "" + Parameters.UNCERTAINTY_PASSES_MIN, max = "" + Parameters.UNCERTAINTY_PASSES_MAX, persist = false)
+	private int uncertainty_passes = Parameters.UNCERTAINTY_PASSES;
 
 	@Parameter(label = "Uncertainty seed", persist = false)
-	private long uncertainty_seed = 0;
+	private long uncertainty_seed = Parameters.UNCERTAINTY_SEED;
 
 	@Parameter(label = "Uncertainty threshold (nats)", persist = false, description = "Negative: the model card's threshold.")
-	private double uncertainty_threshold = -1;
+	private double uncertainty_threshold = Parameters.UNCERTAINTY_THRESHOLD;
 
 	@Parameter(label = "Label map", required = false, persist = false,
 		description = "Maps the data's labels to the model's classes: a=x,b=x,c=y, or a CSV with the columns label,class; - leaves a label out (optional).")
@@ -96,13 +85,23 @@ public class EvaluateClassifierCommand extends DynamicCommand {
 	private boolean save_report = false;
 
 	@Parameter(label = "Device", persist = false)
-	private String device = "auto";
+	private String device = Parameters.DEVICE;
 
-	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false)
-	private int batch_size = 16;
+	@Parameter(label = "Batch size", min = "" + Parameters.BATCH_SIZE_MIN, max = "" + Parameters.BATCH_SIZE_MAX, persist = false)
+	private int batch_size = Parameters.BATCH_SIZE;
 
 	@Parameter(label = "Overwrite existing CSVs", persist = false)
 	private boolean overwrite = false;
+
+	@Parameter(label = "Bootstrap resamples", min = "0", max = "100000", persist = false, description = "Resamples of the confidence intervals (0: none).")
+	private int bootstrap = Parameters.BOOTSTRAP;
+
+	@Parameter(label = "Bootstrap seed", persist = false)
+	private long seed = Parameters.BOOTSTRAP_SEED;
+
+	@Parameter(label = "Foreign data folder", style = "directory", required = false, persist = false,
+		description = "A folder of images known to be foreign to the model: the share flagged out of distribution and the AUROC (ood.csv; optional).")
+	private File ood_data;
 
 	@Parameter(label = EvaluationTables.METRICS_TITLE, type = ItemIO.OUTPUT)
 	private ResultsTable metrics;
@@ -129,62 +128,37 @@ public class EvaluateClassifierCommand extends DynamicCommand {
 	private ResultsTable binary;
 
 	@Override
+	protected String title() {
+		return "Evaluate Classifier";
+	}
+
+	@Override
 	public void run() {
-		List<Sample> samples;
-		DeviceSpec dev;
-		org.medcnn.core.uncertainty.UncertaintyOptions uncertaintyOptions;
-		LabelMap map;
-		List<String> positives;
+		EvaluateTask.Result result;
 		try {
-			dev = DeviceSpec.parse(device);
-			uncertaintyOptions = UncertaintyParameters.options(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold);
-			if ((data_dir == null) == (test_list == null)) throw new IllegalArgumentException("give exactly one of data_dir and test_list");
-			if (save_report && output_dir == null) throw new IllegalArgumentException("save_report needs an output_dir");
-			samples = test_list != null ? Datasets.readCsv(test_list.toPath(), data_root == null ? null : data_root.toPath(), part)
-				: Datasets.scanFolder(data_dir.toPath());
-			map = label_map == null || label_map.isBlank() ? LabelMap.identity() : LabelMap.of(label_map);
-			positives = positive == null || positive.isBlank() ? List.of() : java.util.Arrays.stream(positive.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
-		} catch (IllegalArgumentException | IOException e) {
-			cancel("Evaluate Classifier: " + e.getMessage());
+			EvaluateTask.Builder b = EvaluateTask.builder().setModel(model).optDevice(device).optBatchSize(batch_size)
+				.optUncertainty(uncertainty, uncertainty_passes, uncertainty_seed, uncertainty_threshold).optLabelMap(label_map).optPositive(positive)
+				.optBootstrap(bootstrap, seed).optOutput(output_dir == null ? null : output_dir.toPath(), save_report, overwrite)
+				.optOodData(ood_data == null ? null : ood_data.toPath());
+			if (data_dir != null) b.setDataDir(data_dir.toPath());
+			if (test_list != null || data_root != null) b.setDataCsv(test_list == null ? null : test_list.toPath(), part, data_root == null ? null : data_root.toPath());
+			result = new EvaluateTask(models.provider(models_dir)).run(b.build(), progress(), this::isCanceled);
+		} catch (MedCnnException e) {
+			fail(e);
 			return;
 		}
-		Evaluator.Evaluation ev;
-		EvaluationReport.Context context;
-		try {
-			org.medcnn.core.engine.Ensemble loaded = models.provider().loadAll(model, dev);
-			for (ClassifierModel m : loaded.models()) if (m.fallbackWarning() != null) log.warn("Evaluate Classifier: " + m.fallbackWarning());
-			List<String> classes = loaded.primary().card().classes();
-			for (String p : positives) {
-				if (!classes.contains(p)) throw new IllegalArgumentException("positive: '" + p + "' is not a class of " + loaded.id() + " " + classes);
-			}
-			LabelMap.Result labels = map.apply(samples, classes);
-			ev = new Evaluator(loaded, new ImageSampleReader(), batch_size, uncertaintyOptions).evaluate(labels.samples(), Bootstrap.DEFAULT_RESAMPLES, 42,
-				(m, d, t) -> { if (status != null) status.showStatus((int) d, (int) t, m); }, this::isCanceled);
-			String data = (test_list != null ? test_list.getPath() : data_dir.getPath()) + (part == null || part.isBlank() ? "" : " (part " + part + ")");
-			context = new EvaluationReport.Context(loaded.id(), loaded.models().size() == 1 ? loaded.primary().card().version() : null, loaded.shortSha(), data,
-				label_map == null || label_map.isBlank() ? null : labels, positives,
-				loaded.models().size() == 1 ? EvaluationReport.readHistory(loaded.primary().dir().resolve("training_history.csv")) : null, null, null);
-			if (output_dir != null) {
-				EvaluationOutputs.write(ev, output_dir.toPath(), overwrite);
-				if (save_report) EvaluationReport.write(ev, context, output_dir.toPath(), overwrite);
-			}
-		} catch (ModelLoadException | TranslateException | IllegalArgumentException | IOException e) {
-			cancel("Evaluate Classifier: " + e.getMessage());
-			return;
-		} catch (CancellationException e) {
-			cancel("Evaluate Classifier: cancelled");
-			return;
-		}
-		if (!ev.skipped().isEmpty()) log.warn("Evaluate Classifier: skipped " + ev.skipped().size() + " unreadable image(s), e.g. " + ev.skipped().get(0));
+		for (String w : result.warnings()) log.warn("Evaluate Classifier: " + w);
+		Evaluator.Evaluation ev = result.evaluation();
 		metrics = EvaluationTables.metrics(ev);
 		confusion = EvaluationTables.confusion(ev.metrics());
-		java.util.Map<String, ImagePlus> figures = EvaluationFigures.all(ev, context.model(), null);
+		java.util.Map<String, ImagePlus> figures = EvaluationFigures.all(ev, result.context().model(), null);
 		confusion_matrix = figures.get("confusion");
 		reliability = figures.get("reliability");
 		roc = figures.get("roc");
 		risk_coverage = figures.get("risk_coverage");
 		flags = figures.get("flags");
-		if (!positives.isEmpty()) binary = EvaluationTables.binary(ev.metrics().binary(positives));
+		if (!result.context().positives().isEmpty()) binary = EvaluationTables.binary(ev.metrics().binary(result.context().positives()));
+		clearStatus();
 	}
 
 	/** @return the metrics table after {@link #run()} */
@@ -194,12 +168,12 @@ public class EvaluateClassifierCommand extends DynamicCommand {
 
 	/** Offers the installed models in the dialog and describes the chosen one. */
 	private void initModel() {
-		model = ModelChoices.offer(this, models.provider().repository(), model);
+		model = ModelChoices.offer(this, models.provider(models_dir).repository(), model);
 		describeModel();
 	}
 
 	/** Describes the chosen model (modality, classes, intended use) below the choice. */
 	private void describeModel() {
-		model_info = ModelChoices.describe(models.provider().repository(), model);
+		model_info = ModelChoices.describe(models.provider(models_dir).repository(), model);
 	}
 }

@@ -2,8 +2,8 @@ package org.medcnn.command;
 
 import ij.measure.ResultsTable;
 import java.io.File;
-import org.medcnn.batch.BatchException;
-import org.medcnn.batch.BatchMerge;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.batch.BatchMerge;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -53,7 +53,7 @@ public class MergeBatchResultsCommand extends ContextCommand {
 		BatchMerge.Report r;
 		try {
 			r = BatchMerge.merge(output_dir.toPath(), shard_count, allow_partial, overwrite);
-		} catch (BatchException e) {
+		} catch (MedCnnException e) {
 			cancel("Merge Batch Results: " + e.getMessage());
 			return;
 		}

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medcnn.batch.ShardLock;
+import org.medcnn.app.batch.ShardLock;
 import org.medcnn.cli.ClassifyCliTest.Result;
 import org.medcnn.testing.Fixtures;
 

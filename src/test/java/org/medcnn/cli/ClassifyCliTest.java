@@ -302,20 +302,20 @@ class ClassifyCliTest {
 
 	@Test
 	void baseNames() {
-		assertEquals("x", ClassifyCli.baseName(Paths.get("x.tif")));
-		assertEquals("x", ClassifyCli.baseName(Paths.get("/data/in/x.TIFF")));
-		assertEquals("brain", ClassifyCli.baseName(Paths.get("brain.nii.gz")));
-		assertEquals("brain", ClassifyCli.baseName(Paths.get("brain.nii")));
-		assertEquals("cells", ClassifyCli.baseName(Paths.get("cells.ome.tif")));
-		assertEquals("cells", ClassifyCli.baseName(Paths.get("cells.ome.tiff")));
-		assertEquals("a.b", ClassifyCli.baseName(Paths.get("a.b.png")));
-		assertEquals("ct", ClassifyCli.baseName(Paths.get("ct.dcm")));
-		assertEquals("ct", ClassifyCli.baseName(Paths.get("ct.dicom")));
-		assertEquals("photo", ClassifyCli.baseName(Paths.get("photo.jpeg")));
-		assertEquals("photo", ClassifyCli.baseName(Paths.get("photo.JPG")));
-		assertEquals("MR.1.3.12.2", ClassifyCli.baseName(Paths.get("MR.1.3.12.2")), "unknown extensions are kept");
-		assertEquals("notes.txt", ClassifyCli.baseName(Paths.get("notes.txt")));
-		assertEquals(".tif", ClassifyCli.baseName(Paths.get(".tif")), "never an empty name");
+		assertEquals("x", org.medcnn.app.ClassifyTask.baseName(Paths.get("x.tif")));
+		assertEquals("x", org.medcnn.app.ClassifyTask.baseName(Paths.get("/data/in/x.TIFF")));
+		assertEquals("brain", org.medcnn.app.ClassifyTask.baseName(Paths.get("brain.nii.gz")));
+		assertEquals("brain", org.medcnn.app.ClassifyTask.baseName(Paths.get("brain.nii")));
+		assertEquals("cells", org.medcnn.app.ClassifyTask.baseName(Paths.get("cells.ome.tif")));
+		assertEquals("cells", org.medcnn.app.ClassifyTask.baseName(Paths.get("cells.ome.tiff")));
+		assertEquals("a.b", org.medcnn.app.ClassifyTask.baseName(Paths.get("a.b.png")));
+		assertEquals("ct", org.medcnn.app.ClassifyTask.baseName(Paths.get("ct.dcm")));
+		assertEquals("ct", org.medcnn.app.ClassifyTask.baseName(Paths.get("ct.dicom")));
+		assertEquals("photo", org.medcnn.app.ClassifyTask.baseName(Paths.get("photo.jpeg")));
+		assertEquals("photo", org.medcnn.app.ClassifyTask.baseName(Paths.get("photo.JPG")));
+		assertEquals("MR.1.3.12.2", org.medcnn.app.ClassifyTask.baseName(Paths.get("MR.1.3.12.2")), "unknown extensions are kept");
+		assertEquals("notes.txt", org.medcnn.app.ClassifyTask.baseName(Paths.get("notes.txt")));
+		assertEquals(".tif", org.medcnn.app.ClassifyTask.baseName(Paths.get(".tif")), "never an empty name");
 	}
 
 	private static List<String> listing(Path d) throws Exception {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medcnn.batch.ShardLock;
+import org.medcnn.app.batch.ShardLock;
 import org.medcnn.testing.TinyImages;
 import org.medcnn.testing.Fixtures;
 import org.medcnn.testing.Modules;

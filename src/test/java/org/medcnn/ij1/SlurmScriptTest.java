@@ -23,7 +23,7 @@ import org.medcnn.testing.TinyImages;
  * {@code scripts/slurm-batch.sh} without a cluster: its shard and merge steps run with a stand-in for
  * Fiji's launcher that runs plain ImageJ 1.x under Xvfb (the same macro, the same arguments), and its
  * submit step with a stand-in {@code sbatch} that records what it was asked. On a real SLURM cluster:
- * {@link org.medcnn.batch.SlurmClusterTest}.
+ * {@link org.medcnn.app.batch.SlurmClusterTest}.
  */
 class SlurmScriptTest {
 
@@ -92,7 +92,7 @@ class SlurmScriptTest {
 		assertEquals(7, partial.code(), "merged without shard 1: " + partial.output());
 		assertTrue(partial.output().contains("without 1 missing or unfinished shard(s)"), partial.output());
 		// Held by another process (an earlier copy of the task): refused, exit 8, and nothing written.
-		try (org.medcnn.batch.ShardLock held = org.medcnn.batch.ShardLock.acquire(Files.createDirectories(out), 1, 2, "an earlier copy")) {
+		try (org.medcnn.app.batch.ShardLock held = org.medcnn.app.batch.ShardLock.acquire(Files.createDirectories(out), 1, 2, "an earlier copy")) {
 			Run copy = script(Map.of("FIJI", fiji.toString(), "SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "1"),
 				"shard", in.toString(), out.toString(), model, "2", "device=cpu");
 			assertEquals(8, copy.code(), copy.output());

@@ -16,7 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medcnn.batch.BatchInputs;
+import org.medcnn.app.batch.BatchInputs;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.testing.Fixtures;
 import org.medcnn.testing.TinyDicom;
