@@ -19,10 +19,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.medcnn.app.MedCnnException;
 import org.medcnn.cli.CliErrors;
 import org.medcnn.cli.ExitCodes;
-import org.medcnn.cli.SaliencyOptions;
 import org.medcnn.cli.MedCnnCli;
+import org.medcnn.cli.SaliencyOptions;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.engine.EnginePolicy;
@@ -104,7 +105,7 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 		List<SaliencyMethod> list;
 		try {
 			list = SanityRuns.methods(methods);
-			options.request(SaliencyMethod.GRAD_CAM, 5, 3);
+			request(SaliencyMethod.GRAD_CAM);
 			if (slices < 1) throw new IllegalArgumentException("--slices must be at least 1");
 			if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1");
 		} catch (IllegalArgumentException e) {
@@ -131,7 +132,7 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 			SliceSource source = synthetic(slices, w, h, 7);
 			if (peakOnly) {
 				try (ExplainModel em = ExplainModel.load(pkg, DeviceSpec.CPU)) {
-					for (SaliencyMethod m : list) new DjlSaliency(em).explain(source, options.request(m, 5, 3), ProgressListener.NONE, Cancellation.NEVER);
+					for (SaliencyMethod m : list) new DjlSaliency(em).explain(source, request(m), ProgressListener.NONE, Cancellation.NEVER);
 				}
 				out.println("peak_rss_kb " + peakRssKb());
 				return ExitCodes.OK;
@@ -147,7 +148,7 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 				labels.add("inference (Classify Slices, batch " + Math.min(options.batchSize(), slices) + ")");
 				work.add(() -> new DjlSliceClassifier(cm, options.batchSize(), null).classify(source, ProgressListener.NONE, Cancellation.NEVER));
 				for (SaliencyMethod m : list) {
-					SaliencyRequest r = options.request(m, 5, 3);
+					SaliencyRequest r = request(m);
 					labels.add(r.describe());
 					work.add(() -> new DjlSaliency(em).explain(source, r, ProgressListener.NONE, Cancellation.NEVER));
 				}
@@ -180,6 +181,15 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 	}
 
 	/** @return {minimum, median} of the times */
+	/** The request of a method with the options' parameters; a wrong option becomes the usage error of the bench. */
+	private SaliencyRequest request(SaliencyMethod m) {
+		try {
+			return options.settings(m.id(), 5, 3).request();
+		} catch (MedCnnException e) {
+			throw new IllegalArgumentException(e.getMessage(), e);
+		}
+	}
+
 	private static double[] minMedian(double[] times) {
 		double[] t = times.clone();
 		java.util.Arrays.sort(t);

@@ -12,9 +12,9 @@ import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.model.ModelRepository;
 import org.medcnn.io.BioImageIoExport;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn export-bioimageio}: a MedCNN model as a bioimage.io model package ({@link BioImageIoExport}).

@@ -10,9 +10,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.io.BioImageIo;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn import-bioimageio}: a bioimage.io classifier (TorchScript weights) into a MedCNN package,

@@ -12,9 +12,9 @@ import org.medcnn.core.image.IntensityPolicy;
 import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.io.TorchScriptImport;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn import-torchscript}: a classifier trained elsewhere, as one TorchScript file, into a

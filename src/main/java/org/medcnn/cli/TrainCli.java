@@ -16,9 +16,9 @@ import org.medcnn.core.train.TrainingListener;
 import org.medcnn.core.train.TrainingResult;
 import org.medcnn.io.ImageSampleReader;
 import org.medcnn.io.TrainingOutputs;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code medcnn train}: transfer learning from a TorchScript trunk to a complete model package.

@@ -3,25 +3,15 @@ package org.medcnn.command;
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
 import java.io.File;
-import java.io.IOException;
-import java.util.concurrent.CancellationException;
-import org.medcnn.core.explain.DjlSaliency;
-import org.medcnn.core.explain.ExplainModel;
-import org.medcnn.core.explain.SaliencyException;
+import org.medcnn.app.ExplainTask;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.Parameters;
+import org.medcnn.app.SaliencySettings;
 import org.medcnn.core.explain.SaliencyRequest;
-import org.medcnn.core.explain.SaliencyRun;
-import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.model.ModelPackage;
-import org.medcnn.ij.ImagePlusSlices;
-import org.medcnn.ij.SaliencyOverlays;
 import org.medcnn.ij.SaliencyTables;
-import org.medcnn.io.SaliencyOutputs;
 import org.scijava.ItemIO;
 import org.scijava.ItemVisibility;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -36,16 +26,13 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Saliency Maps", headless = true,
 	description = "Saliency maps of a MedCNN model for every slice of the current image: heatmap stack, overlay and regions table.")
-public class SaliencyMapsCommand extends DynamicCommand {
+public class SaliencyMapsCommand extends TaskCommand {
 
 	@Parameter
 	private ModelService models;
 
 	@Parameter
 	private LogService log;
-
-	@Parameter(required = false)
-	private StatusService status;
 
 	@Parameter(label = "Image", persist = false)
 	private ImagePlus image;
@@ -62,39 +49,39 @@ public class SaliencyMapsCommand extends DynamicCommand {
 	private File models_dir;
 
 	@Parameter(label = "Device", persist = false, description = "auto (GPU if available), cpu, gpu or gpu:N.")
-	private String device = "auto";
+	private String device = Parameters.DEVICE;
 
 	@Parameter(label = "Method", persist = false, choices = {"grad_cam", "grad_cam_pp", "gradient", "smoothgrad", "integrated_gradients", "occlusion"},
 		description = "Grad-CAM and Grad-CAM++ use the trunk's feature map (about one inference); the gradient methods differentiate the input; occlusion slides a patch.")
-	private String method = "grad_cam";
+	private String method = SaliencySettings.METHOD;
 
 	@Parameter(label = "Target class", persist = false, description = "'predicted' (the class the model predicts for each slice) or a class name of the model.")
 	private String target = SaliencyRequest.PREDICTED;
 
 	@Parameter(label = "Top percent", min = "0.01", max = "100", persist = false, description = "Regions are made of this share of each slice's most salient pixels.")
-	private double top_percent = 5;
+	private double top_percent = SaliencySettings.TOP_PERCENT;
 
 	@Parameter(label = "Max regions per slice", min = "0", max = "1000", persist = false, description = "The largest connected regions kept per slice (0: none).")
-	private int max_regions = 3;
+	private int max_regions = SaliencySettings.MAX_REGIONS;
 
 	@Parameter(label = "Overlay opacity", min = "0", max = "1", stepSize = "0.05", style = "slider", persist = false,
 		description = "Opacity of the heatmap on the image's overlay (0: outlines only).")
-	private double overlay_opacity = 0.4;
+	private double overlay_opacity = SaliencySettings.OVERLAY_OPACITY;
 
 	@Parameter(label = "Add overlay", persist = false, description = "Draw heatmaps and region outlines on the image's overlay (replaces earlier MedCNN saliency ROIs only).")
 	private boolean add_overlay = true;
 
 	@Parameter(label = "SmoothGrad samples", min = "1", max = "1024", persist = false)
-	private int samples = 25;
+	private int samples = SaliencySettings.SAMPLES;
 
 	@Parameter(label = "SmoothGrad noise", min = "0", max = "1", persist = false, description = "Noise standard deviation as a fraction of each slice's intensity span.")
-	private double noise = 0.15;
+	private double noise = SaliencySettings.NOISE;
 
 	@Parameter(label = "Integrated gradients steps", min = "1", max = "1024", persist = false)
-	private int steps = 32;
+	private int steps = SaliencySettings.STEPS;
 
 	@Parameter(label = "Baseline", persist = false, choices = {"black", "blurred"}, description = "Where integrated gradients start, and what occlusion fills a patch with.")
-	private String baseline = "black";
+	private String baseline = SaliencySettings.BASELINE;
 
 	@Parameter(label = "Occlusion patch", min = "0", max = "4096", persist = false, description = "Patch side in model-input pixels (0: 1/7 of the input side).")
 	private int patch = 0;
@@ -104,10 +91,10 @@ public class SaliencyMapsCommand extends DynamicCommand {
 
 	@Parameter(label = "Batch size", min = "1", max = "1024", persist = false,
 		description = "Slices per engine call (gradient, Grad-CAM), or noisy copies, path steps or occluded copies per call; bounds memory.")
-	private int batch_size = 8;
+	private int batch_size = Parameters.BATCH_SIZE;
 
 	@Parameter(label = "Seed", persist = false, description = "Seed of SmoothGrad's noise.")
-	private long seed = 42;
+	private long seed = SaliencySettings.SEED;
 
 	@Parameter(label = "Save regions as CSV", required = false, style = "save", persist = false,
 		description = "Optional CSV file for the regions table (for headless runs); an existing file is never overwritten.")
@@ -120,63 +107,29 @@ public class SaliencyMapsCommand extends DynamicCommand {
 	private ResultsTable results;
 
 	@Override
+	protected String title() {
+		return "Saliency Maps";
+	}
+
+	@Override
 	public void run() {
-		// 1. validate
 		if (image == null) {
-			fail("no image is open.");
+			cancel("Saliency Maps: no image is open.");
 			return;
 		}
-		DeviceSpec deviceSpec;
-		SaliencyRequest request;
 		try {
-			deviceSpec = DeviceSpec.parse(device);
-			request = SaliencyParameters.request(method, target, samples, noise, steps, baseline, patch, stride, batch_size, seed, top_percent, max_regions);
-			if (!(overlay_opacity >= 0 && overlay_opacity <= 1)) throw new IllegalArgumentException("overlay_opacity must be between 0 and 1, got " + overlay_opacity);
-		} catch (IllegalArgumentException e) {
-			fail(e.getMessage());
-			return;
+			SaliencySettings settings = new SaliencySettings(method, target, samples, noise, steps, baseline, patch, stride, batch_size, seed, top_percent,
+				max_regions);
+			ExplainTask.Request r = ExplainTask.builder().setModel(model).setImage(image).optDevice(device).optSettings(settings)
+				.optOverlay(add_overlay, overlay_opacity).optRegionsCsv(results_csv == null ? null : results_csv.toPath()).build();
+			ExplainTask.Result result = new ExplainTask(models.provider(models_dir)).run(r, progress(), this::isCanceled);
+			for (String w : result.warnings()) log.warn("Saliency Maps: " + w);
+			heatmap = result.heatmap();
+			results = SaliencyTables.regions(result.run(), image.getCalibration());
+		} catch (MedCnnException e) {
+			fail(e);
 		}
-		if (results_csv != null && results_csv.exists()) {
-			fail("results_csv " + results_csv + " already exists; not overwritten (choose another file or delete it)");
-			return;
-		}
-		// 2. build and 3. call the core
-		ImagePlusSlices slices = new ImagePlusSlices(image, null);
-		SaliencyRun run;
-		try {
-			ModelPackage pkg = models.provider(models_dir).repository().open(model);
-			try (ExplainModel loaded = ExplainModel.load(pkg, deviceSpec)) {
-				run = new DjlSaliency(loaded).explain(slices, request, this::status, this::isCanceled);
-			}
-		} catch (ModelLoadException | SaliencyException | IllegalArgumentException e) {
-			fail(e.getMessage());
-			return;
-		} catch (CancellationException e) {
-			cancel("Saliency Maps: cancelled");
-			return;
-		}
-		for (String w : run.warnings()) log.warn("Saliency Maps: " + w);
-		// 4. convert and assign the outputs
-		heatmap = SaliencyOverlays.heatmapStack(slices, run);
-		results = SaliencyTables.regions(run, image.getCalibration());
-		if (add_overlay) SaliencyOverlays.add(slices, run, overlay_opacity);
-		if (results_csv != null) {
-			try {
-				SaliencyOutputs.writeRegions(run, SaliencyTables.scale(image.getCalibration()), results_csv.toPath(), false);
-			} catch (IOException e) {
-				fail(e.getMessage());
-				return;
-			}
-		}
-		if (status != null) status.clearStatus();
-	}
-
-	private void fail(String message) {
-		cancel("Saliency Maps: " + message);
-	}
-
-	private void status(String message, long done, long total) {
-		if (status != null) status.showStatus((int) done, (int) total, message);
+		clearStatus();
 	}
 
 	/** Offers the installed models in the dialog and describes the chosen one. */

@@ -24,16 +24,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.app.ExplainTask;
+import org.medcnn.core.explain.ExplainModel;
 import org.medcnn.core.explain.RegionColumns;
 import org.medcnn.core.explain.SanityReport;
+import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.ij.SaliencyOverlays;
 import org.medcnn.testing.Fixtures;
 import org.medcnn.testing.Modules;
 import org.scijava.Context;
 import org.scijava.app.StatusService;
-import org.scijava.module.Module;
 import org.scijava.command.CommandService;
 import org.scijava.log.LogService;
+import org.scijava.module.Module;
 import org.scijava.prefs.PrefService;
 
 /** Saliency Maps and Saliency Sanity Check run the way Fiji and macros run them: through CommandService. */
@@ -153,6 +156,21 @@ class SaliencyCommandsTest {
 		assertEquals("grad_cam", second.getInput("method"));
 		assertEquals(5.0, second.getInput("top_percent"));
 		assertNull(ctx.service(PrefService.class).get(SaliencyMapsCommand.class, "method", null));
+	}
+
+	@Test
+	void theGradientReadyModelLoadsOncePerSession() throws Exception {
+		String model = Fixtures.tinyModel().toString();
+		Module first = maps("image", discs(1), "model", model, "device", "cpu", "method", "gradient");
+		assertFalse(canceled(first), reason(first));
+		int loaded = ctx.service(ModelService.class).provider().loadedCount();
+		Module second = maps("image", discs(2), "model", model, "device", "cpu", "method", "grad_cam");
+		assertFalse(canceled(second), reason(second));
+		assertEquals(loaded, ctx.service(ModelService.class).provider().loadedCount(), "the second run reuses the loaded model");
+		ExplainModel kept = ctx.service(ModelService.class).provider().other(ExplainTask.MODEL_KIND, model, DeviceSpec.CPU, ExplainModel.class, (p, d) -> {
+			throw new AssertionError("the session should hold the model that the runs loaded");
+		});
+		assertNotNull(kept);
 	}
 
 	@Test

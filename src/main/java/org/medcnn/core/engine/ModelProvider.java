@@ -76,6 +76,36 @@ public final class ModelProvider implements AutoCloseable {
 		return cache.get(model.pkg(), DeviceSpec.CPU);
 	}
 
+	/**
+	 * Opens a package and returns a model of another kind for it, loaded once per session like the
+	 * classification models ({@link ModelCache#other}).
+	 *
+	 * @param kind what it is, e.g. {@code explain}
+	 * @param idOrPath a model id or package folder
+	 * @param device the requested device
+	 * @param type its class
+	 * @param loader loads it from the package
+	 * @param <M> its type
+	 * @return the shared model
+	 * @throws ModelLoadException naming the file and the problem
+	 */
+	public <M extends AutoCloseable> M other(String kind, String idOrPath, DeviceSpec device, Class<M> type, PackageLoader<M> loader) throws ModelLoadException {
+		ModelPackage pkg = repository.open(idOrPath);
+		return cache.other(kind, pkg, device, type, () -> loader.load(pkg, device));
+	}
+
+	/** Loads a model of another kind from a package. */
+	@FunctionalInterface
+	public interface PackageLoader<M extends AutoCloseable> {
+		/**
+		 * @param pkg the verified package
+		 * @param device the requested device
+		 * @return the loaded model
+		 * @throws ModelLoadException if loading fails
+		 */
+		M load(ModelPackage pkg, DeviceSpec device) throws ModelLoadException;
+	}
+
 	/** @return the number of models loaded so far */
 	public int loadedCount() {
 		return cache.size();
