@@ -1,20 +1,17 @@
 package org.medcnn.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
-import org.medcnn.core.image.IntensityPolicy;
-import org.medcnn.core.model.ModelLoadException;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.TrainTask;
+import org.medcnn.core.Messages;
 import org.medcnn.core.progress.Cancellation;
-import org.medcnn.core.train.ClassifierTrainer;
 import org.medcnn.core.train.EpochRecord;
 import org.medcnn.core.train.TrainingConfig;
 import org.medcnn.core.train.TrainingListener;
 import org.medcnn.core.train.TrainingResult;
-import org.medcnn.io.ImageSampleReader;
 import org.medcnn.io.TrainingOutputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,25 +48,25 @@ public final class TrainCli implements Callable<Integer> {
 	@Option(names = "--data-description", description = "Data set name, source and citation for the card.")
 	private String dataDescription;
 
-	@Option(names = "--epochs", defaultValue = "8", description = "Maximum fine-tuning epochs; 0 trains the head only (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--epochs", defaultValue = "" + TrainingConfig.EPOCHS, description = "Maximum fine-tuning epochs; 0 trains the head only (default: ${DEFAULT-VALUE}).")
 	private int epochs;
 
-	@Option(names = "--head-epochs", defaultValue = "200", description = "Maximum head-only epochs on cached features (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--head-epochs", defaultValue = "" + TrainingConfig.HEAD_EPOCHS, description = "Maximum head-only epochs on cached features (default: ${DEFAULT-VALUE}).")
 	private int headEpochs;
 
-	@Option(names = "--batch-size", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--batch-size", defaultValue = "" + TrainingConfig.BATCH_SIZE, description = "Batch size (default: ${DEFAULT-VALUE}).")
 	private int batchSize;
 
-	@Option(names = "--image-size", defaultValue = "224", description = "Square model input size (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--image-size", defaultValue = "" + TrainingConfig.IMAGE_SIZE, description = "Square model input size (default: ${DEFAULT-VALUE}).")
 	private int imageSize;
 
-	@Option(names = "--learning-rate", defaultValue = "0.001", description = "Head learning rate; the trunk gets a tenth (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--learning-rate", defaultValue = "" + TrainingConfig.LEARNING_RATE, description = "Head learning rate; the trunk gets a tenth (default: ${DEFAULT-VALUE}).")
 	private double learningRate;
 
-	@Option(names = "--validation-fraction", defaultValue = "0.15", description = "Validation share of each class (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--validation-fraction", defaultValue = "" + TrainingConfig.VALIDATION_FRACTION, description = "Validation share of each class (default: ${DEFAULT-VALUE}).")
 	private double validationFraction;
 
-	@Option(names = "--test-fraction", defaultValue = "0.15", description = "Test share of each class (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--test-fraction", defaultValue = "" + TrainingConfig.TEST_FRACTION, description = "Test share of each class (default: ${DEFAULT-VALUE}).")
 	private double testFraction;
 
 	@Option(names = "--group-regex", description = "Regex on the path relative to the data folder; its capture groups form the group key.")
@@ -92,32 +89,32 @@ public final class TrainCli implements Callable<Integer> {
 	@Option(names = "--flip", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Horizontal flips in augmentation (default: on).")
 	private boolean flip;
 
-	@Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--seed", defaultValue = "" + TrainingConfig.SEED, description = "Seed (default: ${DEFAULT-VALUE}).")
 	private long seed;
 
-	@Option(names = "--near-duplicate-bits", defaultValue = "8", description = "dHash distance that makes two images near-duplicates (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--near-duplicate-bits", defaultValue = "" + TrainingConfig.NEAR_DUPLICATE_BITS, description = "dHash distance that makes two images near-duplicates (default: ${DEFAULT-VALUE}).")
 	private int nearDuplicateBits;
 
-	@Option(names = "--trainable-blocks", defaultValue = "5", description = "Top-level trunk blocks fine-tuned, from the end (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--trainable-blocks", defaultValue = "" + TrainingConfig.TRAINABLE_BLOCKS, description = "Top-level trunk blocks fine-tuned, from the end (default: ${DEFAULT-VALUE}).")
 	private int trainableBlocks;
 
-	@Option(names = "--patience", defaultValue = "3", description = "Fine-tuning early-stopping patience in epochs (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--patience", defaultValue = "" + TrainingConfig.PATIENCE, description = "Fine-tuning early-stopping patience in epochs (default: ${DEFAULT-VALUE}).")
 	private int patience;
 
-	@Option(names = "--finetune-lr-factor", defaultValue = "0.1", description = "Fine-tuning learning rate = this x --learning-rate, cosine-decayed (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--finetune-lr-factor", defaultValue = "" + TrainingConfig.FINETUNE_LR_FACTOR, description = "Fine-tuning learning rate = this x --learning-rate, cosine-decayed (default: ${DEFAULT-VALUE}).")
 	private double finetuneFactor;
 
-	@Option(names = "--label-smoothing", defaultValue = "0.1", description = "Label smoothing in fine-tuning (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--label-smoothing", defaultValue = "" + TrainingConfig.LABEL_SMOOTHING, description = "Label smoothing in fine-tuning (default: ${DEFAULT-VALUE}).")
 	private double labelSmoothing;
 
-	@Option(names = "--weight-decay", defaultValue = "0.01", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--weight-decay", defaultValue = "" + TrainingConfig.WEIGHT_DECAY, description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
 	private double weightDecay;
 
-	@Option(names = "--intensity", defaultValue = "percentile:0.5:99.5",
+	@Option(names = "--intensity", defaultValue = TrainingConfig.INTENSITY,
 		description = "Input intensity policy: percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX (default: ${DEFAULT-VALUE}).")
 	private String intensity;
 
-	@Option(names = "--examples-per-class", defaultValue = "3", description = "Test images per class copied into examples/ (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--examples-per-class", defaultValue = "" + TrainingConfig.EXAMPLES_PER_CLASS, description = "Test images per class copied into examples/ (default: ${DEFAULT-VALUE}).")
 	private int examplesPerClass;
 
 	@Option(names = "--overwrite", description = "Replace a model already in --output-dir.")
@@ -129,16 +126,15 @@ public final class TrainCli implements Callable<Integer> {
 		PrintWriter err = spec.commandLine().getErr();
 		TrainingConfig cfg;
 		try {
-			if (dataDir == null && dataCsv == null) throw new IllegalArgumentException("give --data-dir or --data-csv");
-			cfg = TrainingConfig.builder().setDataDir(dataDir).optDataCsv(dataCsv).setOutputDir(outputDir).setBaseModel(baseModel).optModelId(modelId)
-				.optModality(modality).optDataDescription(dataDescription).optEpochs(epochs).optHeadEpochs(headEpochs).optBatchSize(batchSize)
-				.optImageSize(imageSize).optLearningRate(learningRate).optFractions(validationFraction, testFraction).optGroups(groupRegex, groupBin)
-				.optAugment(augment, flip).optAppearanceAugmentation(appearance, headCopies).optSeed(seed).optNearDuplicateBits(nearDuplicateBits).optTrainableBlocks(trainableBlocks).optPatience(patience)
-				.optIntensity(IntensityPolicy.parse(intensity)).optOverwrite(overwrite).optExamplesPerClass(examplesPerClass).optFinetuneLearningRateFactor(finetuneFactor)
-				.optLabelSmoothing(labelSmoothing).optWeightDecay(weightDecay).build();
-		} catch (IllegalArgumentException | NullPointerException e) {
-			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
-			return ExitCodes.USAGE;
+			cfg = TrainTask.config(TrainingConfig.builder().setDataDir(dataDir).optDataCsv(dataCsv).setOutputDir(outputDir).setBaseModel(baseModel)
+				.optModelId(modelId).optModality(modality).optDataDescription(dataDescription).optEpochs(epochs).optHeadEpochs(headEpochs)
+				.optBatchSize(batchSize).optImageSize(imageSize).optLearningRate(learningRate).optFractions(validationFraction, testFraction)
+				.optGroups(groupRegex, groupBin).optAugment(augment, flip).optAppearanceAugmentation(appearance, headCopies).optSeed(seed)
+				.optNearDuplicateBits(nearDuplicateBits).optTrainableBlocks(trainableBlocks).optPatience(patience).optOverwrite(overwrite)
+				.optExamplesPerClass(examplesPerClass).optFinetuneLearningRateFactor(finetuneFactor).optLabelSmoothing(labelSmoothing)
+				.optWeightDecay(weightDecay), intensity);
+		} catch (MedCnnException e) {
+			return CliErrors.fail(spec, e);
 		}
 		TrainingListener listener = new TrainingListener() {
 			private int lastHeadEpochShown;
@@ -169,24 +165,11 @@ public final class TrainCli implements Callable<Integer> {
 		};
 		TrainingResult result;
 		try {
-			result = new ClassifierTrainer(cfg, new ImageSampleReader(), listener, Cancellation.NEVER).train();
-			TrainingOutputs.write(result, cfg.outputDir());
-		} catch (IllegalArgumentException e) {
-			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
-			return ExitCodes.BAD_INPUT;
-		} catch (ModelLoadException e) {
-			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
-			return ExitCodes.MODEL;
-		} catch (IOException e) {
-			CliErrors.report(err, e, "medcnn train: " + e.getMessage());
-			return ExitCodes.OUTPUT;
-		} catch (CancellationException e) {
-			err.println("medcnn train: cancelled");
-			return ExitCodes.INTERNAL;
-		}
-		if (!result.skipped().isEmpty()) {
-			err.println("medcnn train: skipped " + result.skipped().size() + " unreadable image(s):");
-			result.skipped().stream().limit(20).forEach(s -> err.println("  " + s));
+			TrainTask.Result r = TrainTask.run(cfg, listener, Cancellation.NEVER);
+			for (String w : r.warnings()) err.println(Messages.oneLine("medcnn train: warning: " + w));
+			result = r.training();
+		} catch (MedCnnException e) {
+			return CliErrors.fail(spec, e);
 		}
 		out.printf(Locale.ROOT, "model package written to %s in %.0f s%n", result.packageDir(), result.seconds());
 		if (result.test() != null) out.print(TrainingOutputs.summary(result.test()));

@@ -25,7 +25,7 @@ abstract class TaskCommand extends DynamicCommand {
 	 * @param e the failure
 	 */
 	protected void fail(MedCnnException e) {
-		cancel(title() + ": " + (e.kind() == MedCnnException.Kind.CANCELLED ? "cancelled" : e.getMessage()));
+		cancel(title() + ": " + e.getMessage());
 	}
 
 	/** @return progress on Fiji's status bar */

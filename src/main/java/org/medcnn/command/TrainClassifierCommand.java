@@ -3,23 +3,17 @@ package org.medcnn.command;
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
 import java.io.File;
-import java.io.IOException;
 import java.util.Locale;
-import java.util.concurrent.CancellationException;
-import org.medcnn.core.image.IntensityPolicy;
-import org.medcnn.core.model.ModelLoadException;
-import org.medcnn.core.train.ClassifierTrainer;
+import org.medcnn.app.MedCnnException;
+import org.medcnn.app.TrainTask;
 import org.medcnn.core.train.EpochRecord;
 import org.medcnn.core.train.TrainingConfig;
 import org.medcnn.core.train.TrainingListener;
 import org.medcnn.core.train.TrainingResult;
 import org.medcnn.ij.EvaluationTables;
-import org.medcnn.io.ImageSampleReader;
 import org.medcnn.io.TrainingOutputs;
 import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -31,13 +25,10 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>MedCNN>Train Classifier", headless = true,
 	description = "Train a slice classifier on an image folder with one sub-folder per class.")
-public class TrainClassifierCommand extends ContextCommand {
+public class TrainClassifierCommand extends TaskCommand {
 
 	@Parameter
 	private LogService log;
-
-	@Parameter(required = false)
-	private StatusService status;
 
 	@Parameter(label = "Data folder (one sub-folder per class)", style = "directory", persist = false)
 	private File data_dir;
@@ -48,23 +39,32 @@ public class TrainClassifierCommand extends ContextCommand {
 	@Parameter(label = "Base model", persist = false, description = "TorchScript trunk file (.pt) or a model package id/folder to fine-tune.")
 	private String base_model;
 
-	@Parameter(label = "Fine-tuning epochs", min = "0", max = "1000", persist = false)
-	private int epochs = 8;
+	@Parameter(label = "Model id", required = false, persist = false, description = "Id of the new model (empty: the output folder's name).")
+	private String model_id = "";
+
+	@Parameter(label = "Modality", required = false, persist = false, description = "Modality written in the card, e.g. MRI or CT.")
+	private String modality = "";
+
+	@Parameter(label = "Fine-tuning epochs", min = "0", max = "1000", persist = false, description = "0 trains the head only.")
+	private int epochs = TrainingConfig.EPOCHS;
+
+	@Parameter(label = "Head epochs", min = "1", max = "10000", persist = false, description = "Maximum head-only epochs on cached features.")
+	private int head_epochs = TrainingConfig.HEAD_EPOCHS;
 
 	@Parameter(label = "Batch size", min = "1", max = "512", persist = false)
-	private int batch_size = 16;
+	private int batch_size = TrainingConfig.BATCH_SIZE;
 
 	@Parameter(label = "Image size", min = "32", max = "1024", persist = false)
-	private int image_size = 224;
+	private int image_size = TrainingConfig.IMAGE_SIZE;
 
 	@Parameter(label = "Learning rate", persist = false, description = "Head learning rate; the trunk gets a tenth.")
-	private double learning_rate = 1e-3;
+	private double learning_rate = TrainingConfig.LEARNING_RATE;
 
 	@Parameter(label = "Validation fraction", min = "0", max = "0.5", persist = false)
-	private double validation_fraction = 0.15;
+	private double validation_fraction = TrainingConfig.VALIDATION_FRACTION;
 
 	@Parameter(label = "Test fraction", min = "0", max = "0.5", persist = false)
-	private double test_fraction = 0.15;
+	private double test_fraction = TrainingConfig.TEST_FRACTION;
 
 	@Parameter(label = "Group regex", required = false, persist = false,
 		description = "Regex on the path relative to the data folder; images with the same captured key stay on one side of the split.")
@@ -79,11 +79,19 @@ public class TrainClassifierCommand extends ContextCommand {
 	@Parameter(label = "Horizontal flips", persist = false)
 	private boolean flip = true;
 
+	@Parameter(label = "Appearance augmentation", persist = false,
+		description = "Also vary intensity window, gamma, blur, resolution and noise, so that the model and its out-of-distribution detector see scanner-like variation.")
+	private boolean appearance_augmentation = false;
+
+	@Parameter(label = "Head augmented copies", min = "0", max = "32", persist = false,
+		description = "Augmented copies of each training image whose features the head also trains on (0: none).")
+	private int head_augmented_copies = 0;
+
 	@Parameter(label = "Intensity policy", persist = false, description = "percentile:LOW:HIGH, window:CENTER:WIDTH or range:MIN:MAX.")
-	private String intensity = "percentile:0.5:99.5";
+	private String intensity = TrainingConfig.INTENSITY;
 
 	@Parameter(label = "Seed", persist = false)
-	private long seed = 42;
+	private long seed = TrainingConfig.SEED;
 
 	@Parameter(label = "Overwrite an existing model", persist = false)
 	private boolean overwrite = false;
@@ -98,19 +106,34 @@ public class TrainClassifierCommand extends ContextCommand {
 	private ResultsTable test_metrics;
 
 	@Override
+	protected String title() {
+		return "Train Classifier";
+	}
+
+	@Override
 	public void run() {
-		TrainingConfig cfg;
 		try {
-			if (data_dir == null || output_dir == null) throw new IllegalArgumentException("data_dir and output_dir are required");
-			cfg = TrainingConfig.builder().setDataDir(data_dir.toPath()).setOutputDir(output_dir.toPath()).setBaseModel(base_model).optEpochs(epochs)
-				.optBatchSize(batch_size).optImageSize(image_size).optLearningRate(learning_rate).optFractions(validation_fraction, test_fraction)
-				.optGroups(group_regex, group_bin).optAugment(augment, flip).optIntensity(IntensityPolicy.parse(intensity)).optSeed(seed)
-				.optOverwrite(overwrite).build();
-		} catch (IllegalArgumentException | NullPointerException e) {
-			cancel("Train Classifier: " + e.getMessage());
-			return;
+			TrainingConfig cfg = TrainTask.config(TrainingConfig.builder().setDataDir(data_dir == null ? null : data_dir.toPath())
+				.setOutputDir(output_dir == null ? null : output_dir.toPath()).setBaseModel(base_model).optModelId(model_id).optModality(modality)
+				.optEpochs(epochs).optHeadEpochs(head_epochs).optBatchSize(batch_size).optImageSize(image_size).optLearningRate(learning_rate)
+				.optFractions(validation_fraction, test_fraction).optGroups(group_regex, group_bin).optAugment(augment, flip)
+				.optAppearanceAugmentation(appearance_augmentation, head_augmented_copies).optSeed(seed).optOverwrite(overwrite), intensity);
+			TrainTask.Result r = TrainTask.run(cfg, listener(), this::isCanceled);
+			for (String w : r.warnings()) log.warn("Train Classifier: " + w);
+			TrainingResult result = r.training();
+			history = EvaluationTables.history(result.history());
+			history_plot = EvaluationTables.historyPlot(result.history()).getImagePlus();
+			test_metrics = result.test() == null ? new ResultsTable() : EvaluationTables.metrics(result.test());
+			log.info("Train Classifier: model package written to " + result.packageDir() + (result.test() == null ? "" : "\n" + TrainingOutputs.summary(result.test())));
+		} catch (MedCnnException e) {
+			fail(e);
 		}
-		TrainingListener listener = new TrainingListener() {
+		clearStatus();
+	}
+
+	/** @return progress on the status bar and every best or fine-tuning epoch in the log */
+	private TrainingListener listener() {
+		return new TrainingListener() {
 			@Override
 			public void info(String message) {
 				log.info("Train Classifier: " + message);
@@ -119,9 +142,8 @@ public class TrainClassifierCommand extends ContextCommand {
 
 			@Override
 			public void batch(String phase, int epoch, int batch, int batches, double loss, double accuracy) {
-				if (status != null) {
-					status.showStatus(batch, batches, String.format(Locale.ROOT, "%s epoch %d batch %d/%d loss %.4f acc %.3f", phase, epoch, batch, batches, loss, accuracy));
-				}
+				progress().progress(String.format(Locale.ROOT, "%s epoch %d batch %d/%d loss %.4f acc %.3f", phase, epoch, batch, batches, loss, accuracy), batch,
+					batches);
 			}
 
 			@Override
@@ -132,22 +154,6 @@ public class TrainClassifierCommand extends ContextCommand {
 				}
 			}
 		};
-		TrainingResult result;
-		try {
-			result = new ClassifierTrainer(cfg, new ImageSampleReader(), listener, this::isCanceled).train();
-			TrainingOutputs.write(result, cfg.outputDir());
-		} catch (IllegalArgumentException | ModelLoadException | IOException e) {
-			cancel("Train Classifier: " + e.getMessage());
-			return;
-		} catch (CancellationException e) {
-			cancel("Train Classifier: cancelled before any checkpoint");
-			return;
-		}
-		if (!result.skipped().isEmpty()) log.warn("Train Classifier: skipped " + result.skipped().size() + " unreadable image(s), e.g. " + result.skipped().get(0));
-		history = EvaluationTables.history(result.history());
-		history_plot = EvaluationTables.historyPlot(result.history()).getImagePlus();
-		test_metrics = result.test() == null ? new ResultsTable() : EvaluationTables.metrics(result.test());
-		log.info("Train Classifier: model package written to " + result.packageDir() + (result.test() == null ? "" : "\n" + TrainingOutputs.summary(result.test())));
 	}
 
 	/** @return the history table after {@link #run()} */

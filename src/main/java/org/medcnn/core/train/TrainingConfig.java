@@ -11,6 +11,39 @@ import org.medcnn.core.image.IntensityPolicy;
  */
 public final class TrainingConfig {
 
+	/** Default {@code epochs}. */
+	public static final int EPOCHS = 8;
+	/** Default {@code head_epochs}. */
+	public static final int HEAD_EPOCHS = 200;
+	/** Default {@code batch_size} of training. */
+	public static final int BATCH_SIZE = 16;
+	/** Default {@code image_size}. */
+	public static final int IMAGE_SIZE = 224;
+	/** Default {@code learning_rate}. */
+	public static final double LEARNING_RATE = 1e-3;
+	/** Default {@code validation_fraction}. */
+	public static final double VALIDATION_FRACTION = 0.15;
+	/** Default {@code test_fraction}. */
+	public static final double TEST_FRACTION = 0.15;
+	/** Default {@code seed}. */
+	public static final long SEED = 42;
+	/** Default {@code near_duplicate_bits}. */
+	public static final int NEAR_DUPLICATE_BITS = 8;
+	/** Default {@code trainable_blocks}. */
+	public static final int TRAINABLE_BLOCKS = 5;
+	/** Default {@code patience}. */
+	public static final int PATIENCE = 3;
+	/** Default {@code weight_decay}. */
+	public static final double WEIGHT_DECAY = 0.01;
+	/** Default {@code finetune_lr_factor}. */
+	public static final double FINETUNE_LR_FACTOR = 0.1;
+	/** Default {@code label_smoothing}. */
+	public static final double LABEL_SMOOTHING = 0.1;
+	/** Default {@code intensity}. */
+	public static final String INTENSITY = "percentile:0.5:99.5";
+	/** Default {@code examples_per_class}. */
+	public static final int EXAMPLES_PER_CLASS = 3;
+
 	final Path dataDir;
 	final Path dataCsv;
 	final Path outputDir;
@@ -128,30 +161,30 @@ public final class TrainingConfig {
 		private String modelId;
 		private String modality = "";
 		private String dataDescription;
-		private int epochs = 8;
-		private int headEpochs = 200;
-		private int batchSize = 16;
-		private int imageSize = 224;
-		private double learningRate = 1e-3;
-		private double validationFraction = 0.15;
-		private double testFraction = 0.15;
+		private int epochs = EPOCHS;
+		private int headEpochs = HEAD_EPOCHS;
+		private int batchSize = BATCH_SIZE;
+		private int imageSize = IMAGE_SIZE;
+		private double learningRate = LEARNING_RATE;
+		private double validationFraction = VALIDATION_FRACTION;
+		private double testFraction = TEST_FRACTION;
 		private String groupRegex;
 		private int groupBin;
 		private boolean augment = true;
 		private boolean flip = true;
 		private boolean appearance = false;
 		private int headCopies = 0;
-		private long seed = 42;
-		private int nearDuplicateBits = 8;
-		private int trainableBlocks = 5;
-		private int patience = 3;
+		private long seed = SEED;
+		private int nearDuplicateBits = NEAR_DUPLICATE_BITS;
+		private int trainableBlocks = TRAINABLE_BLOCKS;
+		private int patience = PATIENCE;
 		private double dropout = 0.2;
-		private double weightDecay = 0.01;
-		private double finetuneFactor = 0.1;
-		private double labelSmoothing = 0.1;
-		private IntensityPolicy intensity = new IntensityPolicy.Percentile(0.5, 99.5);
+		private double weightDecay = WEIGHT_DECAY;
+		private double finetuneFactor = FINETUNE_LR_FACTOR;
+		private double labelSmoothing = LABEL_SMOOTHING;
+		private IntensityPolicy intensity = IntensityPolicy.parse(INTENSITY);
 		private boolean overwrite;
-		private int examplesPerClass = 3;
+		private int examplesPerClass = EXAMPLES_PER_CLASS;
 
 		private Builder() {}
 
@@ -465,18 +498,18 @@ public final class TrainingConfig {
 			if (baseModel == null || baseModel.isBlank()) throw new IllegalArgumentException("base_model: a TorchScript trunk file or model package is required");
 			if (epochs < 0 || epochs > 1000) throw new IllegalArgumentException("epochs must be 0 to 1000, got " + epochs);
 			if (headEpochs < 1 || headEpochs > 10000) throw new IllegalArgumentException("head_epochs must be 1 to 10000, got " + headEpochs);
-			if (headCopies < 0 || headCopies > 32) throw new IllegalArgumentException("head augmented copies must be 0 to 32, got " + headCopies);
+			if (headCopies < 0 || headCopies > 32) throw new IllegalArgumentException("head_augmented_copies must be 0 to 32, got " + headCopies);
 			if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch_size must be 1 to 512, got " + batchSize);
 			if (imageSize < 32 || imageSize > 1024) throw new IllegalArgumentException("image_size must be 32 to 1024, got " + imageSize);
 			if (!(learningRate > 0 && learningRate < 1)) throw new IllegalArgumentException("learning_rate must be in (0, 1), got " + learningRate);
 			if (groupBin < 0) throw new IllegalArgumentException("group_bin must be 0 or positive, got " + groupBin);
-			if (trainableBlocks < 0) throw new IllegalArgumentException("trainable_blocks must be 0 or more");
-			if (patience < 1) throw new IllegalArgumentException("patience must be at least 1");
+			if (trainableBlocks < 0) throw new IllegalArgumentException("trainable_blocks must be 0 or more, got " + trainableBlocks);
+			if (patience < 1) throw new IllegalArgumentException("patience must be at least 1, got " + patience);
 			if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1)");
 			if (!(finetuneFactor > 0 && finetuneFactor <= 1)) throw new IllegalArgumentException("finetune_lr_factor must be in (0, 1], got " + finetuneFactor);
 			if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) throw new IllegalArgumentException("label_smoothing must be in [0, 0.5), got " + labelSmoothing);
 			if (!(weightDecay >= 0 && weightDecay < 1)) throw new IllegalArgumentException("weight_decay must be in [0, 1), got " + weightDecay);
-			if (examplesPerClass < 0 || examplesPerClass > 50) throw new IllegalArgumentException("examples per class must be 0 to 50");
+			if (examplesPerClass < 0 || examplesPerClass > 50) throw new IllegalArgumentException("examples_per_class must be 0 to 50, got " + examplesPerClass);
 			String id = modelId == null || modelId.isBlank() ? outputDir.toAbsolutePath().normalize().getFileName().toString() : modelId;
 			if (!id.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
 				throw new IllegalArgumentException("model id '" + id + "' must be lower-case letters, digits, '.', '_' or '-' (set it, or name output_dir so)");
