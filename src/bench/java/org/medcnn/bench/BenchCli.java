@@ -25,8 +25,8 @@ import org.medcnn.command.ClassifySlicesCommand;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.engine.EnginePolicy;
+import org.medcnn.core.engine.EngineSetting;
 import org.medcnn.core.engine.EngineThread;
-import org.medcnn.core.engine.InferenceGraph;
 import org.medcnn.core.engine.ModelProvider;
 import org.medcnn.core.engine.OpenMpPolicy;
 import org.medcnn.core.image.SlicePreprocessor;
@@ -129,9 +129,9 @@ public final class BenchCli implements Callable<Integer> {
 			provider.close();
 			return ExitCodes.OK;
 		}
-		double[] plainJava = childThroughput(err, "-Dmedcnn.allocator=default", "-D" + OpenMpPolicy.PROPERTY + "=default", "-D" + InferenceGraph.PROPERTY + "=plain",
-			"-D" + EnginePolicy.LAYOUT_PROPERTY + "=contiguous");
-		double[] spinning = childThroughput(err, "-D" + OpenMpPolicy.PROPERTY + "=default");
+		double[] plainJava = childThroughput(err, "-D" + EngineSetting.ALLOCATOR.key() + "=default", "-D" + EngineSetting.OPENMP.key() + "=default", "-D" + EngineSetting.GRAPH.key() + "=plain",
+			"-D" + EngineSetting.LAYOUT.key() + "=contiguous");
+		double[] spinning = childThroughput(err, "-D" + EngineSetting.OPENMP.key() + "=default");
 		double[] ours = new double[2];
 		double[] contiguous = new double[2];
 		double[] oneLane = new double[2];
@@ -139,16 +139,16 @@ public final class BenchCli implements Callable<Integer> {
 		double[] streaming = new double[2];
 		double[] unfused = new double[2];
 		double[] unfusedStreaming = new double[2];
-		ClassifierModel plainModel = withProperty(InferenceGraph.PROPERTY, "plain", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
+		ClassifierModel plainModel = withProperty(EngineSetting.GRAPH.key(), "plain", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
 		// libtorch's optimized graph alone, as before the fused graph, when the trunk runs fused.
 		ClassifierModel unfusedModel = !loaded.graph().isFused() ? null
-			: withProperty(InferenceGraph.PROPERTY, "optimized", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
+			: withProperty(EngineSetting.GRAPH.key(), "optimized", () -> ClassifierModel.load(loaded.pkg(), DeviceSpec.CPU));
 		String otherLayout = EnginePolicy.channelsLast(ai.djl.Device.cpu(), loaded.graph().kind()) ? "contiguous" : "channels_last";
 		for (int i = 0; i < batches.length; i++) {
 			int b = batches[i];
 			ours[i] = throughput(loaded, b);
-			contiguous[i] = withProperty(EnginePolicy.LAYOUT_PROPERTY, otherLayout, () -> throughput(loaded, b));
-			oneLane[i] = withProperty(EngineThread.LANES_PROPERTY, "1", () -> throughput(loaded, b));
+			contiguous[i] = withProperty(EngineSetting.LAYOUT.key(), otherLayout, () -> throughput(loaded, b));
+			oneLane[i] = withProperty(EngineSetting.LANES.key(), "1", () -> throughput(loaded, b));
 			plainGraph[i] = throughput(plainModel, b);
 			streaming[i] = streamingThroughput(loaded, b);
 			unfused[i] = unfusedModel == null ? Double.NaN : throughput(unfusedModel, b);
@@ -221,9 +221,9 @@ public final class BenchCli implements Callable<Integer> {
 		out.flush();
 		// Without the engine thread the command and pure inference run on two threads with two OpenMP
 		// pools: a child JVM, since a pool cannot be taken back from a thread that still lives.
-		String callers = child(err, List.of("--overhead-only"), "-D" + EngineThread.PROPERTY + "=caller");
+		String callers = child(err, List.of("--overhead-only"), "-D" + EngineSetting.ENGINE_THREAD.key() + "=caller");
 		if (callers != null) {
-			out.printf(Locale.ROOT, "  the same, each caller's thread running the engine (-D%s=caller, child JVM):%n", EngineThread.PROPERTY);
+			out.printf(Locale.ROOT, "  the same, each caller's thread running the engine (-D%s=caller, child JVM):%n", EngineSetting.ENGINE_THREAD.key());
 			for (String line : callers.split("\n")) {
 				if (line.startsWith("  Classify Slices on") || line.startsWith("    each round")) out.println("  " + line.strip());
 			}
@@ -259,8 +259,8 @@ public final class BenchCli implements Callable<Integer> {
 		try {
 			List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
 			cmd.addAll(List.of(properties));
-			String cache = System.getProperty(InferenceGraph.CACHE_PROPERTY);
-			if (cache != null) cmd.add("-D" + InferenceGraph.CACHE_PROPERTY + "=" + cache);
+			String cache = System.getProperty(EngineSetting.CACHE_DIR.key());
+			if (cache != null) cmd.add("-D" + EngineSetting.CACHE_DIR.key() + "=" + cache);
 			cmd.addAll(List.of("-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), MedCnnCli.class.getName(), "bench",
 				"--model", model));
 			cmd.addAll(options);
@@ -443,7 +443,7 @@ public final class BenchCli implements Callable<Integer> {
 			double best = Double.MAX_VALUE;
 			double bestParallel = Double.MAX_VALUE;
 			double bestPure = Double.MAX_VALUE;
-			String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+			String before = System.getProperty(EngineSetting.PREPARE.key());
 			StringBuilder rounds = new StringBuilder();
 			double[] ratios = new double[ROUNDS];
 			// Pure inference on the very model instance the command uses (the session's cached model).
@@ -477,8 +477,8 @@ public final class BenchCli implements Callable<Integer> {
 							if (rep >= 0) rounds.append(String.format(Locale.ROOT, " pure %.0f", pureMs));
 							continue;
 						}
-						if (what.equals("default")) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
-						else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, what);
+						if (what.equals("default")) System.clearProperty(EngineSetting.PREPARE.key());
+						else System.setProperty(EngineSetting.PREPARE.key(), what);
 						// The ModuleService: the CommandService returns nothing for a command that is its own module.
 						var module = (ClassifySlicesCommand) ctx.service(org.scijava.module.ModuleService.class).run(cs.getCommand(ClassifySlicesCommand.class), true,
 							"image", imp, "model", pkgDir.toString(), "device", "cpu", "batch_size", batch, "add_overlay", true).get();
@@ -499,15 +499,15 @@ public final class BenchCli implements Callable<Integer> {
 					if (rep >= 0) ratios[rep] = defaultMs / pureMs;
 				}
 			} finally {
-				if (before == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
-				else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+				if (before == null) System.clearProperty(EngineSetting.PREPARE.key());
+				else System.setProperty(EngineSetting.PREPARE.key(), before);
 			}
 			double[] sorted = ratios.clone();
 			java.util.Arrays.sort(sorted);
 			out.printf(Locale.ROOT, "  Classify Slices on a %dx512x512 16-bit stack (batch %d, %d rounds in turn in all six orders of the three, after %.0f s of warm-up rounds): overhead over pure inference, median of the rounds' ratios %.1f %% (rounds %.1f to %.1f %%); best times: end to end %.0f ms, pure inference %.0f ms, overhead %.1f %%%n",
 				stackSlices, batch, ROUNDS, WARM_UP_S, 100 * ((sorted[(ROUNDS - 1) / 2] + sorted[ROUNDS / 2]) / 2 - 1), 100 * (sorted[0] - 1), 100 * (sorted[ROUNDS - 1] - 1), best, bestPure, 100 * (best / bestPure - 1));
 			out.printf(Locale.ROOT, "    with each batch preprocessed on all cores, then run on both lanes (-D%s=parallel): %.0f ms, overhead %.1f %%%n",
-				DjlSliceClassifier.PREPARE_PROPERTY, bestParallel, 100 * (bestParallel / bestPure - 1));
+				EngineSetting.PREPARE.key(), bestParallel, 100 * (bestParallel / bestPure - 1));
 			out.printf(Locale.ROOT, "    each round in the order run, ms (pure inference, the command and the command the former way, with, in brackets, the sum of its slices' engine time: by default both lanes' time added): %s%n", rounds.toString().trim());
 		}
 	}

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EngineSetting;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SliceSource;
 import org.medcnn.core.model.DeviceSpec;
@@ -78,13 +79,13 @@ class ImageClassificationPathsTest {
 	}
 
 	private static ClassificationRun classify(SliceSource source, String prepare) throws Exception {
-		String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+		String before = System.getProperty(EngineSetting.PREPARE.key());
 		try {
-			if (prepare == null) System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
-			else System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, prepare);
+			if (prepare == null) System.clearProperty(EngineSetting.PREPARE.key());
+			else System.setProperty(EngineSetting.PREPARE.key(), prepare);
 			return new DjlSliceClassifier(model, 4, null).classify(source, ProgressListener.NONE, Cancellation.NEVER);
 		} finally {
-			Fixtures.restoreProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+			Fixtures.restoreProperty(EngineSetting.PREPARE.key(), before);
 		}
 	}
 

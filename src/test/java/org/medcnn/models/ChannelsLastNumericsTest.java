@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.medcnn.core.engine.ClassifierModel;
-import org.medcnn.core.engine.EnginePolicy;
-import org.medcnn.core.engine.InferenceGraph;
+import org.medcnn.core.engine.EngineSetting;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.math.Probabilities;
@@ -45,15 +44,15 @@ class ChannelsLastNumericsTest {
 		ModelPackage pkg = ModelPackage.open(dir);
 		float[] data = examples(dir, pkg);
 		int n = data.length / pkg.card().input().tensorSize();
-		String before = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
-		String graph = System.getProperty(InferenceGraph.PROPERTY);
+		String before = System.getProperty(EngineSetting.LAYOUT.key());
+		String graph = System.getProperty(EngineSetting.GRAPH.key());
 		// On the plain TorchScript graph, where the layout decides which kernels run (the optimized graph
 		// converts its input to oneDNN's own layout first; OptimizedGraphNumericsTest covers it).
-		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		System.setProperty(EngineSetting.GRAPH.key(), "plain");
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
-			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous");
+			System.setProperty(EngineSetting.LAYOUT.key(), "contiguous");
 			float[][] plain = logits(model, data, n, 1);
-			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "channels_last");
+			System.setProperty(EngineSetting.LAYOUT.key(), "channels_last");
 			for (int batch : new int[] {1, n}) {
 				float[][] fast = logits(model, data, n, batch);
 				double worst = 0;
@@ -65,8 +64,8 @@ class ChannelsLastNumericsTest {
 				assertTrue(worst <= LOGIT_TOLERANCE, dir.getFileName() + " batch " + batch + ": logits differ by " + worst);
 			}
 		} finally {
-			Fixtures.restoreProperty(InferenceGraph.PROPERTY, graph);
-			Fixtures.restoreProperty(EnginePolicy.LAYOUT_PROPERTY, before);
+			Fixtures.restoreProperty(EngineSetting.GRAPH.key(), graph);
+			Fixtures.restoreProperty(EngineSetting.LAYOUT.key(), before);
 		}
 	}
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EngineSetting;
 import org.medcnn.core.engine.InferenceGraph;
 import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
@@ -40,17 +41,17 @@ class OptimizedGraphNumericsTest {
 		float[] data = ChannelsLastNumericsTest.examples(dir, pkg);
 		int n = data.length / pkg.card().input().tensorSize();
 		float[][] plain;
-		String before = System.getProperty(InferenceGraph.PROPERTY);
-		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		String before = System.getProperty(EngineSetting.GRAPH.key());
+		System.setProperty(EngineSetting.GRAPH.key(), "plain");
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 			assertFalse(model.graph().optimized());
 			plain = ChannelsLastNumericsTest.logits(model, data, n, 1);
 		} finally {
-			Fixtures.restoreProperty(InferenceGraph.PROPERTY, before);
+			Fixtures.restoreProperty(EngineSetting.GRAPH.key(), before);
 		}
 		// libtorch's optimized graph alone, and the default: the fused graph (FusedGraph) where the trunk allows it.
 		for (String graph : new String[] {"optimized", "fused"}) {
-			System.setProperty(InferenceGraph.PROPERTY, graph);
+			System.setProperty(EngineSetting.GRAPH.key(), graph);
 			try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 				assertTrue(model.graph().optimized(), model.graph().detail());
 				assertEquals(graph.equals("fused"), model.graph().detail().startsWith("fused"), model.graph().detail());
@@ -65,7 +66,7 @@ class OptimizedGraphNumericsTest {
 					assertTrue(worst <= ChannelsLastNumericsTest.LOGIT_TOLERANCE, dir.getFileName() + " " + graph + " batch " + batch + ": logits differ by " + worst);
 				}
 			} finally {
-				Fixtures.restoreProperty(InferenceGraph.PROPERTY, before);
+				Fixtures.restoreProperty(EngineSetting.GRAPH.key(), before);
 			}
 		}
 	}

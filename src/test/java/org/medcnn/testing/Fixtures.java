@@ -60,9 +60,9 @@ public final class Fixtures {
 	 * @return the option
 	 */
 	public static String cacheDirOption() {
-		String dir = System.getProperty(org.medcnn.core.engine.InferenceGraph.CACHE_PROPERTY);
+		String dir = System.getProperty(org.medcnn.core.engine.EngineSetting.CACHE_DIR.key());
 		if (dir == null) dir = Paths.get("target", "medcnn-cache").toAbsolutePath().toString();
-		return "-D" + org.medcnn.core.engine.InferenceGraph.CACHE_PROPERTY + "=" + dir;
+		return "-D" + org.medcnn.core.engine.EngineSetting.CACHE_DIR.key() + "=" + dir;
 	}
 
 	/** @return the committed tiny-brightness model package folder */

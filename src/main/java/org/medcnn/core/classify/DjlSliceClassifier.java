@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EngineSetting;
 import org.medcnn.core.engine.EngineThread;
 import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.image.Slice;
@@ -260,7 +261,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	 * source that can be read from two threads, unless {@code medcnn.prepare} asks for another way.
 	 */
 	private boolean onLanes(SliceSource source, int n, int passes) {
-		String p = System.getProperty(PREPARE_PROPERTY, "");
+		String p = EngineSetting.PREPARE.value();
 		if (!(p.isEmpty() || p.equals("lanes"))) return false;
 		return !models.onGpu() && batchSize >= 2 && n >= 2 && passes == 1 && source.concurrentReads() && !EngineThread.inPair()
 			&& EngineThread.threadsPerLane() == 1;
@@ -465,17 +466,12 @@ public final class DjlSliceClassifier implements SliceClassifier {
 	 * a GPU, parallel on the CPU.
 	 */
 	static boolean prepareOverlapping(Ensemble models) {
-		String p = System.getProperty(PREPARE_PROPERTY, "");
+		String p = EngineSetting.PREPARE.value();
 		if (p.equals("overlap")) return true;
 		if (p.equals("parallel")) return false;
 		return models.onGpu();
 	}
 
-	/**
-	 * The system property that chooses how batches are prepared: {@code lanes} (the default on the CPU, where
-	 * the lanes are usable), {@code parallel} or {@code overlap} (the default on a GPU).
-	 */
-	public static final String PREPARE_PROPERTY = "medcnn.prepare";
 
 	/**
 	 * Reads slices {@code start .. start + b - 1} and preprocesses them into the start of {@code data} on

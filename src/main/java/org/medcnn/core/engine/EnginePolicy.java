@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
@@ -37,11 +38,6 @@ public final class EnginePolicy {
 		OpenMpPolicy.apply();
 	}
 
-	/**
-	 * System property forcing the memory layout of input tensors on the CPU: {@code channels_last} or
-	 * {@code contiguous} (PyTorch's plain N, C, H, W). Unset: {@link #channelsLast(Device, boolean)}.
-	 */
-	public static final String LAYOUT_PROPERTY = "medcnn.layout";
 
 	/**
 	 * Whether input tensors for a trunk running the plain TorchScript graph are laid out channels-last
@@ -81,9 +77,8 @@ public final class EnginePolicy {
 	 */
 	public static boolean channelsLast(Device device, Graph graph) {
 		if (device.isGpu()) return false;
-		String forced = System.getProperty(LAYOUT_PROPERTY, "").trim();
-		if (forced.equalsIgnoreCase("contiguous")) return false;
-		if (forced.equalsIgnoreCase("channels_last")) return true;
+		if (EngineSetting.LAYOUT.is("contiguous")) return false;
+		if (EngineSetting.LAYOUT.is("channels_last")) return true;
 		return graph != Graph.OPTIMIZED;
 	}
 
@@ -149,10 +144,12 @@ public final class EnginePolicy {
 		out.put("openmp_wait", OpenMpPolicy.apply());
 		out.put("engine_thread", EngineThread.describe());
 		out.put("engine_lanes", EngineThread.describeLanes());
-		String forced = System.getProperty(LAYOUT_PROPERTY);
-		out.put("input_layout", forced != null && !forced.isBlank() ? channelsLast(Device.cpu(), Graph.OPTIMIZED) ? "channels_last (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
-			: "contiguous (-D" + LAYOUT_PROPERTY + "=" + forced + ")"
-			: "channels_last on cpu for the plain and the fused graph, contiguous for libtorch's optimized graph (-D" + LAYOUT_PROPERTY + "=channels_last|contiguous forces one)");
+		String layout = EngineSetting.LAYOUT.key();
+		String forced = EngineSetting.LAYOUT.value();
+		out.put("input_layout", !forced.isEmpty() ? forced + " (-D" + layout + "=" + forced + ")"
+			: "channels_last on cpu for the plain and the fused graph, contiguous for libtorch's optimized graph (-D" + layout + "=channels_last|contiguous forces one)");
+		List<String> set = EngineSetting.describeSet();
+		out.put("engine_settings", set.isEmpty() ? "defaults (none of the medcnn.* engine properties is set)" : String.join(", ", set));
 		try {
 			out.put("inference_graph", InferenceGraph.describe());
 		} catch (RuntimeException | LinkageError e) {

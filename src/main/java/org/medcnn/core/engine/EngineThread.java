@@ -34,9 +34,6 @@ public final class EngineThread {
 	/** The thread's name, also the name of the OpenMP threads it starts (Linux threads inherit it). */
 	public static final String NAME = "medcnn-engine";
 
-	/** System property: {@code caller} runs tasks on the calling thread. */
-	public static final String PROPERTY = "medcnn.engine_thread";
-
 	private static volatile Thread thread;
 	private static volatile Thread secondThread;
 
@@ -50,17 +47,10 @@ public final class EngineThread {
 		return t;
 	});
 
-	/** System property: microseconds an idle engine thread or lane waits awake for its next task (0: sleeps at once). */
-	public static final String SPIN_PROPERTY = "medcnn.engine_spin_us";
-
 	private static final long SPIN_NS = spinNanos();
 
 	private static long spinNanos() {
-		try {
-			return Math.max(0, Math.min(10_000, Long.parseLong(System.getProperty(SPIN_PROPERTY, "300").trim()))) * 1000;
-		} catch (NumberFormatException e) {
-			return 300_000;
-		}
+		return EngineSetting.ENGINE_SPIN_US.number(0, 10_000) * 1000;
 	}
 
 	/**
@@ -132,7 +122,7 @@ public final class EngineThread {
 	 * @throws CancellationException when the caller was interrupted before the task started
 	 */
 	public static <T, E extends Exception> T call(Task<T, E> task) throws E {
-		if (isEngineThread() || "caller".equals(System.getProperty(PROPERTY))) return task.run();
+		if (isEngineThread() || EngineSetting.ENGINE_THREAD.is("caller")) return task.run();
 		// 0 queued, 1 started, 2 withdrawn: whichever of the engine thread and an interrupted caller comes first.
 		java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
 		Future<T> f = EXECUTOR.submit((Callable<T>) () -> state.compareAndSet(0, 1) ? task.run() : null);
@@ -161,9 +151,6 @@ public final class EngineThread {
 	/** The second lane's thread name. */
 	public static final String SECOND = NAME + "-2";
 
-	/** System property: {@code 1} keeps every batch on the engine thread's OpenMP threads (no second lane). */
-	public static final String LANES_PROPERTY = "medcnn.lanes";
-
 	private static final java.util.concurrent.atomic.AtomicLong PAIRS = new java.util.concurrent.atomic.AtomicLong();
 	private static ExecutorService second;
 	private static volatile boolean noSecond;
@@ -175,7 +162,7 @@ public final class EngineThread {
 	 * @return whether splitting is allowed
 	 */
 	public static boolean lanesEnabled() {
-		return !"1".equals(System.getProperty(LANES_PROPERTY, "2").trim());
+		return !EngineSetting.LANES.is("1");
 	}
 
 	/**
@@ -361,17 +348,17 @@ public final class EngineThread {
 
 	/** @return a one-line description of where engine work runs, for doctor and benchmarks */
 	public static String describe() {
-		if ("caller".equals(System.getProperty(PROPERTY))) return "off: each caller's thread runs the engine (-D" + PROPERTY + "=caller)";
+		if (EngineSetting.ENGINE_THREAD.is("caller")) return "off: each caller's thread runs the engine (-D" + EngineSetting.ENGINE_THREAD.key() + "=caller)";
 		return "active: models load and run on one thread (" + NAME + "), so the engine keeps one OpenMP thread pool; idle, it and the second lane wait awake "
-			+ SPIN_NS / 1000 + " us for the next task before they sleep (-D" + SPIN_PROPERTY + "=0: at once)";
+			+ SPIN_NS / 1000 + " us for the next task before they sleep (-D" + EngineSetting.ENGINE_SPIN_US.key() + "=0: at once)";
 	}
 
 	/** @return a one-line description of the two lanes, for doctor and benchmarks */
 	public static String describeLanes() {
-		if (!lanesEnabled()) return "off: every batch runs on the engine thread's OpenMP threads (-D" + LANES_PROPERTY + "=1)";
+		if (!lanesEnabled()) return "off: every batch runs on the engine thread's OpenMP threads (-D" + EngineSetting.LANES.key() + "=1)";
 		return "active on the cpu: a batch of 2 or more slices runs as two halves at once, on " + NAME + " and " + SECOND
 			+ ", each with half of the OpenMP threads (with 1 engine thread, one after the other); classifying the slices of an image with one thread a"
-			+ " lane (2 cores), each lane also reads and preprocesses its own half batches (-Dmedcnn.prepare=parallel: all cores prepare each batch first); -D" + LANES_PROPERTY + "=1 switches both off";
+			+ " lane (2 cores), each lane also reads and preprocesses its own half batches (-Dmedcnn.prepare=parallel: all cores prepare each batch first); -D" + EngineSetting.LANES.key() + "=1 switches both off";
 	}
 
 	/** @return how many {@link #callPair} calls ran on two lanes in this process (for tests) */

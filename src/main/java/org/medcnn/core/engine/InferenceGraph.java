@@ -70,11 +70,7 @@ public final class InferenceGraph {
 
 	private static final Logger LOG = LoggerFactory.getLogger(InferenceGraph.class);
 
-	/** System property: {@code optimized} (default) or {@code plain}. */
-	public static final String PROPERTY = "medcnn.graph";
-
-	/** System property naming the folder where verdicts of the child-process check are kept. */
-	public static final String CACHE_PROPERTY = "medcnn.cache.dir";
+	private static final String PROPERTY = EngineSetting.GRAPH.key();
 
 	/** {@code torch::jit::optimize_for_inference(Module&, const std::vector<std::string>&)}, GCC ABI. */
 	static final String SYMBOL = "_ZN5torch3jit22optimize_for_inferenceERNS0_6ModuleERKSt6vectorINSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEESaIS9_EE";
@@ -154,12 +150,12 @@ public final class InferenceGraph {
 
 	/** @return whether an optimized graph is asked for (the default) */
 	public static boolean requested() {
-		return !"plain".equalsIgnoreCase(System.getProperty(PROPERTY, "fused").trim());
+		return !EngineSetting.GRAPH.is("plain");
 	}
 
 	/** @return whether the fused graph is asked for (the default; {@code -Dmedcnn.graph=optimized} asks for libtorch's optimized graph alone) */
 	public static boolean fusedRequested() {
-		return "fused".equalsIgnoreCase(System.getProperty(PROPERTY, "fused").trim());
+		return EngineSetting.GRAPH.is("fused");
 	}
 
 	/**
@@ -439,8 +435,7 @@ public final class InferenceGraph {
 
 	/** @return the folder of verdicts */
 	static Path cacheDir() {
-		String p = System.getProperty(CACHE_PROPERTY);
-		if (p != null && !p.isBlank()) return Paths.get(p);
+		if (EngineSetting.CACHE_DIR.isSet()) return Paths.get(EngineSetting.CACHE_DIR.value());
 		return Paths.get(System.getProperty("user.home"), ".medcnn", "cache");
 	}
 
@@ -535,7 +530,7 @@ public final class InferenceGraph {
 		cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
 		cmd.add("-Xmx512m");
 		cmd.add("-Dai.djl.offline=true");
-		for (String k : new String[] {"ai.djl.pytorch.graph_optimizer", OpenMpPolicy.PROPERTY, "medcnn.allocator", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR"}) {
+		for (String k : new String[] {"ai.djl.pytorch.graph_optimizer", EngineSetting.OPENMP.key(), EngineSetting.ALLOCATOR.key(), "DJL_CACHE_DIR", "ENGINE_CACHE_DIR"}) {
 			String v = System.getProperty(k);
 			if (v != null) cmd.add("-D" + k + "=" + v);
 		}

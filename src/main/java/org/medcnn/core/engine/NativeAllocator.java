@@ -82,7 +82,7 @@ public final class NativeAllocator {
 	 */
 	public static synchronized String tune() {
 		if (state != null) return state;
-		if ("default".equalsIgnoreCase(System.getProperty("medcnn.allocator", ""))) {
+		if (EngineSetting.ALLOCATOR.is("default")) {
 			state = "glibc allocator defaults (tuning switched off by -Dmedcnn.allocator=default)";
 			return state;
 		}

@@ -34,9 +34,6 @@ public final class OpenMpPolicy {
 	/** Spin iterations before a waiting libgomp thread sleeps (libgomp's default is 300000). */
 	static final String SPIN_COUNT = "10000";
 
-	/** System property that switches this off ({@code default}). */
-	public static final String PROPERTY = "medcnn.openmp";
-
 	private static String state;
 	private static boolean active;
 
@@ -57,8 +54,8 @@ public final class OpenMpPolicy {
 	 */
 	public static synchronized String apply() {
 		if (state != null) return state;
-		if ("default".equalsIgnoreCase(System.getProperty(PROPERTY, ""))) {
-			state = "OpenMP defaults (switched off by -D" + PROPERTY + "=default)";
+		if (EngineSetting.OPENMP.is("default")) {
+			state = "OpenMP defaults (switched off by -D" + EngineSetting.OPENMP.key() + "=default)";
 			return state;
 		}
 		if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {

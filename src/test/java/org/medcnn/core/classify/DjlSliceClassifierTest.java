@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.EngineSetting;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SliceSource;
 import org.medcnn.core.math.Probabilities;
@@ -213,11 +214,11 @@ class DjlSliceClassifierTest {
 				return slices.get(position);
 			}
 		};
-		String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+		String before = System.getProperty(EngineSetting.PREPARE.key());
 		try {
-			System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, "overlap");
+			System.setProperty(EngineSetting.PREPARE.key(), "overlap");
 			ClassificationRun overlap = new DjlSliceClassifier(model, 4, null).classify(source(slices), ProgressListener.NONE, Cancellation.NEVER);
-			System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, "parallel");
+			System.setProperty(EngineSetting.PREPARE.key(), "parallel");
 			ClassificationRun parallel = new DjlSliceClassifier(model, 4, null).classify(sequential, ProgressListener.NONE, Cancellation.NEVER);
 			// Batch arrays are reused across batches (the last one, 3 slices, only partly): each slice alone gives
 			// the same probabilities, up to the engine's batch-size rounding.
@@ -228,7 +229,7 @@ class DjlSliceClassifierTest {
 					"slice " + (i + 1));
 			}
 		} finally {
-			Fixtures.restoreProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+			Fixtures.restoreProperty(EngineSetting.PREPARE.key(), before);
 		}
 		// A source that does not allow concurrent reads is read in order, by one thread.
 		assertEquals(java.util.stream.IntStream.range(0, slices.size()).boxed().toList(), order);
@@ -272,12 +273,12 @@ class DjlSliceClassifierTest {
 		assumeLanes();
 		List<Slice> slices = new ArrayList<>();
 		for (int i = 0; i < 11; i++) slices.add(i % 3 == 0 ? pattern(i + 1) : constant(i + 1, 20 * i));
-		String before = System.getProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+		String before = System.getProperty(EngineSetting.PREPARE.key());
 		try {
-			System.setProperty(DjlSliceClassifier.PREPARE_PROPERTY, "parallel");
+			System.setProperty(EngineSetting.PREPARE.key(), "parallel");
 			ClassificationRun parallel = new DjlSliceClassifier(model, 4, null).classify(concurrent(slices, new java.util.concurrent.ConcurrentHashMap<>()),
 				ProgressListener.NONE, Cancellation.NEVER);
-			System.clearProperty(DjlSliceClassifier.PREPARE_PROPERTY);
+			System.clearProperty(EngineSetting.PREPARE.key());
 			java.util.Map<Integer, String> readers = new java.util.concurrent.ConcurrentHashMap<>();
 			List<Long> done = java.util.Collections.synchronizedList(new ArrayList<>());
 			ClassificationRun lanes = new DjlSliceClassifier(model, 4, null).classify(concurrent(slices, readers), (m, d, t) -> {
@@ -312,7 +313,7 @@ class DjlSliceClassifierTest {
 				.classify(concurrent(slices, ttaReaders), ProgressListener.NONE, Cancellation.NEVER);
 			assertTrue(ttaReaders.values().stream().noneMatch(t -> t.startsWith(org.medcnn.core.engine.EngineThread.NAME)), ttaReaders.toString());
 		} finally {
-			Fixtures.restoreProperty(DjlSliceClassifier.PREPARE_PROPERTY, before);
+			Fixtures.restoreProperty(EngineSetting.PREPARE.key(), before);
 		}
 	}
 

@@ -55,7 +55,7 @@ class EngineThreadTest {
 	void anIdleEngineThreadWaitsAwakeOnlyBrieflyThenSleeps() throws Exception {
 		// After a task the engine thread polls for the next one for a fraction of a millisecond
 		// (medcnn.engine_spin_us), then blocks: it must not keep a core busy while MedCNN is idle.
-		Assumptions.assumeFalse("caller".equals(System.getProperty(EngineThread.PROPERTY)), "engine work runs on the callers' threads here");
+		Assumptions.assumeFalse("caller".equals(System.getProperty(EngineSetting.ENGINE_THREAD.key())), "engine work runs on the callers' threads here");
 		Thread engine = EngineThread.call(Thread::currentThread);
 		assertEquals(2, EngineThread.call(() -> 1 + 1));
 		Thread.State state = null;
@@ -242,12 +242,12 @@ class EngineThreadTest {
 			float[][] split = s.logits(data, 7);
 			assertEquals(before + 1, EngineThread.pairsRun(), "a batch of 7 ran as two halves on the two lanes");
 			float[][] whole;
-			String old = System.setProperty(EngineThread.LANES_PROPERTY, "1");
+			String old = System.setProperty(EngineSetting.LANES.key(), "1");
 			try {
 				whole = s.logits(data, 7);
 			} finally {
-				if (old == null) System.clearProperty(EngineThread.LANES_PROPERTY);
-				else System.setProperty(EngineThread.LANES_PROPERTY, old);
+				if (old == null) System.clearProperty(EngineSetting.LANES.key());
+				else System.setProperty(EngineSetting.LANES.key(), old);
 			}
 			assertEquals(before + 1, EngineThread.pairsRun(), "-Dmedcnn.lanes=1 keeps the batch whole");
 			double worst = 0;
@@ -264,7 +264,7 @@ class EngineThreadTest {
 	private static void assumeOpenMpThreads() throws ModelLoadException {
 		Assumptions.assumeTrue(Files.isDirectory(Paths.get("/proc/self/task")), "needs Linux /proc to count threads");
 		Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs 2 or more cores for OpenMP threads");
-		Assumptions.assumeTrue(!"caller".equals(System.getProperty(EngineThread.PROPERTY)), "engine thread switched off");
+		Assumptions.assumeTrue(!"caller".equals(System.getProperty(EngineSetting.ENGINE_THREAD.key())), "engine thread switched off");
 		EnginePolicy.engine();
 		Assumptions.assumeTrue(ai.djl.pytorch.jni.JniUtils.getNumThreads() >= 2, "the engine uses one intra-op thread");
 	}

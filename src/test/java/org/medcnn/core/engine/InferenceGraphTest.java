@@ -45,20 +45,20 @@ class InferenceGraphTest {
 	@TempDir
 	Path cache;
 
-	private final String before = System.getProperty(InferenceGraph.CACHE_PROPERTY);
-	private final String graph = System.getProperty(InferenceGraph.PROPERTY);
+	private final String before = System.getProperty(EngineSetting.CACHE_DIR.key());
+	private final String graph = System.getProperty(EngineSetting.GRAPH.key());
 
 	@BeforeEach
 	void privateCacheAndTheDefaultGraph() {
 		Assumptions.assumeTrue(InferenceGraph.unavailableReason() == null, "optimized graph not available here: " + InferenceGraph.unavailableReason());
-		System.setProperty(InferenceGraph.CACHE_PROPERTY, cache.toString());
-		System.clearProperty(InferenceGraph.PROPERTY);
+		System.setProperty(EngineSetting.CACHE_DIR.key(), cache.toString());
+		System.clearProperty(EngineSetting.GRAPH.key());
 	}
 
 	@AfterEach
 	void restore() {
-		Fixtures.restoreProperty(InferenceGraph.PROPERTY, graph);
-		Fixtures.restoreProperty(InferenceGraph.CACHE_PROPERTY, before);
+		Fixtures.restoreProperty(EngineSetting.GRAPH.key(), graph);
+		Fixtures.restoreProperty(EngineSetting.CACHE_DIR.key(), before);
 	}
 
 	@Test
@@ -93,25 +93,25 @@ class InferenceGraphTest {
 		ModelPackage pkg = ModelPackage.open(pkgDir);
 		float[] x = random(3 * 3 * 32 * 32, 2);
 		float[][] fused;
-		String layout = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
+		String layout = System.getProperty(EngineSetting.LAYOUT.key());
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 			assertTrue(model.graph().detail().startsWith("fused: 8 of 8 convolutions"), model.graph().detail());
-			System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
+			System.clearProperty(EngineSetting.LAYOUT.key());
 			assertTrue(model.channelsLastInput(), "the fused graph is given its input channels-last, as its convolutions run");
 			try (ClassifierModel.Session s = model.newSession()) {
 				fused = s.logits(x, 3);
 			}
 			// Given contiguous input, the fused program reorders it first: the same values reach the same kernels.
-			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous");
+			System.setProperty(EngineSetting.LAYOUT.key(), "contiguous");
 			assertFalse(model.channelsLastInput());
 			try (ClassifierModel.Session s = model.newSession()) {
 				float[][] contiguous = s.logits(x, 3);
 				for (int i = 0; i < 3; i++) assertArrayEquals(fused[i], contiguous[i], 0f, "slice " + i + ", contiguous input");
 			}
 		} finally {
-			Fixtures.restoreProperty(EnginePolicy.LAYOUT_PROPERTY, layout);
+			Fixtures.restoreProperty(EngineSetting.LAYOUT.key(), layout);
 		}
-		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		System.setProperty(EngineSetting.GRAPH.key(), "plain");
 		try (ClassifierModel model = ClassifierModel.load(pkg, DeviceSpec.CPU); ClassifierModel.Session s = model.newSession()) {
 			float[][] plain = s.logits(x, 3);
 			for (int i = 0; i < 3; i++) assertArrayEquals(plain[i], fused[i], 1e-4f, "slice " + i);
@@ -141,7 +141,7 @@ class InferenceGraphTest {
 
 	@Test
 	void theShippedTrunkRunsFrozenAndOptimizedInThisProcess() throws Exception {
-		System.setProperty(InferenceGraph.PROPERTY, "optimized");
+		System.setProperty(EngineSetting.GRAPH.key(), "optimized");
 		ModelPackage pkg = ModelPackage.open(Paths.get("models", "brain-tumor-mri"));
 		try (ClassifierModel optimized = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 			assertTrue(optimized.graph().fused() == null, optimized.graph().detail());
@@ -155,7 +155,7 @@ class InferenceGraphTest {
 			String state = InferenceGraph.knownState(pkg.card().trunk().sha256(), 224, 224);
 			assertTrue(state.startsWith("optimized on the cpu"), "doctor shows it for the model: " + state);
 		}
-		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		System.setProperty(EngineSetting.GRAPH.key(), "plain");
 		try (ClassifierModel plain = ClassifierModel.load(pkg, DeviceSpec.CPU)) {
 			assertFalse(plain.graph().optimized(), plain.graph().detail());
 			assertTrue(parameterCount(plain) > 100, "switched off: the module as loaded, with its parameters");

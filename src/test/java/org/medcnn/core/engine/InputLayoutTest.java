@@ -27,24 +27,24 @@ import org.medcnn.testing.TestPackages;
  */
 class InputLayoutTest {
 
-	private final String layout = System.getProperty(EnginePolicy.LAYOUT_PROPERTY);
-	private final String graph = System.getProperty(InferenceGraph.PROPERTY);
+	private final String layout = System.getProperty(EngineSetting.LAYOUT.key());
+	private final String graph = System.getProperty(EngineSetting.GRAPH.key());
 
 	@AfterEach
 	void restore() {
-		Fixtures.restoreProperty(EnginePolicy.LAYOUT_PROPERTY, layout);
-		Fixtures.restoreProperty(InferenceGraph.PROPERTY, graph);
+		Fixtures.restoreProperty(EngineSetting.LAYOUT.key(), layout);
+		Fixtures.restoreProperty(EngineSetting.GRAPH.key(), graph);
 	}
 
 	@Test
 	void thePlainGraphReceivesChannelsLastByDefaultAndTheSameValues(@TempDir Path dir) throws Exception {
-		System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
-		System.setProperty(InferenceGraph.PROPERTY, "plain");
+		System.clearProperty(EngineSetting.LAYOUT.key());
+		System.setProperty(EngineSetting.GRAPH.key(), "plain");
 		try (ClassifierModel model = probeModel(dir)) {
 			assertFalse(model.graph().optimized());
 			assertTrue(EnginePolicy.describe().get("input_layout").startsWith("channels_last on cpu for the plain and the fused graph"), "doctor shows the layout");
 			expect(model, 1f, "by default");
-			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "contiguous");
+			System.setProperty(EngineSetting.LAYOUT.key(), "contiguous");
 			expect(model, 0f, "switched off");
 			assertTrue(EnginePolicy.describe().get("input_layout").startsWith("contiguous"), "doctor shows the switch");
 		}
@@ -53,12 +53,12 @@ class InputLayoutTest {
 	@Test
 	void theOptimizedGraphReceivesContiguousInputByDefault(@TempDir Path dir) throws Exception {
 		Assumptions.assumeTrue(InferenceGraph.unavailableReason() == null, "optimized graph not available here");
-		System.clearProperty(EnginePolicy.LAYOUT_PROPERTY);
-		System.clearProperty(InferenceGraph.PROPERTY);
+		System.clearProperty(EngineSetting.LAYOUT.key());
+		System.clearProperty(EngineSetting.GRAPH.key());
 		try (ClassifierModel model = probeModel(dir)) {
 			assertTrue(model.graph().optimized(), model.graph().detail());
 			expect(model, 0f, "optimized graph, by default");
-			System.setProperty(EnginePolicy.LAYOUT_PROPERTY, "channels_last");
+			System.setProperty(EngineSetting.LAYOUT.key(), "channels_last");
 			expect(model, 1f, "forced channels-last");
 		}
 	}

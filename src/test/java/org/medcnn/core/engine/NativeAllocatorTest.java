@@ -33,7 +33,7 @@ class NativeAllocatorTest {
 	void switchedOffTheBlockGoesBackToTheSystem() throws Exception {
 		Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "glibc only");
 		List<String> tuned = probe();
-		List<String> plain = probe("-Dmedcnn.allocator=default");
+		List<String> plain = probe("-D" + EngineSetting.ALLOCATOR.key() + "=default");
 		assertTrue(tuned.get(0).startsWith("active"), tuned.toString());
 		assertTrue(plain.get(0).contains("defaults"), plain.toString());
 		long keptTuned = Long.parseLong(tuned.get(1));

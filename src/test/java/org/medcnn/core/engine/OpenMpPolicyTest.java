@@ -32,7 +32,7 @@ class OpenMpPolicyTest {
 	@Test
 	void switchedOffTheEnvironmentIsLeftAlone() throws Exception {
 		Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "libgomp on Linux only");
-		List<String> out = probe("-D" + OpenMpPolicy.PROPERTY + "=default");
+		List<String> out = probe("-D" + EngineSetting.OPENMP.key() + "=default");
 		assertTrue(out.get(1).contains("defaults"), out.toString());
 		assertEquals("null", out.get(2), out.toString());
 	}
