@@ -2,9 +2,7 @@ package org.medcnn.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
-import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -28,6 +26,7 @@ import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.engine.EnginePolicy;
 import org.medcnn.core.engine.EngineThread;
+import org.medcnn.core.engine.TrunkLoader;
 import org.medcnn.core.explain.DjlSaliency;
 import org.medcnn.core.explain.ExplainModel;
 import org.medcnn.core.explain.SaliencyMethod;
@@ -285,9 +284,7 @@ public final class SaliencyBenchCli implements Callable<Integer> {
 
 	private static int channelsHere(Path trunkFile, int size) throws ModelLoadException {
 		EnginePolicy.init();
-		Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(trunkFile).optEngine(EnginePolicy.ENGINE)
-			.optDevice(Device.cpu()).optTranslator(new NoopTranslator(null)).build();
-		try (ZooModel<NDList, NDList> zoo = criteria.loadModel(); var p = zoo.newPredictor()) {
+		try (ZooModel<NDList, NDList> zoo = TrunkLoader.open(trunkFile, Device.cpu(), TrunkLoader.Mode.INFERENCE); var p = zoo.newPredictor()) {
 			NDList o = p.predict(new NDList(zoo.getNDManager().zeros(new ai.djl.ndarray.types.Shape(1, 3, size, size))));
 			if (o.get(0).getShape().dimension() != 4) throw new ModelLoadException(trunkFile + ": not a trunk (output " + o.get(0).getShape() + ")");
 			return (int) o.get(0).getShape().get(1);

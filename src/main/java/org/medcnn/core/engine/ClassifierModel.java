@@ -1,21 +1,16 @@
 package org.medcnn.core.engine;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoBatchifyTranslator;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.TranslatorContext;
-import java.io.IOException;
 import java.util.Arrays;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.math.Probabilities;
@@ -78,19 +73,7 @@ public final class ClassifierModel implements AutoCloseable {
 		// Grad mode is per thread: DJL switches it off only on the thread that started the engine, and the
 		// optimized graph is made (and checked in the child process) with it off.
 		ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-		String warning = res.warning();
-		// Logged at info only: the warning goes with the model into every result (fallbackWarning), and each
-		// front-end shows it once; logged as a warning too, the command line printed it twice.
-		if (warning != null) LOG.info(warning);
-		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), warning, true, ahead);
-		try {
-			return loadOn(pkg, res.device(), null);
-		} catch (ModelLoadException e) {
-			if (e instanceof ContentException) throw e;
-			String w = "loading " + pkg.card().id() + " on " + res.device() + " failed (" + e.getMessage() + "); using cpu";
-			LOG.info(w);
-			return loadOn(pkg, Device.cpu(), w);
-		}
+		return TrunkLoader.withFallback(pkg, res, "", (device, warning) -> loadOn(pkg, device, warning, true, ahead));
 	}
 
 	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning) throws ModelLoadException {
@@ -99,20 +82,7 @@ public final class ClassifierModel implements AutoCloseable {
 
 	private static ClassifierModel loadOn(ModelPackage pkg, Device device, String warning, boolean optimize, InferenceGraph.Ahead ahead) throws ModelLoadException {
 		java.nio.file.Path file = pkg.trunkFile();
-		Criteria<NDList, NDList> criteria = Criteria.builder()
-			.setTypes(NDList.class, NDList.class)
-			.optModelPath(file)
-			.optEngine(EnginePolicy.ENGINE)
-			.optDevice(device)
-			.optOption("mapLocation", "true")
-			.optTranslator(new NoopTranslator(null))
-			.build();
-		ZooModel<NDList, NDList> zoo;
-		try {
-			zoo = criteria.loadModel();
-		} catch (MalformedModelException | ModelNotFoundException | IOException | RuntimeException e) {
-			throw new ModelLoadException(file + ": not a loadable TorchScript file: " + firstLine(e), e);
-		}
+		ZooModel<NDList, NDList> zoo = TrunkLoader.open(file, device, TrunkLoader.Mode.INFERENCE);
 		ClassifierModel model = new ClassifierModel(pkg, zoo, device, warning);
 		try {
 			model.probe();

@@ -687,11 +687,9 @@ public final class InferenceGraph {
 		if (why != null) {
 			verdict = "error " + why;
 		} else {
-			Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(trunk).optEngine(EnginePolicy.ENGINE)
-				.optDevice(ai.djl.Device.cpu()).optOption("mapLocation", "true").optTranslator(new NoopTranslator(null)).build();
 			ZooModel<NDList, NDList> zoo = null;
 			try {
-				zoo = criteria.loadModel();
+				zoo = TrunkLoader.open(trunk, ai.djl.Device.cpu(), TrunkLoader.Mode.INFERENCE);
 			} catch (Exception e) {
 				verdict = "error cannot load the trunk: " + ClassifierModel.firstLine(e);
 			}

@@ -1,16 +1,12 @@
 package org.medcnn.core.engine;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -98,10 +94,8 @@ public final class WholeModels {
 	private static Probe probeOnEngine(Path file, int channels, int width, int height, String featureMethod) throws ModelLoadException {
 		EnginePolicy.engine();
 		ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-		Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(file).optEngine(EnginePolicy.ENGINE)
-			.optDevice(ai.djl.Device.cpu()).optOption("mapLocation", "true").optTranslator(new NoopTranslator(null)).build();
-		try (ZooModel<NDList, NDList> zoo = criteria.loadModel(); NDManager m = zoo.getNDManager().newSubManager()) {
-			if (!(zoo.getBlock() instanceof PtSymbolBlock block)) throw new ModelLoadException(file + ": not a TorchScript module");
+		try (ZooModel<NDList, NDList> zoo = TrunkLoader.open(file, ai.djl.Device.cpu(), TrunkLoader.Mode.INFERENCE); NDManager m = zoo.getNDManager().newSubManager()) {
+			PtSymbolBlock block = TrunkLoader.module(zoo, file);
 			NDArray x = m.zeros(new Shape(2, channels, height, width));
 			NDList out;
 			try {
@@ -139,8 +133,6 @@ public final class WholeModels {
 				features = (int) fs.get(1);
 			}
 			return new Probe(shape, features, sums, min, max);
-		} catch (MalformedModelException | ModelNotFoundException | IOException e) {
-			throw new ModelLoadException(file + ": not a loadable TorchScript file: " + ClassifierModel.firstLine(e), e);
 		} catch (RuntimeException e) {
 			throw new ModelLoadException(file + ": not a loadable TorchScript file: " + ClassifierModel.firstLine(e), e);
 		}

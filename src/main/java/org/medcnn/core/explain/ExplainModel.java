@@ -1,7 +1,6 @@
 package org.medcnn.core.explain;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -12,22 +11,18 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.GradientCollector;
-import ai.djl.translate.NoopTranslator;
-import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.medcnn.core.engine.EnginePolicy;
 import org.medcnn.core.engine.EngineThread;
+import org.medcnn.core.engine.TrunkLoader;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
@@ -100,35 +95,13 @@ public final class ExplainModel implements AutoCloseable {
 	}
 
 	private static ExplainModel loadResolved(ModelPackage pkg, DeviceSpec deviceSpec) throws ModelLoadException {
-		EnginePolicy.Resolution res = EnginePolicy.resolve(deviceSpec);
-		if (res.warning() != null) LOG.info(res.warning()); // reported once, through the run's warnings
-		if (!res.device().isGpu()) return loadOn(pkg, Device.cpu(), res.warning());
-		try {
-			return loadOn(pkg, res.device(), null);
-		} catch (ModelLoadException e) {
-			String w = "loading " + pkg.card().id() + " for saliency on " + res.device() + " failed (" + e.getMessage() + "); using cpu";
-			LOG.info(w);
-			return loadOn(pkg, Device.cpu(), w);
-		}
+		return TrunkLoader.withFallback(pkg, EnginePolicy.resolve(deviceSpec), "for saliency", (device, warning) -> loadOn(pkg, device, warning));
 	}
 
 	private static ExplainModel loadOn(ModelPackage pkg, Device device, String warning) throws ModelLoadException {
 		Path file = pkg.trunkFile();
-		Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(file)
-			.optEngine(EnginePolicy.ENGINE).optDevice(device).optOption("mapLocation", "true")
-			// Without trainParam the TorchScript module is loaded for inference only and input gradients do not flow.
-			.optOption("trainParam", "true")
-			.optTranslator(new NoopTranslator(null)).build();
-		ZooModel<NDList, NDList> zoo;
-		try {
-			zoo = criteria.loadModel();
-		} catch (MalformedModelException | ModelNotFoundException | IOException | RuntimeException e) {
-			throw new ModelLoadException(file + ": not a loadable TorchScript file: " + e.getMessage(), e);
-		}
-		if (!(zoo.getBlock() instanceof PtSymbolBlock b)) {
-			zoo.close();
-			throw new ModelLoadException(file + ": not a TorchScript module");
-		}
+		ZooModel<NDList, NDList> zoo = TrunkLoader.open(file, device, TrunkLoader.Mode.GRADIENTS);
+		PtSymbolBlock b = TrunkLoader.module(zoo, file);
 		int[] shape = null;
 		synchronized (LOCK) {
 			try {

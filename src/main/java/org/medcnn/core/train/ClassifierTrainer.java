@@ -1,7 +1,6 @@
 package org.medcnn.core.train;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -12,12 +11,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -34,7 +30,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -49,6 +44,7 @@ import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.engine.EnginePolicy;
 import org.medcnn.core.engine.InputTensors;
 import org.medcnn.core.engine.OpenMpPolicy;
+import org.medcnn.core.engine.TrunkLoader;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.eval.TemperatureScaling;
 import org.medcnn.core.image.AppearanceAugmenter;
@@ -717,18 +713,8 @@ public final class ClassifierTrainer {
 
 		Trunk(Path file, InputSpec spec) throws ModelLoadException {
 			this.spec = spec;
-			Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(file)
-				.optEngine(EnginePolicy.ENGINE).optDevice(Device.cpu()).optOption("trainParam", "true")
-				.optTranslator(new NoopTranslator(null)).build();
-			try {
-				zoo = criteria.loadModel();
-			} catch (MalformedModelException | ModelNotFoundException | IOException | RuntimeException e) {
-				throw new ModelLoadException(file + ": base model is not a loadable TorchScript trunk: " + e.getMessage(), e);
-			}
-			if (!(zoo.getBlock() instanceof PtSymbolBlock b)) {
-				zoo.close();
-				throw new ModelLoadException(file + ": base model is not a TorchScript module");
-			}
+			zoo = TrunkLoader.open(file, Device.cpu(), TrunkLoader.Mode.GRADIENTS);
+			PtSymbolBlock b = TrunkLoader.module(zoo, file);
 			block = b;
 			manager = zoo.getNDManager();
 			store = new ParameterStore(manager, false);
