@@ -76,8 +76,8 @@ public final class CliErrors {
 			String key = name.substring(2).replace('-', '_');
 			String k = java.util.regex.Pattern.quote(key);
 			// A key of several words is a parameter wherever it stands; a one-word key (model, output) only where a
-			// message names it as one: "key: ..." or "use key".
-			String where = key.contains("_") ? "(?<![\\w./-])" + k + "(?![\\w])" : "(?<![\\w./-])" + k + "(?=:)|(?<=\\b(?:use|choose|give) )" + k + "\\b";
+			// message names it as one: "key: ...", "key must ..." or "use key".
+			String where = key.contains("_") ? "(?<![\\w./-])" + k + "(?![\\w])" : "(?<![\\w./-])" + k + "(?=:| must\\b)|(?<=\\b(?:use|choose|give) )" + k + "\\b";
 			message = message.replaceAll(where, java.util.regex.Matcher.quoteReplacement(name));
 		}
 		report(spec.commandLine().getErr(), e, "medcnn " + spec.name() + ": " + message);

@@ -542,7 +542,7 @@ class BatchCliTest {
 		Path out = dir.resolve("out");
 		Result index = batch(in, out, "--shard-index", "3", "--shard-count", "3");
 		assertEquals(ExitCodes.USAGE, index.code());
-		assertTrue(index.err().contains("shard_index"), index.err());
+		assertTrue(index.err().contains("--shard-index"), index.err());
 		assertEquals(ExitCodes.USAGE, batch(in, out, "--batch-size", "0").code());
 		assertEquals(ExitCodes.USAGE, batch(in, out, "--device", "quantum").code());
 		Result same = batch(in, in);

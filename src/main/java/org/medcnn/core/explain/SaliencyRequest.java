@@ -346,7 +346,7 @@ public final class SaliencyRequest {
 			if (patch < 0 || patch > 4096) throw new IllegalArgumentException("patch must be between 1 and 4096 model-input pixels (0: automatic), got " + patch);
 			if (stride < 0 || stride > 4096) throw new IllegalArgumentException("stride must be between 1 and 4096 model-input pixels (0: automatic), got " + stride);
 			if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("batch_size must be between 1 and 1024, got " + batchSize);
-			if (!(topPercent > 0 && topPercent <= 100)) throw new IllegalArgumentException("top_percent must be more than 0 and at most 100, got " + topPercent);
+			if (!(topPercent >= 0.01 && topPercent <= 100)) throw new IllegalArgumentException("top_percent must be between 0.01 and 100, got " + topPercent);
 			if (maxRegions < 0 || maxRegions > 1000) throw new IllegalArgumentException("max_regions must be between 0 and 1000, got " + maxRegions);
 		}
 	}

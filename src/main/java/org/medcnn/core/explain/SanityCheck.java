@@ -239,7 +239,7 @@ public final class SanityCheck {
 		 */
 		public SanityCheck build() {
 			if (blocks < 0 || blocks > 1000) throw new IllegalArgumentException("blocks must be between 0 and 1000, got " + blocks);
-			if (!(maxCorrelation > -1 && maxCorrelation <= 1)) throw new IllegalArgumentException("max_correlation must be in (-1, 1], got " + maxCorrelation);
+			if (!(maxCorrelation >= -0.99 && maxCorrelation <= 1)) throw new IllegalArgumentException("max_correlation must be between -0.99 and 1, got " + maxCorrelation);
 			if (repeats < 1 || repeats > 100) throw new IllegalArgumentException("repeats must be between 1 and 100, got " + repeats);
 			if (aucSteps < 1 || aucSteps > 1000) throw new IllegalArgumentException("auc_steps must be between 1 and 1000, got " + aucSteps);
 			if (batchSize < 1 || batchSize > 1024) throw new IllegalArgumentException("batch_size must be between 1 and 1024, got " + batchSize);
