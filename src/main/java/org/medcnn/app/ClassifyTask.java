@@ -18,6 +18,7 @@ import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
+import org.medcnn.core.uncertainty.UncertaintyMode;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.ij.PredictionOverlays;
@@ -344,7 +345,7 @@ public final class ClassifyTask {
 		}
 		List<String> out = new ArrayList<>();
 		out.add("predicted: " + counts);
-		if (run.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE) {
+		if (run.uncertainty() != UncertaintyMode.NONE) {
 			out.add("uncertainty " + run.uncertainty().key() + ": " + flagged + " of " + run.predictions().size() + " slice(s) flagged uncertain");
 		}
 		if (run.oodScored() > 0) out.add("out of distribution: " + run.oodFlagged() + " of " + run.oodScored() + " slice(s) outside the training data");

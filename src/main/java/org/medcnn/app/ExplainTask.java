@@ -34,9 +34,6 @@ import org.medcnn.io.TiffOutput;
  */
 public final class ExplainTask {
 
-	/** The kind of the gradient-ready models in the session's cache ({@link ModelProvider#other}). */
-	public static final String MODEL_KIND = "explain";
-
 	private final ModelProvider provider;
 
 	/**
@@ -274,7 +271,7 @@ public final class ExplainTask {
 		ImagePlusSlices slices = new ImagePlusSlices(imp, source);
 		SaliencyRun run;
 		try {
-			ExplainModel loaded = provider.other(MODEL_KIND, r.model, r.device, ExplainModel.class, ExplainModel::load);
+			ExplainModel loaded = provider.other(ExplainModel.CACHE_KIND, r.model, r.device, ExplainModel.class, ExplainModel::load);
 			try {
 				DjlSaliency.check(r.saliency, loaded);
 			} catch (IllegalArgumentException e) {

@@ -5,6 +5,7 @@ import java.io.Writer;
 import java.util.Locale;
 import org.medcnn.app.MedCnnException;
 import org.medcnn.core.Messages;
+import org.medcnn.core.engine.ClassifierModel;
 import picocli.CommandLine;
 
 /**
@@ -55,7 +56,7 @@ public final class CliErrors {
 	 * @param e the failure
 	 * @return the exit code of its kind ({@link ExitCodes#of})
 	 */
-	public static int fail(PrintWriter err, String command, org.medcnn.app.MedCnnException e) {
+	public static int fail(PrintWriter err, String command, MedCnnException e) {
 		report(err, e, command + ": " + e.getMessage());
 		return ExitCodes.of(e.kind());
 	}
@@ -68,7 +69,7 @@ public final class CliErrors {
 	 * @param e the failure
 	 * @return the exit code of its kind ({@link ExitCodes#of})
 	 */
-	public static int fail(CommandLine.Model.CommandSpec spec, org.medcnn.app.MedCnnException e) {
+	public static int fail(CommandLine.Model.CommandSpec spec, MedCnnException e) {
 		String message = e.getMessage();
 		for (CommandLine.Model.OptionSpec o : spec.options()) {
 			String name = o.longestName();
@@ -92,9 +93,9 @@ public final class CliErrors {
 	 * @param command e.g. {@code medcnn evaluate}
 	 * @param models the loaded models
 	 */
-	static void deviceWarnings(PrintWriter err, String command, java.util.List<org.medcnn.core.engine.ClassifierModel> models) {
+	static void deviceWarnings(PrintWriter err, String command, java.util.List<ClassifierModel> models) {
 		java.util.Set<String> seen = new java.util.LinkedHashSet<>();
-		for (org.medcnn.core.engine.ClassifierModel m : models) if (m.fallbackWarning() != null) seen.add(m.fallbackWarning());
+		for (ClassifierModel m : models) if (m.fallbackWarning() != null) seen.add(m.fallbackWarning());
 		for (String w : seen) err.println(Messages.oneLine(command + ": warning: " + w));
 	}
 

@@ -36,7 +36,7 @@ public final class ExitCodes {
 	 * @param kind the kind
 	 * @return the exit code
 	 */
-	public static int of(org.medcnn.app.MedCnnException.Kind kind) {
+	public static int of(MedCnnException.Kind kind) {
 		return switch (kind) {
 			case USAGE -> USAGE;
 			case INPUT -> BAD_INPUT;

@@ -4,9 +4,12 @@ import ij.gui.Plot;
 import ij.measure.ResultsTable;
 import java.awt.Color;
 import java.util.List;
+import org.medcnn.core.eval.BinaryMetrics;
 import org.medcnn.core.eval.Estimate;
+import org.medcnn.core.eval.Evaluator;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.train.EpochRecord;
+import org.medcnn.core.uncertainty.RiskCoverage;
 
 /**
  * ImageJ tables and plots of training and evaluation: per-class metrics, the confusion matrix,
@@ -70,7 +73,7 @@ public final class EvaluationTables {
 	 * @param ev the evaluation
 	 * @return the table
 	 */
-	public static ResultsTable metrics(org.medcnn.core.eval.Evaluator.Evaluation ev) {
+	public static ResultsTable metrics(Evaluator.Evaluation ev) {
 		ResultsTable rt = metrics(ev.metrics());
 		ev.summaryEstimates().forEach((name, e) -> overall(rt, name, e, ""));
 		return rt;
@@ -97,13 +100,13 @@ public final class EvaluationTables {
 	 * @param b the report
 	 * @return the table
 	 */
-	public static ResultsTable binary(org.medcnn.core.eval.BinaryMetrics b) {
+	public static ResultsTable binary(BinaryMetrics b) {
 		ResultsTable rt = new ResultsTable();
 		rt.showRowNumbers(false);
-		for (int i = 0; i < org.medcnn.core.eval.BinaryMetrics.NAMES.size(); i++) {
+		for (int i = 0; i < BinaryMetrics.NAMES.size(); i++) {
 			Estimate e = b.estimates().get(i);
 			rt.incrementCounter();
-			rt.addValue("metric", org.medcnn.core.eval.BinaryMetrics.NAMES.get(i));
+			rt.addValue("metric", BinaryMetrics.NAMES.get(i));
 			value(rt, "value", e.value());
 			rt.addValue("ci95_low", e.low());
 			rt.addValue("ci95_high", e.high());
@@ -226,7 +229,7 @@ public final class EvaluationTables {
 	 * @param ev the evaluation
 	 * @return the plot
 	 */
-	public static Plot reliabilityPlot(org.medcnn.core.eval.Evaluator.Evaluation ev) {
+	public static Plot reliabilityPlot(Evaluator.Evaluation ev) {
 		Metrics m = ev.metrics();
 		int n = ev.rows().size();
 		int[] truth = new int[n];
@@ -271,7 +274,7 @@ public final class EvaluationTables {
 	 * @param rc the curve
 	 * @return the plot
 	 */
-	public static Plot riskCoveragePlot(org.medcnn.core.uncertainty.RiskCoverage rc) {
+	public static Plot riskCoveragePlot(RiskCoverage rc) {
 		double[] cov = new double[rc.points().size()];
 		double[] acc = new double[cov.length];
 		double lo = 1;

@@ -20,6 +20,8 @@ import org.medcnn.command.MacroOptions;
 import org.medcnn.command.MergeBatchResultsCommand;
 import org.medcnn.command.ModelChoices;
 import org.medcnn.command.ModelService;
+import org.medcnn.command.SaliencyMapsCommand;
+import org.medcnn.command.SaliencySanityCheckCommand;
 import org.medcnn.command.TrainClassifierCommand;
 import org.medcnn.ij.MacroRuns;
 import org.scijava.Cancelable;
@@ -60,8 +62,8 @@ public final class MacroBridge implements PlugIn {
 		"Engine Doctor", EngineDoctorCommand.class,
 		"Batch Classify Folder", BatchClassifyFolderCommand.class,
 		"Merge Batch Results", MergeBatchResultsCommand.class,
-		"Saliency Maps", org.medcnn.command.SaliencyMapsCommand.class,
-		"Saliency Sanity Check", org.medcnn.command.SaliencySanityCheckCommand.class);
+		"Saliency Maps", SaliencyMapsCommand.class,
+		"Saliency Sanity Check", SaliencySanityCheckCommand.class);
 
 	@Override
 	public void run(String arg) {

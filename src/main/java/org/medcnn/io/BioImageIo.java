@@ -20,11 +20,13 @@ import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.medcnn.core.OutputGuard;
+import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.IntensityPolicy;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.ModelCard;
@@ -119,8 +121,8 @@ public final class BioImageIo {
 				if (s.findAny().isPresent()) throw new IOException(out + ": not empty; give a new or empty folder for the imported package (nothing there is replaced)");
 			}
 		}
-		org.medcnn.core.OutputGuard.refuseInput(out.resolve(TorchScriptImport.MODEL_FILE), d.weights(), "--output folder");
-		if (org.medcnn.core.OutputGuard.overlap(out, d.dir())) throw new IllegalArgumentException("--output " + out + " is, or lies inside or around, the package " + d.dir());
+		OutputGuard.refuseInput(out.resolve(TorchScriptImport.MODEL_FILE), d.weights(), "--output folder");
+		if (OutputGuard.overlap(out, d.dir())) throw new IllegalArgumentException("--output " + out + " is, or lies inside or around, the package " + d.dir());
 		Npy.Array input = Npy.read(d.testInput());
 		Npy.Array expected = Npy.read(d.testOutput());
 		float[] grey = testSlice(d, input);
@@ -248,7 +250,7 @@ public final class BioImageIo {
 			pre.preprocess(new Slice(1, "test_input", d.width(), d.height(), grey), buf, 0);
 			float[] scores = Arrays.copyOf(s.pooledFeatures(buf, 1), k);
 			if (d.softmax()) {
-				got = org.medcnn.core.math.Probabilities.softmax(scores, 1);
+				got = Probabilities.softmax(scores, 1);
 			} else if (pkg.card().wholeModelOutput() == ModelCard.Output.PROBABILITIES) {
 				got = new float[k];
 				for (int c = 0; c < k; c++) got[c] = (float) Math.exp(scores[c]);

@@ -21,21 +21,22 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.medcnn.core.OutputGuard;
 import org.medcnn.core.classify.PassSampler;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.IntensityPolicy;
 import org.medcnn.core.image.Resampling;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.LinearHead;
 import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
-import org.medcnn.core.data.Datasets;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
 
 /**
@@ -141,7 +142,7 @@ public final class BioImageIoExport {
 					if (s.findAny().isPresent()) throw new IOException(dir + ": not empty; give a new or empty folder for the bioimage.io package (nothing there is replaced)");
 				}
 			}
-			if (org.medcnn.core.OutputGuard.overlap(dir, pkg.dir())) throw new IllegalArgumentException("--output " + dir + " is, or lies inside or around, the package " + pkg.dir());
+			if (OutputGuard.overlap(dir, pkg.dir())) throw new IllegalArgumentException("--output " + dir + " is, or lies inside or around, the package " + pkg.dir());
 			Files.createDirectories(dir);
 		}
 		try {

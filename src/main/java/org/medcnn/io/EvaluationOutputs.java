@@ -9,6 +9,8 @@ import java.util.Locale;
 import org.medcnn.core.eval.Estimate;
 import org.medcnn.core.eval.Evaluator;
 import org.medcnn.core.eval.Metrics;
+import org.medcnn.core.uncertainty.RiskCoverage;
+import org.medcnn.core.uncertainty.UncertaintyMode;
 
 /**
  * Writes an evaluation as CSV files: {@code metrics.csv} (per class, then overall rows),
@@ -55,7 +57,7 @@ public final class EvaluationOutputs {
 		text(dir.resolve("confusion.csv"), overwrite, c.toString());
 		StringBuilder p = new StringBuilder("file,slice,truth,predicted,confidence");
 		for (String k : classes) p.append(",p_").append(k);
-		boolean u = ev.uncertainty() != org.medcnn.core.uncertainty.UncertaintyMode.NONE;
+		boolean u = ev.uncertainty() != UncertaintyMode.NONE;
 		if (u) p.append(",entropy,mutual_information,std_top,uncertain");
 		p.append(",ood_score,out_of_distribution");
 		p.append('\n');
@@ -118,7 +120,7 @@ public final class EvaluationOutputs {
 	 * @param rc the curve
 	 * @return CSV text
 	 */
-	public static String riskCoverageCsv(org.medcnn.core.uncertainty.RiskCoverage rc) {
+	public static String riskCoverageCsv(RiskCoverage rc) {
 		StringBuilder sb = new StringBuilder("kept,coverage,accuracy,risk,score_threshold\n");
 		for (var pt : rc.points()) {
 			sb.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f%n", pt.kept(), pt.coverage(), pt.accuracy(), 1 - pt.accuracy(), pt.threshold()));

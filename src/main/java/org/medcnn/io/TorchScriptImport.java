@@ -17,22 +17,22 @@ import java.util.Objects;
 import java.util.stream.Stream;
 import org.medcnn.core.OutputGuard;
 import org.medcnn.core.classify.PassSampler;
+import org.medcnn.core.data.Datasets;
+import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.engine.Ensemble;
+import org.medcnn.core.engine.WholeModels;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
-import org.medcnn.core.engine.ClassifierModel;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
-import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.model.Hashes;
 import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelCards;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
-import org.medcnn.core.engine.WholeModels;
-import org.medcnn.core.data.Datasets;
 import org.medcnn.core.uncertainty.UncertaintyOptions;
-import org.medcnn.core.math.Probabilities;
 
 /**
  * Brings a classifier trained elsewhere (PyTorch, MONAI; any TorchScript file N x C x H x W to N x K) to

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.train.EpochRecord;
 import org.medcnn.core.train.TrainingResult;
+import org.medcnn.ij.EvaluationFigures;
 
 /**
  * Writes what a training run leaves next to its model package: {@code training_history.csv} and
@@ -41,7 +42,7 @@ public final class TrainingOutputs {
 		AtomicFiles.write(dir.resolve("training_history.csv"), true, tmp -> Files.writeString(tmp, h.toString(), StandardCharsets.UTF_8));
 		if (!result.history().isEmpty()) {
 			// the loss and accuracy curves as a picture, drawn headless like the evaluation report's figures
-			ij.gui.Plot plot = org.medcnn.ij.EvaluationFigures.training(result.history(), dir.getFileName() == null ? "model" : dir.getFileName().toString());
+			ij.gui.Plot plot = EvaluationFigures.training(result.history(), dir.getFileName() == null ? "model" : dir.getFileName().toString());
 			ImagePlus imp = new ImagePlus("training history", plot.getProcessor().convertToRGB());
 			AtomicFiles.write(dir.resolve("training_history.png"), true, tmp -> {
 				if (!new ij.io.FileSaver(imp).saveAsPng(tmp.toString())) throw new IOException(tmp + ": cannot be written");

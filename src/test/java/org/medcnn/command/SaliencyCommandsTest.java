@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medcnn.app.ExplainTask;
 import org.medcnn.core.explain.ExplainModel;
 import org.medcnn.core.explain.RegionColumns;
 import org.medcnn.core.explain.SanityReport;
@@ -167,7 +166,7 @@ class SaliencyCommandsTest {
 		Module second = maps("image", discs(2), "model", model, "device", "cpu", "method", "grad_cam");
 		assertFalse(canceled(second), reason(second));
 		assertEquals(loaded, ctx.service(ModelService.class).provider().loadedCount(), "the second run reuses the loaded model");
-		ExplainModel kept = ctx.service(ModelService.class).provider().other(ExplainTask.MODEL_KIND, model, DeviceSpec.CPU, ExplainModel.class, (p, d) -> {
+		ExplainModel kept = ctx.service(ModelService.class).provider().other(ExplainModel.CACHE_KIND, model, DeviceSpec.CPU, ExplainModel.class, (p, d) -> {
 			throw new AssertionError("the session should hold the model that the runs loaded");
 		});
 		assertNotNull(kept);

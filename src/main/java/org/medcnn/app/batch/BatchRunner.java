@@ -24,6 +24,8 @@ import org.medcnn.app.MedCnnException.Kind;
 import org.medcnn.app.MedCnnException;
 import org.medcnn.app.batch.BatchInputs.Input;
 import org.medcnn.app.batch.FileOutcome.Status;
+import org.medcnn.core.Messages;
+import org.medcnn.core.OutputGuard;
 import org.medcnn.core.classify.ClassificationException;
 import org.medcnn.core.classify.ClassificationRun;
 import org.medcnn.core.classify.DjlSliceClassifier;
@@ -32,16 +34,24 @@ import org.medcnn.core.classify.ResultColumns;
 import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.engine.ModelProvider;
+import org.medcnn.core.explain.DjlSaliency;
+import org.medcnn.core.explain.ExplainModel;
+import org.medcnn.core.explain.SaliencyException;
+import org.medcnn.core.explain.SaliencyRequest;
+import org.medcnn.core.explain.SaliencyRun;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
 import org.medcnn.ij.ImagePlusSlices;
 import org.medcnn.ij.PredictionOverlays;
+import org.medcnn.ij.SaliencyOverlays;
+import org.medcnn.ij.SaliencyTables;
 import org.medcnn.io.AtomicFiles;
 import org.medcnn.io.DicomSeries;
 import org.medcnn.io.ImageFiles;
 import org.medcnn.io.ImageReadException;
 import org.medcnn.io.PredictionCsv;
+import org.medcnn.io.SaliencyOutputs;
 import org.medcnn.io.TiffOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,7 +147,7 @@ public final class BatchRunner {
 		}
 		prepareOutput(out);
 		Path files = out.resolve(BatchOutputs.FILES_DIR);
-		if (org.medcnn.core.OutputGuard.overlap(files, in)) {
+		if (OutputGuard.overlap(files, in)) {
 			throw new MedCnnException(Kind.USAGE, "output_dir " + out + ": its " + BatchOutputs.FILES_DIR + " folder leads into the input folder " + in
 				+ " (a link?): outputs would be mixed with the inputs; use a folder outside the input folder");
 		}
@@ -318,8 +328,8 @@ public final class BatchRunner {
 		private int processed;
 		private long processingStart;
 
-		private org.medcnn.core.explain.ExplainModel explain;
-		private org.medcnn.core.explain.SaliencyRequest saliencyRequest;
+		private ExplainModel explain;
+		private SaliencyRequest saliencyRequest;
 
 		Run(List<Input> all, List<Input> mine, Ensemble models, DjlSliceClassifier classifier) {
 			this.all = all;
@@ -395,10 +405,10 @@ public final class BatchRunner {
 			checkpoint("running");
 			if (spec.saliency() != null) {
 				try {
-					explain = org.medcnn.core.explain.ExplainModel.load(model.pkg(), spec.device());
-					saliencyRequest = org.medcnn.core.explain.SaliencyRequest.builder().setMethod(spec.saliency()).optBatchSize(spec.batchSize()).build();
-					org.medcnn.core.explain.DjlSaliency.check(saliencyRequest, explain);
-				} catch (org.medcnn.core.model.ModelLoadException | IllegalArgumentException e) {
+					explain = provider.other(ExplainModel.CACHE_KIND, model.pkg(), spec.device(), ExplainModel.class, ExplainModel::load);
+					saliencyRequest = SaliencyRequest.builder().setMethod(spec.saliency()).optBatchSize(spec.batchSize()).build();
+					DjlSaliency.check(saliencyRequest, explain);
+				} catch (ModelLoadException | IllegalArgumentException e) {
 					throw new IllegalStateException("saliency " + spec.saliency().id() + ": " + e.getMessage(), e);
 				}
 			}
@@ -423,7 +433,6 @@ public final class BatchRunner {
 			}
 			if (!cancelled && interrupted) cancelled = true;
 			checkpoint(cancelled ? "cancelled" : "finished");
-			if (explain != null) explain.close();
 			List<FileOutcome> list = new ArrayList<>();
 			for (int k = 0; k < mine.size(); k++) list.add(outcomes[k] != null ? outcomes[k] : pending(mine.get(k)));
 			return new BatchSummary(spec.shardIndex(), spec.shardCount(), all.size(), list, cancelled, (System.nanoTime() - t0) / 1e9,
@@ -592,18 +601,18 @@ public final class BatchRunner {
 				ClassificationRun run = classifier.classify(slices, ProgressListener.NONE, stop);
 				warnings.addAll(run.warnings());
 				PredictionOverlays.add(slices, run);
-				org.medcnn.core.explain.SaliencyRun saliency = null;
+				SaliencyRun saliency = null;
 				if (explain != null) {
-					saliency = new org.medcnn.core.explain.DjlSaliency(explain).explain(slices, saliencyRequest, ProgressListener.NONE, stop);
-					org.medcnn.ij.SaliencyOverlays.add(slices, saliency, 0.4);
+					saliency = new DjlSaliency(explain).explain(slices, saliencyRequest, ProgressListener.NONE, stop);
+					SaliencyOverlays.add(slices, saliency, 0.4);
 				}
 				writing = true;
 				// Claim the outputs before writing any; an old record must not vouch for the new files while they are written.
 				FileRecord.writeStarted(marker, input.source(), input.path().toAbsolutePath().normalize().toString());
 				Files.deleteIfExists(rec);
 				if (saliency != null) {
-					TiffOutput.save(org.medcnn.ij.SaliencyOverlays.heatmapStack(slices, saliency), heat, true);
-					org.medcnn.io.SaliencyOutputs.writeRegions(saliency, org.medcnn.ij.SaliencyTables.scale(imp.getCalibration()), regions, true);
+					TiffOutput.save(SaliencyOverlays.heatmapStack(slices, saliency), heat, true);
+					SaliencyOutputs.writeRegions(saliency, SaliencyTables.scale(imp.getCalibration()), regions, true);
 				}
 				TiffOutput.save(imp, tif, true);
 				PredictionCsv.write(run, csv, true);
@@ -619,10 +628,10 @@ public final class BatchRunner {
 				return new FileOutcome(input.source(), input.path(), Status.DONE, r.size(), ms, null, warnings, finished, run.oodScored() > 0 ? run.oodFlagged() : -1);
 			} catch (ImageReadException e) {
 				return failed(input, e.getMessage(), t, false);
-			} catch (ClassificationException | IllegalArgumentException | org.medcnn.core.explain.SaliencyException e) {
+			} catch (ClassificationException | IllegalArgumentException | SaliencyException e) {
 				return failed(input, named(input, e.getMessage()), t, writing, tif, csv, heat, regions, rec, marker);
 			} catch (IOException e) {
-				return failed(input, named(input, (writing ? "outputs could not be written: " : "cannot be read: ") + org.medcnn.core.Messages.describe(e)), t,
+				return failed(input, named(input, (writing ? "outputs could not be written: " : "cannot be read: ") + Messages.describe(e)), t,
 					writing, tif, csv, heat, regions, rec, marker);
 			} catch (CancellationException e) {
 				if (writing) deleteQuietly(tif, csv, heat, regions, rec, marker);
@@ -631,7 +640,7 @@ public final class BatchRunner {
 				return failed(input, named(input, "too large for the Java heap (" + (Runtime.getRuntime().maxMemory() >> 20)
 					+ " MiB at most); give Java more memory (-Xmx, MEDCNN_JAVA_OPTS, or Edit > Options > Memory in Fiji)"), t, writing, tif, csv, heat, regions, rec, marker);
 			} catch (RuntimeException e) {
-				return failed(input, named(input, "unexpected error: " + org.medcnn.core.Messages.describe(e)), t, writing, tif, csv, heat, regions, rec, marker);
+				return failed(input, named(input, "unexpected error: " + Messages.describe(e)), t, writing, tif, csv, heat, regions, rec, marker);
 			} finally {
 				if (imp != null) imp.flush();
 			}

@@ -8,7 +8,9 @@ import java.util.Objects;
 import org.medcnn.app.MedCnnException;
 import org.medcnn.app.Parameters;
 import org.medcnn.core.OutputGuard;
+import org.medcnn.core.explain.SaliencyMethod;
 import org.medcnn.core.model.DeviceSpec;
+import org.medcnn.core.uncertainty.UncertaintyOptions;
 
 /**
  * What a batch run does: which folder, which shard of it, which model, and what to do with outputs that
@@ -27,8 +29,8 @@ public final class BatchSpec {
 	private final boolean overwrite;
 	private final DeviceSpec device;
 	private final int batchSize;
-	private final org.medcnn.core.explain.SaliencyMethod saliency;
-	private final org.medcnn.core.uncertainty.UncertaintyOptions uncertainty;
+	private final SaliencyMethod saliency;
+	private final UncertaintyOptions uncertainty;
 
 	private BatchSpec(Builder b) {
 		this.inputDir = b.inputDir;
@@ -107,12 +109,12 @@ public final class BatchSpec {
 	}
 
 	/** @return the saliency method run on every input, or null for none */
-	public org.medcnn.core.explain.SaliencyMethod saliency() {
+	public SaliencyMethod saliency() {
 		return saliency;
 	}
 
 	/** @return the uncertainty mode and its settings */
-	public org.medcnn.core.uncertainty.UncertaintyOptions uncertainty() {
+	public UncertaintyOptions uncertainty() {
 		return uncertainty;
 	}
 
@@ -149,9 +151,9 @@ public final class BatchSpec {
 
 	/** Builds a {@link BatchSpec}: {@code set*} methods are required, {@code opt*} optional. */
 	public static final class Builder {
-		private org.medcnn.core.explain.SaliencyMethod saliency;
+		private SaliencyMethod saliency;
 		private String saliencyName;
-		private org.medcnn.core.uncertainty.UncertaintyOptions uncertainty = org.medcnn.core.uncertainty.UncertaintyOptions.NONE;
+		private UncertaintyOptions uncertainty = UncertaintyOptions.NONE;
 		private String uncertaintyMode = Parameters.UNCERTAINTY;
 		private int uncertaintyPasses = Parameters.UNCERTAINTY_PASSES;
 		private long uncertaintySeed = Parameters.UNCERTAINTY_SEED;
@@ -343,7 +345,7 @@ public final class BatchSpec {
 			uncertainty = Parameters.uncertainty(uncertaintyMode, uncertaintyPasses, uncertaintySeed, uncertaintyThreshold);
 			try {
 				saliency = saliencyName == null || saliencyName.isBlank() || saliencyName.trim().equalsIgnoreCase("none") ? null
-					: org.medcnn.core.explain.SaliencyMethod.parse(saliencyName);
+					: SaliencyMethod.parse(saliencyName);
 			} catch (IllegalArgumentException e) {
 				throw MedCnnException.usage("saliency: " + e.getMessage());
 			}

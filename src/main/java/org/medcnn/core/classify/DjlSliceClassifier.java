@@ -20,6 +20,7 @@ import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
+import org.medcnn.core.ood.OodDetector;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
 import org.medcnn.core.uncertainty.TestTimeAugmentation;
@@ -415,7 +416,7 @@ public final class DjlSliceClassifier implements SliceClassifier {
 		if (without.isEmpty()) return List.of();
 		boolean none = without.size() == models.models().size();
 		return List.of((without.size() == 1 ? "model " + without.get(0) + " has" : "models " + String.join(", ", without) + " have")
-			+ " no out-of-distribution detector (" + org.medcnn.core.ood.OodDetector.FILE + "): nothing checks whether the slices resemble its training data"
+			+ " no out-of-distribution detector (" + OodDetector.FILE + "): nothing checks whether the slices resemble its training data"
 			+ (none ? "; the ood_score and out_of_distribution columns stay empty" : "") + " (add one with medcnn fit-ood)");
 	}
 

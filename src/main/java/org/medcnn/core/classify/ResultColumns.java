@@ -3,6 +3,7 @@ package org.medcnn.core.classify;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.uncertainty.UncertaintyEstimate;
 import org.medcnn.core.uncertainty.UncertaintyMode;
 
@@ -68,7 +69,7 @@ public final class ResultColumns {
 	 * @return the column name
 	 */
 	public static String probabilityColumn(String className) {
-		return "p_" + org.medcnn.core.model.ModelCard.safeName(className);
+		return "p_" + ModelCard.safeName(className);
 	}
 
 	/**

@@ -12,6 +12,7 @@ import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.TranslatorContext;
 import java.util.Arrays;
+import org.medcnn.core.Messages;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
@@ -559,7 +560,7 @@ public final class ClassifierModel implements AutoCloseable {
 			Shape s = y.getShape();
 			if (s.dimension() != 2) {
 				throw new ContentException("the model returns shape " + s + (s.dimension() > 2 ? " (an image per slice: a segmentation model?)" : "")
-					+ "; a whole-model package needs N x " + k + " class scores (one per class: " + org.medcnn.core.Messages.list(card.classes()) + ")");
+					+ "; a whole-model package needs N x " + k + " class scores (one per class: " + Messages.list(card.classes()) + ")");
 			}
 			if (s.get(1) != k) throw new ContentException("the model returns " + s.get(1) + " scores per slice but the card lists " + k + " classes");
 			float[] v = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medcnn.core.OutputGuard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.model.ModelRepository;
@@ -63,7 +64,7 @@ public final class EngineDoctor {
 	}
 
 	private static boolean sameDir(Path a, Path b) {
-		return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize()) || org.medcnn.core.OutputGuard.sameFile(a, b);
+		return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize()) || OutputGuard.sameFile(a, b);
 	}
 
 	/**

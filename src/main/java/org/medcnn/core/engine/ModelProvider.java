@@ -94,6 +94,22 @@ public final class ModelProvider implements AutoCloseable {
 		return cache.other(kind, pkg, device, type, () -> loader.load(pkg, device));
 	}
 
+	/**
+	 * Returns a model of another kind for an open package, loaded once per session ({@link ModelCache#other}).
+	 *
+	 * @param kind what it is, e.g. {@code explain}
+	 * @param pkg the verified package
+	 * @param device the requested device
+	 * @param type its class
+	 * @param loader loads it from the package
+	 * @param <M> its type
+	 * @return the shared model
+	 * @throws ModelLoadException naming the file and the problem
+	 */
+	public <M extends AutoCloseable> M other(String kind, ModelPackage pkg, DeviceSpec device, Class<M> type, PackageLoader<M> loader) throws ModelLoadException {
+		return cache.other(kind, pkg, device, type, () -> loader.load(pkg, device));
+	}
+
 	/** Loads a model of another kind from a package. */
 	@FunctionalInterface
 	public interface PackageLoader<M extends AutoCloseable> {

@@ -15,6 +15,7 @@ import org.medcnn.core.engine.Ensemble;
 import org.medcnn.core.image.Slice;
 import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.math.Probabilities;
+import org.medcnn.core.ood.OodFitter;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
 import org.medcnn.core.uncertainty.RiskCoverage;
@@ -279,7 +280,7 @@ public final class Evaluator {
 		if (scores.isEmpty()) throw new IllegalArgumentException("no readable foreign images (" + skipped.size() + " skipped)");
 		double[] f = scores.stream().mapToDouble(Double::doubleValue).toArray();
 		long flagged = java.util.Arrays.stream(f).filter(v -> v > 1).count();
-		return new ForeignOod(f.length, flagged / (double) f.length, org.medcnn.core.ood.OodFitter.auroc(evaluation.oodScores(), f), skipped);
+		return new ForeignOod(f.length, flagged / (double) f.length, OodFitter.auroc(evaluation.oodScores(), f), skipped);
 	}
 
 	private static void scoreBatch(PassSampler sampler, float[] data, List<Long> keys, List<Double> scores) throws TranslateException {

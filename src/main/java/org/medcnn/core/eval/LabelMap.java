@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.medcnn.core.Messages;
 import org.medcnn.core.data.Datasets;
 import org.medcnn.core.data.Sample;
 
@@ -167,7 +168,7 @@ public final class LabelMap {
 			out.add(target.equals(s.label()) ? s : new Sample(s.file(), target, s.group()));
 		}
 		if (!unmapped.isEmpty()) {
-			throw new IllegalArgumentException("data label(s) " + org.medcnn.core.Messages.list(new ArrayList<>(unmapped)) + " are not classes of the model " + classes
+			throw new IllegalArgumentException("data label(s) " + Messages.list(new ArrayList<>(unmapped)) + " are not classes of the model " + classes
 				+ (map.isEmpty() ? "; map them with --label-map label=class,... (label_map in Fiji)" : " and the label map (" + source + ") does not map them"));
 		}
 		if (out.isEmpty()) throw new IllegalArgumentException("the label map leaves every image out");

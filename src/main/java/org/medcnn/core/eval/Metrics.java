@@ -1,6 +1,5 @@
 package org.medcnn.core.eval;
 
-import org.medcnn.core.math.Probabilities;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -8,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.medcnn.core.math.Probabilities;
 
 /**
  * Classification metrics computed from true labels and predicted probabilities, every one with a

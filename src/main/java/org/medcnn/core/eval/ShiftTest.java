@@ -4,6 +4,7 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.medcnn.core.classify.OodScores;
 import org.medcnn.core.classify.PassSampler;
 import org.medcnn.core.data.Sample;
 import org.medcnn.core.data.SampleReader;
@@ -110,7 +111,7 @@ public final class ShiftTest {
 				Shifts.Shift shift = all.get(k);
 				progress.progress("shift " + shift, k, all.size());
 				float[][] probs = new float[slices.size()][];
-				org.medcnn.core.classify.OodScores.Collector collector = new org.medcnn.core.classify.OodScores.Collector(models, slices.size());
+				OodScores.Collector collector = new OodScores.Collector(models, slices.size());
 				for (int start = 0; start < slices.size(); start += batchSize) {
 					cancellation.check("shift test");
 					int b = Math.min(batchSize, slices.size() - start);

@@ -1,10 +1,10 @@
 package org.medcnn.core.explain;
 
-import org.medcnn.core.math.Probabilities;
 import java.util.Arrays;
 import java.util.Comparator;
 import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.image.SlicePreprocessor.Placement;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.progress.Cancellation;
 
 /**

@@ -1,6 +1,5 @@
 package org.medcnn.core.explain;
 
-import org.medcnn.core.math.Probabilities;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,9 +8,10 @@ import org.medcnn.core.classify.DjlSliceClassifier;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.Resampling;
 import org.medcnn.core.image.Slice;
-import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SlicePreprocessor.Placement;
+import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SliceSource;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.progress.Cancellation;
 import org.medcnn.core.progress.ProgressListener;
 

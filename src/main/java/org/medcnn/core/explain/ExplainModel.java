@@ -22,11 +22,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.medcnn.core.engine.EnginePolicy;
 import org.medcnn.core.engine.EngineThread;
+import org.medcnn.core.engine.TrunkBlocks;
 import org.medcnn.core.engine.TrunkLoader;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.LinearHead;
+import org.medcnn.core.model.ModelCard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.slf4j.Logger;
@@ -48,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * instance runs under one JVM-wide lock ({@link #LOCK}); calls from several threads are serialised.
  */
 public final class ExplainModel implements AutoCloseable {
+
+	/** Its kind in a session's model cache ({@code ModelProvider.other}): loaded once, shared by the runs of a session. */
+	public static final String CACHE_KIND = "explain";
 
 	/** Serialises all saliency computations in the JVM: only one GradientCollector may be open. */
 	static final Object LOCK = new Object();
@@ -335,7 +340,7 @@ public final class ExplainModel implements AutoCloseable {
 	private NDArray headLogits(NDArray feat) {
 		if (pkg.card().isWholeModel()) {
 			// the whole model's output is its class scores; probabilities are explained as their logarithms (log-probabilities)
-			return pkg.card().wholeModelOutput() == org.medcnn.core.model.ModelCard.Output.PROBABILITIES ? feat.maximum(1e-30f).log() : feat;
+			return pkg.card().wholeModelOutput() == ModelCard.Output.PROBABILITIES ? feat.maximum(1e-30f).log() : feat;
 		}
 		NDArray w = manager.create(head.weights(), new Shape(head.classes(), head.features()));
 		NDArray b = manager.create(head.bias(), new Shape(head.classes()));
@@ -395,7 +400,7 @@ public final class ExplainModel implements AutoCloseable {
 	}
 
 	private Map<String, List<Parameter>> blockParameters() {
-		return org.medcnn.core.engine.TrunkBlocks.group(block);
+		return TrunkBlocks.group(block);
 	}
 
 	/**

@@ -1,8 +1,8 @@
 package org.medcnn.core.explain;
 
 import org.medcnn.core.image.Slice;
-import org.medcnn.core.image.SlicePreprocessor;
 import org.medcnn.core.image.SlicePreprocessor.Placement;
+import org.medcnn.core.image.SlicePreprocessor;
 
 /**
  * One slice as the model sees it: its unit image (intensity policy applied, resized and, for

@@ -1,10 +1,10 @@
 package org.medcnn.core.explain;
 
-import org.medcnn.core.math.Probabilities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.medcnn.core.image.SlicePreprocessor.Placement;
+import org.medcnn.core.math.Probabilities;
 import org.medcnn.core.model.DeviceSpec;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
@@ -78,7 +78,7 @@ public final class SanityCheck {
 			for (int i = 0; i < n; i++) System.arraycopy(inputs.get(i).unit(), 0, all, i * plane, plane);
 			float[][] logits = original.logits(all, n);
 			int[] targets = new int[n];
-			for (int i = 0; i < n; i++) targets[i] = target >= 0 ? target : org.medcnn.core.math.Probabilities.argmax(logits[i]);
+			for (int i = 0; i < n; i++) targets[i] = target >= 0 ? target : Probabilities.argmax(logits[i]);
 
 			List<String> blocks = original.blocks();
 			int depth = Math.min(cascadeBlocks, blocks.size());

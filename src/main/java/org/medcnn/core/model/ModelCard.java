@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.medcnn.core.Messages;
 import org.medcnn.core.image.InputSpec;
 import org.medcnn.core.image.IntensityPolicy;
 import org.medcnn.core.ood.OodDetector;
@@ -471,13 +472,13 @@ public final class ModelCard {
 			for (String k : o.keySet()) if (!known.contains(k)) unknown.add(prefix + k);
 			if (!unknown.isEmpty()) {
 				Collections.sort(unknown);
-				throw error("unknown field(s) " + org.medcnn.core.Messages.list(unknown) + "; known fields are " + new java.util.TreeSet<>(known));
+				throw error("unknown field(s) " + Messages.list(unknown) + "; known fields are " + new java.util.TreeSet<>(known));
 			}
 			List<String> missing = new ArrayList<>();
 			for (String k : required) if (!o.has(k) || o.get(k).isJsonNull()) missing.add(prefix + k);
 			if (!missing.isEmpty()) {
 				Collections.sort(missing);
-				throw error("missing required field(s) " + org.medcnn.core.Messages.list(missing));
+				throw error("missing required field(s) " + Messages.list(missing));
 			}
 		}
 
@@ -525,7 +526,7 @@ public final class ModelCard {
 				String name = c.getAsString();
 				if (!seen.add(name)) throw error("class '" + name + "' is listed twice");
 				if (!columns.add(safeName(name))) {
-					throw error("classes " + org.medcnn.core.Messages.list(out) + " and '" + name + "' give the same column name '" + safeName(name)
+					throw error("classes " + Messages.list(out) + " and '" + name + "' give the same column name '" + safeName(name)
 						+ "' in results; rename one");
 				}
 				out.add(name);

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.medcnn.core.Messages;
 import org.medcnn.core.ood.OodDetector;
 
 /**
@@ -155,7 +156,7 @@ public final class ModelPackage {
 		LinearHead head = LinearHead.read(headFile);
 		if (head.classes() != card.classes().size()) {
 			throw new ModelLoadException(headFile + ": head has " + head.classes() + " classes but " + cardFile + " lists "
-				+ card.classes().size() + " " + org.medcnn.core.Messages.list(card.classes()));
+				+ card.classes().size() + " " + Messages.list(card.classes()));
 		}
 		if (card.trunkChannels() > 0 && card.trunkChannels() != head.features()) {
 			throw new ModelLoadException(headFile + ": head expects " + head.features() + " features but the card says the trunk gives "

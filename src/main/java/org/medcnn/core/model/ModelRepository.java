@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.medcnn.core.Messages;
 
 /**
  * Finds model packages by id in a list of model folders, or by path.
@@ -102,8 +103,8 @@ public final class ModelRepository {
 		if (dir != null) return ModelPackage.open(dir);
 		List<String> ids = new ArrayList<>();
 		for (Entry e : listed) ids.add(e.id());
-		throw new ModelLoadException("model '" + org.medcnn.core.Messages.clip(s, 80) + "' not found; searched " + org.medcnn.core.Messages.list(roots)
-			+ "; models available: " + (ids.isEmpty() ? "none" : org.medcnn.core.Messages.list(ids)));
+		throw new ModelLoadException("model '" + Messages.clip(s, 80) + "' not found; searched " + Messages.list(roots)
+			+ "; models available: " + (ids.isEmpty() ? "none" : Messages.list(ids)));
 	}
 
 	/**

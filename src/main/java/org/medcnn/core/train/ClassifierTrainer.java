@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
+import org.medcnn.core.OutputGuard;
 import org.medcnn.core.data.Datasets;
 import org.medcnn.core.data.Sample;
 import org.medcnn.core.data.SampleReader;
@@ -44,6 +45,7 @@ import org.medcnn.core.engine.ClassifierModel;
 import org.medcnn.core.engine.EnginePolicy;
 import org.medcnn.core.engine.InputTensors;
 import org.medcnn.core.engine.OpenMpPolicy;
+import org.medcnn.core.engine.TrunkBlocks;
 import org.medcnn.core.engine.TrunkLoader;
 import org.medcnn.core.eval.Metrics;
 import org.medcnn.core.eval.TemperatureScaling;
@@ -447,17 +449,17 @@ public final class ClassifierTrainer {
 	 * Paths are compared on disk ({@link org.medcnn.core.OutputGuard}), with or without overwrite.
 	 */
 	private void refuseOutputOverInputs(Path out, Base base) {
-		if (org.medcnn.core.OutputGuard.within(base.trunkFile, out)) {
+		if (OutputGuard.within(base.trunkFile, out)) {
 			throw new IllegalArgumentException("output_dir " + out + " holds the base model's trunk " + base.trunkFile
 				+ ": the new package would replace the model it is trained from; choose another folder");
 		}
-		if (cfg.dataDir != null && org.medcnn.core.OutputGuard.overlap(out, cfg.dataDir)) {
+		if (cfg.dataDir != null && OutputGuard.overlap(out, cfg.dataDir)) {
 			throw new IllegalArgumentException("output_dir " + out + " and data_dir " + cfg.dataDir
 				+ " lie one inside the other: the package would be mixed with the training images; choose a folder outside the data");
 		}
 		if (cfg.dataCsv != null) {
 			for (String name : WRITTEN) {
-				if (org.medcnn.core.OutputGuard.sameFile(out.resolve(name), cfg.dataCsv)) {
+				if (OutputGuard.sameFile(out.resolve(name), cfg.dataCsv)) {
 					throw new IllegalArgumentException("output_dir " + out + ": writing " + name + " would replace the data CSV " + cfg.dataCsv
 						+ "; choose another folder");
 				}
@@ -762,7 +764,7 @@ public final class ClassifierTrainer {
 		 * parameter names share (for torchvision's {@code features.14.conv.0.0.weight}: {@code 14}).
 		 */
 		List<Parameter> unfreezeLast(int n) {
-			Map<String, List<Parameter>> blocks = org.medcnn.core.engine.TrunkBlocks.group(block);
+			Map<String, List<Parameter>> blocks = TrunkBlocks.group(block);
 			List<String> order = new ArrayList<>(blocks.keySet());
 			List<Parameter> trainable = new ArrayList<>();
 			for (int i = 0; i < order.size(); i++) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.medcnn.core.OutputGuard;
 import org.medcnn.core.data.Datasets;
 import org.medcnn.core.data.Sample;
 import org.medcnn.core.data.SampleReader;
@@ -107,7 +108,7 @@ public final class EnsembleTrainer {
 		}
 		Path splitCsv = base.dir().resolve("split.csv");
 		if (!Files.isRegularFile(splitCsv)) throw new IOException(splitCsv + ": the base package has no split.csv; members must be trained on its training split");
-		if (org.medcnn.core.OutputGuard.overlap(r.output(), base.dir())) {
+		if (OutputGuard.overlap(r.output(), base.dir())) {
 			throw new IllegalArgumentException("output " + r.output() + " is, or lies inside or around, the base package " + base.dir()
 				+ ": the new package would replace the files it is trained from; choose another folder (refused with or without overwrite)");
 		}
