@@ -178,6 +178,7 @@ class SlurmClusterTest {
 		assertEquals(before, snapshot(out, 1), "the refused copy wrote nothing of shard 1");
 		// Task 1 goes on, and is requeued while it runs (scontrol requeue): it restarts and resumes.
 		cluster.ok("scontrol", "resume", task(array, 1));
+		awaitNotStopped(out, 1);
 		Map<String, byte[]> kept1 = finishedRecords(out, 1);
 		cluster.ok("scontrol", "requeue", task(array, 1));
 		cluster.await(task(array, 1), "requeued", j -> j.get("JobState").equals("PENDING") && !j.get("Restarts").equals("0"), STEP);
@@ -467,6 +468,28 @@ class SlurmClusterTest {
 				Thread.sleep(100);
 			}
 		}
+	}
+
+	/**
+	 * Waits until the process that holds a shard runs again after {@code scontrol resume}. The resume
+	 * reaches the node asynchronously, and a step that slurmstepd still counts as suspended does not get
+	 * the SIGTERM of a requeue (only the SIGKILL after KillWait), so a requeue sent at once can find the
+	 * task still stopped and kill it without a chance to record itself as cancelled.
+	 */
+	private void awaitNotStopped(Path out, int shard) throws Exception {
+		JsonObject owner = JsonParser.parseString(Files.readString(ShardLock.ownerFile(out, shard, SHARDS))).getAsJsonObject();
+		Path stat = Paths.get("/proc", owner.get("pid").getAsString(), "stat");
+		long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (true) {
+			String s = Files.readString(stat);
+			// state is the first field after the command name in parentheses: T (stopped) until SIGCONT
+			char state = s.charAt(s.lastIndexOf(')') + 2);
+			if (state != 'T' && state != 't') break;
+			if (System.nanoTime() > end) throw new AssertionError("task " + shard + " is still stopped 30 s after scontrol resume: " + s);
+			Thread.sleep(20);
+		}
+		// slurmstepd sends SIGCONT and then marks the step resumed; a moment for the second half.
+		Thread.sleep(200);
 	}
 
 	/** After a task was stopped in the middle of its stack: the inputs before the stack are kept, the stack was abandoned. */
