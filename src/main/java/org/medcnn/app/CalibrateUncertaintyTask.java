@@ -93,17 +93,20 @@ public final class CalibrateUncertaintyTask {
 	}
 
 	/** Builds a {@link Request}. */
-	public static final class Builder {
+	public static final class Builder extends EngineBuilder<Builder> {
 		private Path model;
 		private Path dataRoot;
 		private List<String> modes = List.of(MODES.split(","));
 		private double coverage = TARGET_COVERAGE;
 		private int passes = Parameters.UNCERTAINTY_PASSES;
 		private long seed = Parameters.UNCERTAINTY_SEED;
-		private String device = Parameters.DEVICE;
-		private int batchSize = Parameters.BATCH_SIZE;
 
 		private Builder() {}
+
+		@Override
+		protected Builder self() {
+			return this;
+		}
 
 		/**
 		 * @param model the package folder (its card is updated)
@@ -135,24 +138,6 @@ public final class CalibrateUncertaintyTask {
 		 */
 		public Builder optTargetCoverage(double coverage) {
 			this.coverage = coverage;
-			return this;
-		}
-
-		/**
-		 * @param device auto, cpu, gpu or gpu:N
-		 * @return this builder
-		 */
-		public Builder optDevice(String device) {
-			this.device = device;
-			return this;
-		}
-
-		/**
-		 * @param batchSize slices per engine call
-		 * @return this builder
-		 */
-		public Builder optBatchSize(int batchSize) {
-			this.batchSize = batchSize;
 			return this;
 		}
 

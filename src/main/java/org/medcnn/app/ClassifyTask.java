@@ -95,10 +95,8 @@ public final class ClassifyTask {
 	}
 
 	/** Builds a {@link Request}: {@code set*} required, {@code opt*} optional. */
-	public static final class Builder {
+	public static final class Builder extends EngineBuilder<Builder> {
 		private String model;
-		private String device = Parameters.DEVICE;
-		private int batchSize = Parameters.BATCH_SIZE;
 		private String uncertainty = Parameters.UNCERTAINTY;
 		private int passes = Parameters.UNCERTAINTY_PASSES;
 		private long seed = Parameters.UNCERTAINTY_SEED;
@@ -112,6 +110,11 @@ public final class ClassifyTask {
 		private boolean overwrite;
 
 		private Builder() {}
+
+		@Override
+		protected Builder self() {
+			return this;
+		}
 
 		/**
 		 * @param model a model id or package folder; several separated by commas form an ensemble
@@ -146,24 +149,6 @@ public final class ClassifyTask {
 		public Builder setInput(Path input, Path outputDir) {
 			this.input = input;
 			this.outputDir = outputDir;
-			return this;
-		}
-
-		/**
-		 * @param device auto, cpu, gpu or gpu:N
-		 * @return this builder
-		 */
-		public Builder optDevice(String device) {
-			this.device = device;
-			return this;
-		}
-
-		/**
-		 * @param batchSize slices per engine call
-		 * @return this builder
-		 */
-		public Builder optBatchSize(int batchSize) {
-			this.batchSize = batchSize;
 			return this;
 		}
 

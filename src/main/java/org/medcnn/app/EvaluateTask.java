@@ -117,10 +117,8 @@ public final class EvaluateTask {
 	}
 
 	/** Builds a {@link Request}. */
-	public static final class Builder {
+	public static final class Builder extends EngineBuilder<Builder> {
 		private String model;
-		private String device = Parameters.DEVICE;
-		private int batchSize = Parameters.BATCH_SIZE;
 		private String uncertainty = Parameters.UNCERTAINTY;
 		private int passes = Parameters.UNCERTAINTY_PASSES;
 		private long uncertaintySeed = Parameters.UNCERTAINTY_SEED;
@@ -139,6 +137,11 @@ public final class EvaluateTask {
 		private Path oodData;
 
 		private Builder() {}
+
+		@Override
+		protected Builder self() {
+			return this;
+		}
 
 		/**
 		 * @param model model id or package folder; several separated by commas
@@ -168,24 +171,6 @@ public final class EvaluateTask {
 			this.dataCsv = csv;
 			this.part = part == null || part.isBlank() ? null : part.trim();
 			this.dataRoot = root;
-			return this;
-		}
-
-		/**
-		 * @param device auto, cpu, gpu or gpu:N
-		 * @return this builder
-		 */
-		public Builder optDevice(String device) {
-			this.device = device;
-			return this;
-		}
-
-		/**
-		 * @param batchSize slices per engine call
-		 * @return this builder
-		 */
-		public Builder optBatchSize(int batchSize) {
-			this.batchSize = batchSize;
 			return this;
 		}
 

@@ -89,7 +89,7 @@ public final class FitOodTask {
 	}
 
 	/** Builds a {@link Request}. */
-	public static final class Builder {
+	public static final class Builder extends EngineBuilder<Builder> {
 		private Path model;
 		private Path dataRoot;
 		private String method = METHOD;
@@ -98,10 +98,13 @@ public final class FitOodTask {
 		private double coverage = COVERAGE;
 		private boolean half = true;
 		private final List<String> foreign = new ArrayList<>();
-		private String device = Parameters.DEVICE;
-		private int batchSize = Parameters.BATCH_SIZE;
 
 		private Builder() {}
+
+		@Override
+		protected Builder self() {
+			return this;
+		}
 
 		/**
 		 * @param model the package folder (its card is updated)
@@ -145,24 +148,6 @@ public final class FitOodTask {
 		public Builder optForeign(List<String> foreign) {
 			this.foreign.clear();
 			this.foreign.addAll(foreign);
-			return this;
-		}
-
-		/**
-		 * @param device auto, cpu, gpu or gpu:N
-		 * @return this builder
-		 */
-		public Builder optDevice(String device) {
-			this.device = device;
-			return this;
-		}
-
-		/**
-		 * @param batchSize slices per engine call
-		 * @return this builder
-		 */
-		public Builder optBatchSize(int batchSize) {
-			this.batchSize = batchSize;
 			return this;
 		}
 

@@ -99,7 +99,7 @@ public final class ShiftTestTask {
 	}
 
 	/** Builds a {@link Request}. */
-	public static final class Builder {
+	public static final class Builder extends EngineBuilder<Builder> {
 		private String model;
 		private Path dataRoot;
 		private String part = PART;
@@ -107,11 +107,14 @@ public final class ShiftTestTask {
 		private Path output;
 		private List<String> families = List.of();
 		private long seed = SEED;
-		private String device = Parameters.DEVICE;
-		private int batchSize = Parameters.BATCH_SIZE;
 		private boolean overwrite;
 
 		private Builder() {}
+
+		@Override
+		protected Builder self() {
+			return this;
+		}
 
 		/**
 		 * @param model a model id or package folder
@@ -170,24 +173,6 @@ public final class ShiftTestTask {
 		 */
 		public Builder optSeed(long seed) {
 			this.seed = seed;
-			return this;
-		}
-
-		/**
-		 * @param device auto, cpu, gpu or gpu:N
-		 * @return this builder
-		 */
-		public Builder optDevice(String device) {
-			this.device = device;
-			return this;
-		}
-
-		/**
-		 * @param batchSize slices per engine call
-		 * @return this builder
-		 */
-		public Builder optBatchSize(int batchSize) {
-			this.batchSize = batchSize;
 			return this;
 		}
 
