@@ -73,7 +73,8 @@ final class BioFormatsReader {
 	 * @param file the file
 	 * @param warnings receives what the user should know (other series left out)
 	 * @return the image; its slice labels are the file name (and the plane when there are several)
-	 * @throws ImageReadException naming the file, with Bio-Formats' reason, when it cannot read it either
+	 * @throws ImageReadException naming the file, with Bio-Formats' reason ({@code Bio-Formats 8.0.0 could not read it: ...}),
+	 *         when it cannot read it
 	 */
 	static ImagePlus open(BioFormatsRuntime.Found found, Path file, List<String> warnings) throws ImageReadException {
 		String path = file.toAbsolutePath().toString();
@@ -166,8 +167,20 @@ final class BioFormatsReader {
 		// Bio-Formats often repeats the path in its messages; the line names the file already.
 		if (m != null) m = m.replace(path, "the file").strip();
 		String what = e.getClass().getSimpleName().equals("UnknownFormatException") ? "it does not know the format"
-			: Messages.oneLine(e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m));
-		return new ImageReadException(file, name(found) + " could not read it either: " + what);
+			: Messages.oneLine(m == null || m.isBlank() ? e.getClass().getSimpleName() : m);
+		return new ImageReadException(file, name(found) + " could not read it: " + what);
+	}
+
+	/**
+	 * Returns what an exception says about its file, without the file name that starts its message.
+	 *
+	 * @param e the exception
+	 * @return the reason
+	 */
+	static String reason(ImageReadException e) {
+		String m = e.getMessage();
+		String prefix = e.file() + ": ";
+		return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
 	}
 
 	/**

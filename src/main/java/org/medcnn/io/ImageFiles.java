@@ -82,8 +82,7 @@ public final class ImageFiles {
 			try {
 				return withWarnings(file, bf.get());
 			} catch (ImageReadException e) {
-				throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file, and "
-					+ e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+				throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file, and " + BioFormatsReader.reason(e));
 			}
 		}
 		if (kind == Kind.DICOM) return openDicomFile(file);
@@ -112,8 +111,7 @@ public final class ImageFiles {
 			try {
 				return withWarnings(file, bf.get());
 			} catch (ImageReadException again) {
-				throw new ImageReadException(file, e.getMessage().substring(e.getMessage().indexOf(": ") + 2) + "; "
-					+ again.getMessage().substring(again.getMessage().indexOf(": ") + 2));
+				throw new ImageReadException(file, BioFormatsReader.reason(e) + "; " + BioFormatsReader.reason(again));
 			}
 		}
 		return named(imp, "ImageJ " + kind.label);
@@ -224,7 +222,12 @@ public final class ImageFiles {
 			throw new ImageReadException(file, "cannot be read: " + e.getMessage());
 		}
 		List<String> warnings = new ArrayList<>();
-		ImagePlus imp = BioFormatsReader.open(bf, file, warnings);
+		ImagePlus imp;
+		try {
+			imp = BioFormatsReader.open(bf, file, warnings);
+		} catch (ImageReadException e) {
+			throw new ImageReadException(file, "DICOM with compressed transfer syntax " + DicomHeaders.describe(ts) + ": " + BioFormatsReader.reason(e));
+		}
 		BioFormatsReader.calibrateDicom(imp, header, file);
 		imp.setProperty("Info", BioFormatsReader.info(header, ts, BioFormatsReader.name(bf)));
 		if (!warnings.isEmpty()) imp.setProperty(DicomSeries.WARNINGS_PROPERTY, String.join("\n", warnings));

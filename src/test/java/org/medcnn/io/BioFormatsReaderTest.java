@@ -1,0 +1,234 @@
+package org.medcnn.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.measure.Calibration;
+import ij.process.ImageProcessor;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medcnn.core.BioFormatsRuntime;
+import org.medcnn.testing.Fixtures;
+
+/**
+ * MedCNN's readers with Bio-Formats 8.0.0 on the class path at run time, as in Fiji: the jars of
+ * {@code ../shared/imagej2/jars-bioformats} in a class loader set as the thread's context class loader (MedCNN
+ * finds Bio-Formats there, by class name), the real JPEG 2000 CT samples of {@code ../shared/data/reader-samples}
+ * checked against values decoded independently, HU included. Skipped when ../shared is absent; without
+ * Bio-Formats (the rest of the suite) the readers refuse compressed DICOM as before ({@link ImageFilesTest}).
+ */
+class BioFormatsReaderTest {
+
+	/**
+	 * The JPEG 2000 samples decoded independently of Bio-Formats, once: pydicom 2.3.1 (Debian python3-pydicom)
+	 * took the one fragment of each file's encapsulated pixel data, OpenJPEG 2.5.0's opj_decompress (Debian
+	 * libopenjp2-tools) decoded it to a 16-bit PGM, and numpy read the values (x, y, stored value). The header
+	 * says Pixel Representation 0 (unsigned), Bits Stored 12, Rescale Slope 1, Rescale Intercept -1024, Pixel
+	 * Spacing 0.48828125 mm, Image Position z -230 (100) and -231 (101), Instance Number 100 and 101.
+	 */
+	private static final int[][] PIXELS_100 = {{0, 0, 42}, {256, 256, 1030}, {100, 300, 810}, {400, 150, 274}, {255, 200, 1042}};
+	private static final int[][] PIXELS_101 = {{0, 0, 1}, {256, 256, 1047}, {100, 300, 524}, {400, 150, 182}, {255, 200, 1026}};
+	/** Sum of all stored values and the largest one, same decoding. */
+	private static final long SUM_100 = 149158416L;
+	private static final long SUM_101 = 149471567L;
+	private static final int MAX_100 = 2443;
+	private static final double INTERCEPT = -1024;
+
+	@TempDir
+	Path dir;
+
+	private URLClassLoader bioFormats;
+	private ClassLoader before;
+
+	@BeforeEach
+	void putBioFormatsOnTheClassPath() throws IOException {
+		Path jars = Fixtures.sharedOrSkip("imagej2/jars-bioformats");
+		List<URL> urls = new ArrayList<>();
+		try (Stream<Path> s = Files.list(jars)) {
+			for (Path j : s.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) urls.add(j.toUri().toURL());
+		}
+		before = Thread.currentThread().getContextClassLoader();
+		bioFormats = new URLClassLoader(urls.toArray(URL[]::new), BioFormatsReaderTest.class.getClassLoader());
+		Thread.currentThread().setContextClassLoader(bioFormats);
+	}
+
+	@AfterEach
+	void takeItAway() throws IOException {
+		if (bioFormats == null) return;
+		Thread.currentThread().setContextClassLoader(before);
+		bioFormats.close();
+	}
+
+	private static Path sample(String name) {
+		return Fixtures.sharedOrSkip("data/reader-samples/dicom/" + name);
+	}
+
+	@Test
+	void doctorSaysBioFormatsIsThereWithItsVersion() {
+		String line = BioFormatsRuntime.describe();
+		assertTrue(line.startsWith("available, version 8.0.0 ("), line);
+		assertTrue(line.contains("bio-formats_plugins-8.0.0.jar"), line);
+		Thread.currentThread().setContextClassLoader(before);
+		String without = BioFormatsRuntime.describe();
+		assertTrue(without.startsWith("not available;") && without.contains("MEDCNN_BIOFORMATS"), without);
+	}
+
+	@Test
+	void jpeg2000CtOpensWithItsPixelsHounsfieldUnitsAndSpacing() throws Exception {
+		Path file = sample("ct-osirix-cta-jpeg2000/osirix-toutatix-100.dcm");
+		ImagePlus imp = ImageFiles.open(file);
+		assertEquals("Bio-Formats 8.0.0 DICOM, JPEG 2000 (1.2.840.10008.1.2.4.91)", ImageFiles.reader(imp));
+		assertEquals(512, imp.getWidth());
+		assertEquals(1, imp.getStackSize());
+		assertEquals(16, imp.getBitDepth());
+		checkPixels(imp.getStack().getProcessor(1), imp.getCalibration(), PIXELS_100, SUM_100);
+		assertEquals(MAX_100, (int) imp.getStack().getProcessor(1).getStats().max);
+		Calibration cal = imp.getCalibration();
+		assertEquals("mm", cal.getUnit());
+		assertEquals(0.48828125, cal.pixelWidth, 1e-9);
+		assertEquals(0.48828125, cal.pixelHeight, 1e-9);
+		assertEquals(1.5, cal.pixelDepth, 1e-9, "Slice Thickness, as ImageJ's reader takes it");
+		assertEquals("osirix-toutatix-100.dcm", imp.getStack().getSliceLabel(1));
+		assertTrue(String.valueOf(imp.getProperty("Info")).contains("0028,1052  -1024"), String.valueOf(imp.getProperty("Info")));
+	}
+
+	@Test
+	void compressedSeriesFolderIsOneStackInInstanceOrder() throws Exception {
+		ImagePlus imp = ImageFiles.open(sample("ct-osirix-cta-jpeg2000"));
+		assertEquals(2, imp.getStackSize());
+		assertTrue(imp.getStack().getSliceLabel(1).startsWith("osirix-toutatix-100.dcm #100\n"), imp.getStack().getSliceLabel(1));
+		assertTrue(imp.getStack().getSliceLabel(2).startsWith("osirix-toutatix-101.dcm #101\n"), imp.getStack().getSliceLabel(2));
+		checkPixels(imp.getStack().getProcessor(1), imp.getCalibration(), PIXELS_100, SUM_100);
+		checkPixels(imp.getStack().getProcessor(2), imp.getCalibration(), PIXELS_101, SUM_101);
+		assertEquals(1.0, imp.getCalibration().pixelDepth, 1e-9, "the distance between the two positions");
+		assertEquals("DICOM series: Bio-Formats 8.0.0 DICOM (2 files, JPEG 2000 (1.2.840.10008.1.2.4.91))", ImageFiles.reader(imp));
+		assertTrue(ImageFiles.warnings(imp).isEmpty(), ImageFiles.warnings(imp).toString());
+	}
+
+	@Test
+	void folderMixingCompressedAndUncompressedSeries() throws Exception {
+		// The 2 JPEG 2000 CT slices and the 6 uncompressed MR slices of another series in one folder: the larger (MR,
+		// ImageJ's reader) is read, and the warning names the compressed series as left out, not as undecodable.
+		copyAll(sample("ct-osirix-cta-jpeg2000"), dir);
+		copyAll(sample("mr-series-bbmri"), dir);
+		ImagePlus mr = ImageFiles.open(dir);
+		assertEquals(6, mr.getStackSize());
+		assertEquals("DICOM series: ImageJ DICOM (6 files)", ImageFiles.reader(mr));
+		String w = String.join("\n", ImageFiles.warnings(mr));
+		assertTrue(w.contains("2 series") && w.contains("Heart") && w.contains("(2 slices)") && !w.contains("compressed"), w);
+		// The JPEG 2000 series picked by its UID from the same folder reads as on its own.
+		DicomSeries ct = DicomSeries.open(dir, "1.3.12.2.1107.5.1.4.54023.30000005032916373504600004747");
+		assertEquals(2, ct.image().getStackSize());
+		checkPixels(ct.image().getStack().getProcessor(2), ct.image().getCalibration(), PIXELS_101, SUM_101);
+		assertEquals(Calibration.STRAIGHT_LINE, ct.image().getCalibration().getFunction());
+	}
+
+	@Test
+	void signedCtThroughBioFormatsEqualsImageJsHounsfieldUnits() throws Exception {
+		// An uncompressed signed 16-bit CT (Pixel Representation 1, intercept -1024) read by ImageJ's own reader is the
+		// reference: the same file through Bio-Formats (which gives unsigned + 32768 and no rescale) must give the same HU.
+		Path file = sample("ct-pydicom/CT_small.dcm");
+		ImagePlus ref = ImageFiles.open(file);
+		assertEquals("ImageJ DICOM", ImageFiles.reader(ref));
+		String ts = DicomHeaders.transferSyntax(file);
+		ImagePlus bf = ImageFiles.openCompressedDicom(BioFormatsRuntime.find().orElseThrow(), file, ts);
+		assertEquals(ref.getWidth(), bf.getWidth());
+		ImageProcessor a = ref.getProcessor();
+		ImageProcessor b = bf.getProcessor();
+		int differ = 0;
+		for (int i = 0; i < a.getPixelCount(); i++) {
+			if (ref.getCalibration().getCValue(a.get(i)) != bf.getCalibration().getCValue(b.get(i))) differ++;
+		}
+		assertEquals(0, differ, "pixels whose HU differ");
+		// pydicom: the stored value at (0, 0) is 175 and at (64, 64) 1928; HU = stored - 1024
+		assertEquals(175 - 1024, bf.getCalibration().getCValue(b.get(0, 0)), 0);
+		assertEquals(1928 - 1024, bf.getCalibration().getCValue(b.get(64, 64)), 0);
+		assertEquals(ref.getCalibration().pixelWidth, bf.getCalibration().pixelWidth, 1e-9);
+		assertEquals(ref.getCalibration().pixelDepth, bf.getCalibration().pixelDepth, 1e-9);
+	}
+
+	@Test
+	void whatBioFormatsCannotReadEitherIsOneLineNamingTheFile() throws Exception {
+		// A JPEG 2000 DICOM whose codestream starts with zeros instead of its markers.
+		Path broken = dir.resolve("broken.dcm");
+		byte[] bytes = Files.readAllBytes(sample("ct-osirix-cta-jpeg2000/osirix-toutatix-101.dcm"));
+		int soc = indexOf(bytes, new byte[] {(byte) 0xFF, 0x4F, (byte) 0xFF, 0x51});
+		assertTrue(soc > 0, "the codestream's start");
+		for (int i = soc; i < soc + 200; i++) bytes[i] = 0;
+		Files.write(broken, bytes);
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(broken));
+		assertLine(e, broken, "DICOM with compressed transfer syntax JPEG 2000 (1.2.840.10008.1.2.4.91): Bio-Formats 8.0.0 could not read it: ");
+		// Random bytes under a name no reader knows.
+		Path random = dir.resolve("noise.xyz");
+		byte[] noise = new byte[4096];
+		new java.util.Random(7).nextBytes(noise);
+		Files.write(random, noise);
+		assertLine(assertThrows(ImageReadException.class, () -> ImageFiles.open(random)), random,
+			"not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file, and Bio-Formats 8.0.0 could not read it: it does not know the format");
+		// A truncated compressed file is refused before any decoder sees it.
+		Path cut = dir.resolve("cut.dcm");
+		Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(sample("ct-osirix-cta-jpeg2000/osirix-toutatix-100.dcm")), 1000));
+		ImageReadException c = assertThrows(ImageReadException.class, () -> ImageFiles.open(cut));
+		assertTrue(c.getMessage().startsWith(cut + ": ") && !c.getMessage().contains("\n"), c.getMessage());
+	}
+
+	@Test
+	void formatsMedCnnDoesNotKnowOpenThroughBioFormats() throws Exception {
+		// An 8-bit PGM: Bio-Formats has a reader for it, MedCNN's own readers do not know it.
+		Path pgm = dir.resolve("slice.pgm");
+		int w = 3;
+		int h = 2;
+		byte[] header = ("P5\n" + w + " " + h + "\n255\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+		int[] values = {42, 130, 81, 27, 104, 255};
+		byte[] all = new byte[header.length + values.length];
+		System.arraycopy(header, 0, all, 0, header.length);
+		for (int i = 0; i < values.length; i++) all[header.length + i] = (byte) values[i];
+		Files.write(pgm, all);
+		ImagePlus imp = ImageFiles.open(pgm);
+		assertEquals("Bio-Formats 8.0.0", ImageFiles.reader(imp));
+		for (int i = 0; i < values.length; i++) assertEquals(values[i], imp.getProcessor().get(i % w, i / w), "pixel " + i);
+	}
+
+	private static void checkPixels(ImageProcessor ip, Calibration cal, int[][] expected, long sum) {
+		for (int[] p : expected) {
+			assertEquals(p[2], ip.get(p[0], p[1]), "stored value at " + p[0] + "," + p[1]);
+			assertEquals(p[2] + INTERCEPT, cal.getCValue(ip.get(p[0], p[1])), 0, "HU at " + p[0] + "," + p[1]);
+		}
+		long s = 0;
+		for (int i = 0; i < ip.getPixelCount(); i++) s += ip.get(i);
+		assertEquals(sum, s, "sum of the stored values");
+	}
+
+	private static void assertLine(ImageReadException e, Path file, String what) {
+		assertTrue(e.getMessage().startsWith(file + ": " + what), e.getMessage());
+		assertFalse(e.getMessage().contains("\n"), e.getMessage());
+	}
+
+	private static void copyAll(Path from, Path to) throws IOException {
+		try (Stream<Path> s = Files.list(from)) {
+			for (Path f : s.toList()) Files.copy(f, to.resolve(f.getFileName()));
+		}
+	}
+
+	private static int indexOf(byte[] a, byte[] b) {
+		outer:
+		for (int i = 0; i + b.length <= a.length; i++) {
+			for (int k = 0; k < b.length; k++) if (a[i + k] != b[k]) continue outer;
+			return i;
+		}
+		return -1;
+	}
+}
