@@ -22,30 +22,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medcnn.core.BioFormatsRuntime;
 import org.medcnn.testing.Fixtures;
+import org.medcnn.testing.Jpeg2000Samples;
 
 /**
  * MedCNN's readers with Bio-Formats 8.0.0 on the class path at run time, as in Fiji: the jars of
  * {@code ../shared/imagej2/jars-bioformats} in a class loader set as the thread's context class loader (MedCNN
  * finds Bio-Formats there, by class name), the real JPEG 2000 CT samples of {@code ../shared/data/reader-samples}
- * checked against values decoded independently, HU included. Skipped when ../shared is absent; without
+ * checked against values decoded independently ({@link Jpeg2000Samples}), HU included. Skipped when ../shared is absent; without
  * Bio-Formats (the rest of the suite) the readers refuse compressed DICOM as before ({@link ImageFilesTest}).
  */
 class BioFormatsReaderTest {
-
-	/**
-	 * The JPEG 2000 samples decoded independently of Bio-Formats, once: pydicom 2.3.1 (Debian python3-pydicom)
-	 * took the one fragment of each file's encapsulated pixel data, OpenJPEG 2.5.0's opj_decompress (Debian
-	 * libopenjp2-tools) decoded it to a 16-bit PGM, and numpy read the values (x, y, stored value). The header
-	 * says Pixel Representation 0 (unsigned), Bits Stored 12, Rescale Slope 1, Rescale Intercept -1024, Pixel
-	 * Spacing 0.48828125 mm, Image Position z -230 (100) and -231 (101), Instance Number 100 and 101.
-	 */
-	private static final int[][] PIXELS_100 = {{0, 0, 42}, {256, 256, 1030}, {100, 300, 810}, {400, 150, 274}, {255, 200, 1042}};
-	private static final int[][] PIXELS_101 = {{0, 0, 1}, {256, 256, 1047}, {100, 300, 524}, {400, 150, 182}, {255, 200, 1026}};
-	/** Sum of all stored values and the largest one, same decoding. */
-	private static final long SUM_100 = 149158416L;
-	private static final long SUM_101 = 149471567L;
-	private static final int MAX_100 = 2443;
-	private static final double INTERCEPT = -1024;
 
 	@TempDir
 	Path dir;
@@ -94,8 +80,8 @@ class BioFormatsReaderTest {
 		assertEquals(512, imp.getWidth());
 		assertEquals(1, imp.getStackSize());
 		assertEquals(16, imp.getBitDepth());
-		checkPixels(imp.getStack().getProcessor(1), imp.getCalibration(), PIXELS_100, SUM_100);
-		assertEquals(MAX_100, (int) imp.getStack().getProcessor(1).getStats().max);
+		Jpeg2000Samples.check(imp.getStack().getProcessor(1), imp.getCalibration(), Jpeg2000Samples.PIXELS_100, Jpeg2000Samples.SUM_100);
+		assertEquals(Jpeg2000Samples.MAX_100, (int) imp.getStack().getProcessor(1).getStats().max);
 		Calibration cal = imp.getCalibration();
 		assertEquals("mm", cal.getUnit());
 		assertEquals(0.48828125, cal.pixelWidth, 1e-9);
@@ -111,8 +97,8 @@ class BioFormatsReaderTest {
 		assertEquals(2, imp.getStackSize());
 		assertTrue(imp.getStack().getSliceLabel(1).startsWith("osirix-toutatix-100.dcm #100\n"), imp.getStack().getSliceLabel(1));
 		assertTrue(imp.getStack().getSliceLabel(2).startsWith("osirix-toutatix-101.dcm #101\n"), imp.getStack().getSliceLabel(2));
-		checkPixels(imp.getStack().getProcessor(1), imp.getCalibration(), PIXELS_100, SUM_100);
-		checkPixels(imp.getStack().getProcessor(2), imp.getCalibration(), PIXELS_101, SUM_101);
+		Jpeg2000Samples.check(imp.getStack().getProcessor(1), imp.getCalibration(), Jpeg2000Samples.PIXELS_100, Jpeg2000Samples.SUM_100);
+		Jpeg2000Samples.check(imp.getStack().getProcessor(2), imp.getCalibration(), Jpeg2000Samples.PIXELS_101, Jpeg2000Samples.SUM_101);
 		assertEquals(1.0, imp.getCalibration().pixelDepth, 1e-9, "the distance between the two positions");
 		assertEquals("DICOM series: Bio-Formats 8.0.0 DICOM (2 files, JPEG 2000 (1.2.840.10008.1.2.4.91))", ImageFiles.reader(imp));
 		assertTrue(ImageFiles.warnings(imp).isEmpty(), ImageFiles.warnings(imp).toString());
@@ -130,9 +116,9 @@ class BioFormatsReaderTest {
 		String w = String.join("\n", ImageFiles.warnings(mr));
 		assertTrue(w.contains("2 series") && w.contains("Heart") && w.contains("(2 slices)") && !w.contains("compressed"), w);
 		// The JPEG 2000 series picked by its UID from the same folder reads as on its own.
-		DicomSeries ct = DicomSeries.open(dir, "1.3.12.2.1107.5.1.4.54023.30000005032916373504600004747");
+		DicomSeries ct = DicomSeries.open(dir, Jpeg2000Samples.SERIES_UID);
 		assertEquals(2, ct.image().getStackSize());
-		checkPixels(ct.image().getStack().getProcessor(2), ct.image().getCalibration(), PIXELS_101, SUM_101);
+		Jpeg2000Samples.check(ct.image().getStack().getProcessor(2), ct.image().getCalibration(), Jpeg2000Samples.PIXELS_101, Jpeg2000Samples.SUM_101);
 		assertEquals(Calibration.STRAIGHT_LINE, ct.image().getCalibration().getFunction());
 	}
 
@@ -163,12 +149,7 @@ class BioFormatsReaderTest {
 	@Test
 	void whatBioFormatsCannotReadEitherIsOneLineNamingTheFile() throws Exception {
 		// A JPEG 2000 DICOM whose codestream starts with zeros instead of its markers.
-		Path broken = dir.resolve("broken.dcm");
-		byte[] bytes = Files.readAllBytes(sample("ct-osirix-cta-jpeg2000/osirix-toutatix-101.dcm"));
-		int soc = indexOf(bytes, new byte[] {(byte) 0xFF, 0x4F, (byte) 0xFF, 0x51});
-		assertTrue(soc > 0, "the codestream's start");
-		for (int i = soc; i < soc + 200; i++) bytes[i] = 0;
-		Files.write(broken, bytes);
+		Path broken = Jpeg2000Samples.writeBroken(sample("ct-osirix-cta-jpeg2000"), dir.resolve("broken.dcm"));
 		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(broken));
 		assertLine(e, broken, "DICOM with compressed transfer syntax JPEG 2000 (1.2.840.10008.1.2.4.91): Bio-Formats 8.0.0 could not read it: ");
 		// Random bytes under a name no reader knows.
@@ -202,16 +183,6 @@ class BioFormatsReaderTest {
 		for (int i = 0; i < values.length; i++) assertEquals(values[i], imp.getProcessor().get(i % w, i / w), "pixel " + i);
 	}
 
-	private static void checkPixels(ImageProcessor ip, Calibration cal, int[][] expected, long sum) {
-		for (int[] p : expected) {
-			assertEquals(p[2], ip.get(p[0], p[1]), "stored value at " + p[0] + "," + p[1]);
-			assertEquals(p[2] + INTERCEPT, cal.getCValue(ip.get(p[0], p[1])), 0, "HU at " + p[0] + "," + p[1]);
-		}
-		long s = 0;
-		for (int i = 0; i < ip.getPixelCount(); i++) s += ip.get(i);
-		assertEquals(sum, s, "sum of the stored values");
-	}
-
 	private static void assertLine(ImageReadException e, Path file, String what) {
 		assertTrue(e.getMessage().startsWith(file + ": " + what), e.getMessage());
 		assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -221,14 +192,5 @@ class BioFormatsReaderTest {
 		try (Stream<Path> s = Files.list(from)) {
 			for (Path f : s.toList()) Files.copy(f, to.resolve(f.getFileName()));
 		}
-	}
-
-	private static int indexOf(byte[] a, byte[] b) {
-		outer:
-		for (int i = 0; i + b.length <= a.length; i++) {
-			for (int k = 0; k < b.length; k++) if (a[i + k] != b[k]) continue outer;
-			return i;
-		}
-		return -1;
 	}
 }
