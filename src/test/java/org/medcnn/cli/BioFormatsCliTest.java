@@ -92,10 +92,10 @@ class BioFormatsCliTest {
 			"--output", out.toString(), "--device", "cpu"), dir, Map.of(), Duration.ofMinutes(3));
 		assertFalse(r.timedOut(), r.output());
 		assertEquals(ExitCodes.OK, r.exitCode(), r.output());
-		List<List<String>> rows = TinyImages.csv(out.resolve("osirix-toutatix-101.dcm.csv"));
+		List<List<String>> rows = TinyImages.csv(out.resolve("osirix-toutatix-101.csv"));
 		assertEquals(2, rows.size(), "header + 1 slice: " + rows);
-		ij.ImagePlus tif = ij.IJ.openImage(out.resolve("osirix-toutatix-101.dcm.tif").toString());
+		ij.ImagePlus tif = ij.IJ.openImage(out.resolve("osirix-toutatix-101.tif").toString());
 		Jpeg2000Samples.check(tif.getProcessor(), tif.getCalibration(), Jpeg2000Samples.PIXELS_101, Jpeg2000Samples.SUM_101);
-		assertFalse(Files.readString(out.resolve("osirix-toutatix-101.dcm.csv"), StandardCharsets.UTF_8).isEmpty());
+		assertFalse(Files.readString(out.resolve("osirix-toutatix-101.csv"), StandardCharsets.UTF_8).isEmpty());
 	}
 }
