@@ -55,9 +55,7 @@ public final class ImageFiles {
 	public static ImagePlus open(Path file) throws ImageReadException {
 		if (!Files.exists(file)) throw new ImageReadException(file, "file not found");
 		if (Files.isDirectory(file)) return DicomSeries.open(file).image();
-		ImagePlus imp = openFile(file);
-		if (imp.getProperty(READER_PROPERTY) == null) throw new IllegalStateException("no reader named for " + file);
-		return imp;
+		return openFile(file);
 	}
 
 	/** Opens one file; every reader names itself in {@link #READER_PROPERTY}. */
