@@ -124,7 +124,7 @@ final class BioFormatsReader {
 		}
 		if (series > 1) {
 			warnings.add(file.getFileName() + " holds " + series + " series (images); " + name(found) + " read the first, '" + imp.getTitle()
-				+ "' (" + imp.getStackSize() + " planes), and the others were left out");
+				+ "' (" + imp.getStackSize() + (imp.getStackSize() == 1 ? " plane" : " planes") + "), and the others were left out");
 		}
 		String name = file.getFileName().toString();
 		ImageStack stack = imp.getStack();

@@ -183,6 +183,46 @@ class BioFormatsReaderTest {
 		for (int i = 0; i < values.length; i++) assertEquals(values[i], imp.getProcessor().get(i % w, i / w), "pixel " + i);
 	}
 
+	@Test
+	void aTiffImageJCannotDecodeGoesToBioFormats() throws Exception {
+		// A tiled TIFF (Java's TIFF writer): ImageJ 1.x reads strips only.
+		int w = 40;
+		int h = 24;
+		java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.getRaster().setSample(x, y, 0, (x * 7 + y * 3) % 256);
+		javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("tiff").next();
+		javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+		param.setTilingMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+		param.setTiling(16, 16, 0, 0);
+		Path tif = dir.resolve("tiled.tif");
+		try (javax.imageio.stream.ImageOutputStream out = javax.imageio.ImageIO.createImageOutputStream(tif.toFile())) {
+			writer.setOutput(out);
+			writer.write(null, new javax.imageio.IIOImage(img, null, null), param);
+		} finally {
+			writer.dispose();
+		}
+		ImagePlus imp = ImageFiles.open(tif);
+		assertEquals("Bio-Formats 8.0.0", ImageFiles.reader(imp));
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) assertEquals((x * 7 + y * 3) % 256, imp.getProcessor().get(x, y), x + "," + y);
+		// Without Bio-Formats the same file is refused, as before.
+		Thread.currentThread().setContextClassLoader(before);
+		ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.open(tif));
+		assertLine(e, tif, "damaged or unsupported TIFF file");
+	}
+
+	@Test
+	void aFileOfSeveralSeriesSaysWhatWasLeftOut() throws Exception {
+		// Bio-Formats' synthetic format: the name says 3 series of 8 x 6 pixels.
+		Path fake = Files.writeString(dir.resolve("scan&series=3&sizeX=8&sizeY=6.fake"), "x");
+		ImagePlus imp = ImageFiles.open(fake);
+		assertEquals(8, imp.getWidth());
+		assertEquals(6, imp.getHeight());
+		List<String> w = ImageFiles.warnings(imp);
+		assertEquals(1, w.size(), w.toString());
+		assertTrue(w.get(0).startsWith(fake.getFileName() + " holds 3 series (images); Bio-Formats 8.0.0 read the first, ") && w.get(0).endsWith(
+			"(1 plane), and the others were left out"), w.get(0));
+	}
+
 	private static void assertLine(ImageReadException e, Path file, String what) {
 		assertTrue(e.getMessage().startsWith(file + ": " + what), e.getMessage());
 		assertFalse(e.getMessage().contains("\n"), e.getMessage());
