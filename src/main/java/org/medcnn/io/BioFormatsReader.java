@@ -134,8 +134,16 @@ final class BioFormatsReader {
 		return imp;
 	}
 
+	/** Sets an importer option; an option that this version of Bio-Formats does not have is left as it is, except the file. */
 	private static void set(Class<?> c, Object o, String method, Class<?> type, Object value) throws ReflectiveOperationException {
-		c.getMethod(method, type).invoke(o, value);
+		Method m;
+		try {
+			m = c.getMethod(method, type);
+		} catch (NoSuchMethodException e) {
+			if (method.equals("setId")) throw e;
+			return;
+		}
+		m.invoke(o, value);
 	}
 
 	/** The number of series in a file, from a second, metadata-only look with Bio-Formats' readers; 1 when that look fails. */
