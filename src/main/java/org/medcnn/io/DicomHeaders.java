@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * Reads just enough of a DICOM Part 10 file to tell whether ImageJ can decode it: the preamble, the
  * transfer syntax of the file meta information (group 0002, always explicit VR little endian), and
- * whether the data elements fit in the file.
+ * whether the data elements fit in the file; and the few header values MedCNN needs from files ImageJ
+ * cannot describe ({@link #values}).
  */
 public final class DicomHeaders {
 
@@ -141,7 +142,8 @@ public final class DicomHeaders {
 	 * VR, as ImageJ does; in big-endian ones (explicit VR only) an unknown VR ends the check, with no verdict.
 	 *
 	 * @param file a file
-	 * @param transferSyntax its transfer syntax ({@link #transferSyntax}); one that {@link #isReadable} accepts
+	 * @param transferSyntax its transfer syntax ({@link #transferSyntax}); for a compressed one (which
+	 *        {@link #isReadable} refuses) only the elements before the pixel data are checked
 	 * @return null when every element read fits, or when the file has no Part 10 preamble ({@link #isDicom});
 	 *         else which element does not fit, for a message
 	 * @throws IOException if reading fails
@@ -154,6 +156,8 @@ public final class DicomHeaders {
 			if (depth != 0) return true;
 			if (group == 0x0028 && length <= 16) image.read(element, value.get());
 			if (group == 0x7FE0 && element == 0x0010) {
+				// Compressed transfer syntaxes encapsulate the pixel data: its size says nothing about the image.
+				if (!isReadable(transferSyntax)) return false;
 				pixels[0] = length < 0
 					? "its pixel data is encapsulated (compressed), but its transfer syntax " + describe(transferSyntax) + " says uncompressed"
 					: image.check(length);
@@ -201,6 +205,47 @@ public final class DicomHeaders {
 		if (!mosaic[0]) return 0;
 		Integer n = fromCsa[0] != null ? fromCsa[0] : fromMr[0];
 		return n == null || n < 1 ? -1 : n;
+	}
+
+	/** Elements whose value is an unsigned 16-bit number (US), read as such; every other one is read as text. */
+	private static final Set<String> US_TAGS = Set.of("0028,0002", "0028,0010", "0028,0011", "0028,0100", "0028,0101", "0028,0103");
+
+	/** The key {@link #values} gives the pixel data when the file has some, with an empty value. */
+	public static final String PIXEL_DATA = "7FE0,0010";
+
+	/**
+	 * Reads the top-level values of some data elements, for files that ImageJ's header reader does not
+	 * describe (it stops at a compressed transfer syntax). Text values are trimmed of padding; the image
+	 * size elements (Rows, Columns, Bits Allocated, Bits Stored, Samples per Pixel, Pixel Representation)
+	 * are given as decimal numbers. Reading stops at the pixel data.
+	 *
+	 * @param file a DICOM Part 10 file
+	 * @param transferSyntax its transfer syntax ({@link #transferSyntax})
+	 * @param tags the elements wanted, as {@code "GGGG,EEEE"} in upper case hexadecimal
+	 * @return the values found, by tag, in file order; {@link #PIXEL_DATA} is a key when the file has pixel data
+	 * @throws IOException if reading fails
+	 */
+	public static Map<String, String> values(Path file, String transferSyntax, Set<String> tags) throws IOException {
+		boolean bigEndian = "1.2.840.10008.1.2.2".equals(transferSyntax);
+		Map<String, String> out = new java.util.LinkedHashMap<>();
+		walk(file, transferSyntax, (group, element, depth, length, value) -> {
+			if (depth != 0) return true;
+			String tag = String.format(Locale.ROOT, "%04X,%04X", group, element);
+			if (group == 0x7FE0 && element == 0x0010) {
+				out.put(PIXEL_DATA, "");
+				return false;
+			}
+			if (tags.contains(tag) && length >= 0 && length <= 1024) {
+				byte[] v = value.get();
+				if (US_TAGS.contains(tag) && v.length == 2) {
+					out.put(tag, Integer.toString(bigEndian ? (v[0] & 0xff) << 8 | (v[1] & 0xff) : (v[0] & 0xff) | (v[1] & 0xff) << 8));
+				} else {
+					out.put(tag, text(v).trim());
+				}
+			}
+			return true;
+		});
+		return out;
 	}
 
 	private static String text(byte[] v) {

@@ -16,21 +16,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.medcnn.core.BioFormatsRuntime;
 
 /**
  * One DICOM series read from a folder of single-slice files into one ImageJ stack.
  * <p>
  * <b>Files.</b> The regular, non-hidden files directly in the folder are considered (no sub-folders). A
  * file is DICOM when it has the "DICM" preamble or a {@code .dcm}, {@code .dicom} or {@code .ima} name.
- * Each is read with ImageJ's {@link DICOM} reader, so only uncompressed transfer syntaxes work: files
- * with a compressed syntax (JPEG, JPEG 2000, RLE...) are skipped with a warning naming the syntax, as
- * are non-DICOM files and DICOM files without pixel data. When no slice is left, {@link #open(Path)}
+ * Uncompressed files are read with ImageJ's {@link DICOM} reader. Files with a compressed syntax (JPEG,
+ * JPEG-LS, JPEG 2000, RLE...) are read one by one with Bio-Formats when it is on the class path (Fiji), their
+ * header values read by {@link DicomHeaders#values} and their calibration set as ImageJ's reader sets it
+ * ({@link ImageFiles#openCompressedDicom}), so that they group, sort and calibrate like the others; without
+ * Bio-Formats they are skipped with a warning naming the syntax, as are non-DICOM files and DICOM files
+ * without pixel data. The image property {@link ImageFiles#READER_PROPERTY} says which readers read the slices. When no slice is left, {@link #open(Path)}
  * throws an {@link ImageReadException} that names the folder and says why each kind of file was left out.
  * <p>
  * <b>Series.</b> Slices are grouped by Series Instance UID (0020,000E). With several series in the folder
@@ -131,7 +138,8 @@ public final class DicomSeries {
 					+ "give the folder of one DICOM series");
 		}
 		List<String> warnings = new ArrayList<>();
-		Scan scan = scan(all);
+		Optional<BioFormatsRuntime.Found> bf = BioFormatsReader.find();
+		Scan scan = scan(all, bf.orElse(null));
 		if (scan.slices.isEmpty()) throw new ImageReadException(folder, nothingReadable(scan, all.size()));
 		scan.skippedWarnings(warnings);
 
@@ -155,7 +163,7 @@ public final class DicomSeries {
 		} else {
 			spacing = sort(series, warnings);
 		}
-		ImagePlus imp = build(folder, series, spacing, warnings);
+		ImagePlus imp = build(folder, series, spacing, warnings, bf.orElse(null));
 		if (!warnings.isEmpty()) imp.setProperty(WARNINGS_PROPERTY, String.join("\n", warnings));
 		return new DicomSeries(imp, warnings, uid, series.stream().map(s -> s.file).toList());
 	}
@@ -215,6 +223,8 @@ public final class DicomSeries {
 		final int samples;
 		/** Slices in the file when it is a Siemens mosaic ({@link DicomHeaders#mosaicImages}); 0 when it is not one. */
 		int mosaic;
+		/** The transfer syntax when it is a compressed one, read by Bio-Formats; null for ImageJ's reader. */
+		String compressed;
 		double along;
 
 		Slice(Path file, String info, Map<String, String> tags) {
@@ -279,7 +289,7 @@ public final class DicomSeries {
 		}
 	}
 
-	private static Scan scan(List<Path> files) {
+	private static Scan scan(List<Path> files, BioFormatsRuntime.Found bf) {
 		Scan scan = new Scan();
 		for (Path file : files) {
 			String name = file.getFileName().toString();
@@ -305,7 +315,8 @@ public final class DicomSeries {
 				scan.unreadable.add(file + ": skipped, cannot be read: " + e.getMessage());
 				continue;
 			}
-			if (!DicomHeaders.isReadable(ts)) {
+			boolean compressed = !DicomHeaders.isReadable(ts);
+			if (compressed && bf == null) {
 				scan.compressed.computeIfAbsent(DicomHeaders.describe(ts), k -> new ArrayList<>()).add(name);
 				continue;
 			}
@@ -319,14 +330,30 @@ public final class DicomSeries {
 				scan.unreadable.add(file + ": skipped, cannot be read: " + e.getMessage());
 				continue;
 			}
-			String info = headerText(file);
-			Map<String, String> tags = info == null ? Map.of() : topLevel(info);
+			String info;
+			Map<String, String> tags;
+			if (compressed) {
+				// ImageJ lists no header for a compressed file: read the values from the file itself.
+				try {
+					Set<String> wanted = new HashSet<>(TAGS);
+					wanted.addAll(BioFormatsReader.CALIBRATION_TAGS);
+					tags = DicomHeaders.values(file, ts, wanted);
+				} catch (IOException e) {
+					scan.unreadable.add(file + ": skipped, cannot be read: " + e.getMessage());
+					continue;
+				}
+				info = BioFormatsReader.info(tags, ts, BioFormatsReader.name(bf));
+			} else {
+				info = headerText(file);
+				tags = info == null ? Map.of() : topLevel(info);
+			}
 			if (!tags.containsKey(PIXEL_DATA) || intOr(tags.get(ROWS), 0) < 1 || intOr(tags.get(COLUMNS), 0) < 1) {
 				if (DicomHeaders.isDicom(head) || !tags.isEmpty()) scan.noImage.add(name);
 				else scan.notDicom.add(name);
 				continue;
 			}
 			Slice slice = new Slice(file, info, tags);
+			slice.compressed = compressed ? ts : null;
 			try {
 				slice.mosaic = DicomHeaders.mosaicImages(file, ts);
 			} catch (IOException e) {
@@ -538,9 +565,10 @@ public final class DicomSeries {
 
 	// -- Pixels --
 
-	private static ImagePlus build(Path folder, List<Slice> series, double spacing, List<String> warnings) throws ImageReadException {
+	private static ImagePlus build(Path folder, List<Slice> series, double spacing, List<String> warnings, BioFormatsRuntime.Found bf)
+		throws ImageReadException {
 		List<ImagePlus> opened = new ArrayList<>(series.size());
-		for (Slice s : series) opened.add(openPixels(s));
+		for (Slice s : series) opened.add(s.compressed != null ? ImageFiles.openCompressedDicom(bf, s.file, s.compressed) : openPixels(s));
 		ImagePlus first = opened.get(0);
 		Calibration cal0 = first.getCalibration();
 		boolean uniform = true;
@@ -604,7 +632,21 @@ public final class DicomSeries {
 			out.resetDisplayRange();
 		}
 		out.setProperty("Info", series.get(0).info);
+		out.setProperty(ImageFiles.READER_PROPERTY, readers(series, bf));
 		return out;
+	}
+
+	/** Which readers read the slices, e.g. {@code DICOM series: ImageJ DICOM (4 files), Bio-Formats 8.0.0 (2 files, JPEG 2000 (...))}. */
+	private static String readers(List<Slice> series, BioFormatsRuntime.Found bf) {
+		long byImageJ = series.stream().filter(s -> s.compressed == null).count();
+		Map<String, Integer> bySyntax = new TreeMap<>();
+		for (Slice s : series) if (s.compressed != null) bySyntax.merge(DicomHeaders.describe(s.compressed), 1, Integer::sum);
+		List<String> parts = new ArrayList<>();
+		if (byImageJ > 0) parts.add("ImageJ DICOM (" + count((int) byImageJ, "file") + ")");
+		for (Map.Entry<String, Integer> e : bySyntax.entrySet()) {
+			parts.add(BioFormatsReader.name(bf) + " DICOM (" + count(e.getValue(), "file") + ", " + e.getKey() + ")");
+		}
+		return "DICOM series: " + String.join(", ", parts);
 	}
 
 	private static ImagePlus openPixels(Slice s) throws ImageReadException {

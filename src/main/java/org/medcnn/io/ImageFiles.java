@@ -13,18 +13,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.medcnn.core.BioFormatsRuntime;
 import org.medcnn.core.Messages;
 
 /**
  * Opens image files for classification: TIFF (stacks too), PNG, JPEG, GIF, BMP and uncompressed DICOM
  * with ImageJ 1.x's readers, NIfTI-1 with {@link NiftiReader}, and a folder of DICOM slices as one series
- * with {@link DicomSeries}. Every failure is an {@link ImageReadException} naming the file and saying
- * what is wrong; compressed DICOM gets the name of its transfer syntax and a pointer to Fiji's
- * Bio-Formats.
+ * with {@link DicomSeries}. When Bio-Formats is on the class path at run time (Fiji; the command line with
+ * {@code MEDCNN_BIOFORMATS}), it reads what these cannot: compressed DICOM (JPEG, JPEG-LS, JPEG 2000, RLE),
+ * TIFFs that ImageJ cannot decode, and files of any other format it knows ({@link BioFormatsReader}).
+ * Every image says which reader read it ({@link #reader}). Every failure is an {@link ImageReadException}
+ * naming the file and saying what is wrong; without Bio-Formats, compressed DICOM gets the name of its
+ * transfer syntax and a pointer to Fiji's Bio-Formats.
  */
 public final class ImageFiles {
+
+	/** Image property (a String): which reader read the image; see {@link #reader}. */
+	public static final String READER_PROPERTY = BioFormatsReader.READER_PROPERTY;
 
 	private ImageFiles() {}
 
@@ -45,6 +55,11 @@ public final class ImageFiles {
 	public static ImagePlus open(Path file) throws ImageReadException {
 		if (!Files.exists(file)) throw new ImageReadException(file, "file not found");
 		if (Files.isDirectory(file)) return DicomSeries.open(file).image();
+		return openFile(file);
+	}
+
+	/** Opens one file; every reader names itself in {@link #READER_PROPERTY}. */
+	private static ImagePlus openFile(Path file) throws ImageReadException {
 		requireRegularFile(file);
 		byte[] head;
 		try (InputStream in = Files.newInputStream(file)) {
@@ -54,13 +69,22 @@ public final class ImageFiles {
 		}
 		if (head.length == 0) throw new ImageReadException(file, "is empty (0 bytes)");
 		Kind kind = kind(head, file);
-		if (kind == Kind.NIFTI) return NiftiReader.open(file);
+		if (kind == Kind.NIFTI) return named(NiftiReader.open(file), "MedCNN NIfTI-1");
 		if (kind == Kind.UNKNOWN) {
-			throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file (unrecognised content); "
-				+ "for other formats open the file in Fiji (Bio-Formats) and save it as TIFF");
+			Optional<BioFormatsRuntime.Found> bf = BioFormatsReader.find();
+			if (bf.isEmpty()) {
+				throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file (unrecognised content); "
+					+ "for other formats open the file in Fiji (Bio-Formats) and save it as TIFF, or give the command line Fiji's Bio-Formats ("
+					+ BioFormatsRuntime.ENVIRONMENT_VARIABLE + "=/path/to/Fiji.app)");
+			}
+			try {
+				return withWarnings(file, bf.get());
+			} catch (ImageReadException e) {
+				throw new ImageReadException(file, "not a TIFF, PNG, JPEG, GIF, BMP, DICOM or NIfTI-1 file, and " + BioFormatsReader.reason(e));
+			}
 		}
 		if (kind == Kind.DICOM) return openDicomFile(file);
-		if (kind == Kind.JPEG) return openJpeg(file);
+		if (kind == Kind.JPEG) return named(openJpeg(file), "Java ImageIO JPEG");
 		boolean virtual = false;
 		if (kind == Kind.TIFF) {
 			long decoded = checkTiff(file);
@@ -71,11 +95,49 @@ public final class ImageFiles {
 			checkDimensions(file, kind, head);
 		}
 		boolean asVirtual = virtual;
-		ImagePlus imp = ImageJReads.call(file, kind.label, () -> asVirtual ? IJ.openVirtual(file.toAbsolutePath().toString())
-			: new Opener().openImage(file.toAbsolutePath().toString()));
-		if (imp == null || imp.getStackSize() < 1 || imp.getWidth() < 1 || imp.getHeight() < 1) {
-			throw new ImageReadException(file, "damaged or unsupported " + kind.label + " file: ImageJ could not decode it");
+		ImagePlus imp;
+		try {
+			imp = ImageJReads.call(file, kind.label, () -> asVirtual ? IJ.openVirtual(file.toAbsolutePath().toString())
+				: new Opener().openImage(file.toAbsolutePath().toString()));
+			if (imp == null || imp.getStackSize() < 1 || imp.getWidth() < 1 || imp.getHeight() < 1) {
+				throw new ImageReadException(file, "damaged or unsupported " + kind.label + " file: ImageJ could not decode it");
+			}
+		} catch (ImageReadException e) {
+			// A TIFF that ImageJ cannot decode (a compression or layout it does not know) may be one Bio-Formats reads.
+			Optional<BioFormatsRuntime.Found> bf = kind == Kind.TIFF ? BioFormatsReader.find() : Optional.empty();
+			if (bf.isEmpty()) throw e;
+			try {
+				return withWarnings(file, bf.get());
+			} catch (ImageReadException again) {
+				throw new ImageReadException(file, BioFormatsReader.reason(e) + "; " + BioFormatsReader.reason(again));
+			}
 		}
+		return named(imp, "ImageJ " + kind.label);
+	}
+
+	/**
+	 * Returns which reader read an image: e.g. {@code ImageJ DICOM}, {@code Bio-Formats 8.0.0 DICOM, JPEG 2000
+	 * (1.2.840.10008.1.2.4.91)}, {@code MedCNN NIfTI-1}, or for a DICOM series folder each reader with its
+	 * number of slices.
+	 *
+	 * @param imp an image from {@link #open}
+	 * @return the reader; empty for an image that did not come from {@link #open}
+	 */
+	public static String reader(ImagePlus imp) {
+		return imp.getProperty(READER_PROPERTY) instanceof String r ? r : "";
+	}
+
+	/** Records which reader read an image. */
+	static ImagePlus named(ImagePlus imp, String reader) {
+		if (imp != null) imp.setProperty(READER_PROPERTY, reader);
+		return imp;
+	}
+
+	/** Opens a file with Bio-Formats, keeping its warnings (other series left out) with the image. */
+	private static ImagePlus withWarnings(Path file, BioFormatsRuntime.Found bf) throws ImageReadException {
+		List<String> warnings = new ArrayList<>();
+		ImagePlus imp = BioFormatsReader.open(bf, file, warnings);
+		if (!warnings.isEmpty()) imp.setProperty(DicomSeries.WARNINGS_PROPERTY, String.join("\n", warnings));
 		return imp;
 	}
 
@@ -103,16 +165,20 @@ public final class ImageFiles {
 		}
 	}
 
-	/** Opens one DICOM file: refuses compressed and damaged ones, unpacks Siemens mosaics. */
+	/**
+	 * Opens one DICOM file: uncompressed ones with ImageJ, compressed ones with Bio-Formats when it is there
+	 * (refused with the name of the transfer syntax when it is not); refuses damaged ones, unpacks Siemens mosaics.
+	 */
 	private static ImagePlus openDicomFile(Path file) throws ImageReadException {
 		String ts;
 		String damage;
 		int mosaic;
+		Optional<BioFormatsRuntime.Found> bf = Optional.empty();
 		try {
 			ts = DicomHeaders.transferSyntax(file);
 			if (!DicomHeaders.isReadable(ts)) {
-				throw new ImageReadException(file, "DICOM with compressed transfer syntax " + DicomHeaders.describe(ts)
-					+ " cannot be decoded outside Fiji; open it in Fiji (Bio-Formats) or convert it to uncompressed DICOM or TIFF");
+				bf = BioFormatsReader.find();
+				if (bf.isEmpty()) throw new ImageReadException(file, BioFormatsReader.missing("DICOM with compressed transfer syntax " + DicomHeaders.describe(ts)));
 			}
 			damage = DicomHeaders.damage(file, ts);
 			mosaic = damage == null ? DicomHeaders.mosaicImages(file, ts) : 0;
@@ -120,7 +186,8 @@ public final class ImageFiles {
 			throw new ImageReadException(file, "cannot be read: " + e.getMessage());
 		}
 		if (damage != null) throw new ImageReadException(file, "damaged DICOM file: " + damage);
-		ImagePlus imp = ImageJReads.call(file, "DICOM", () -> openDicom(file));
+		ImagePlus imp = bf.isPresent() ? openCompressedDicom(bf.get(), file, ts)
+			: named(ImageJReads.call(file, "DICOM", () -> openDicom(file)), "ImageJ DICOM");
 		if (imp == null || imp.getStackSize() < 1 || imp.getWidth() < 1 || imp.getHeight() < 1) {
 			throw new ImageReadException(file, "damaged or unsupported DICOM file: ImageJ could not decode it");
 		}
@@ -132,7 +199,37 @@ public final class ImageFiles {
 		out.setProperty("Info", imp.getProperty("Info"));
 		out.setProperty(DicomSeries.WARNINGS_PROPERTY, DicomMosaic.note(mosaic, grid, out.getWidth(), out.getHeight()));
 		out.setDisplayRange(imp.getDisplayRangeMin(), imp.getDisplayRangeMax());
-		return out;
+		return named(out, reader(imp));
+	}
+
+	/**
+	 * Opens one DICOM file of a compressed transfer syntax with Bio-Formats, calibrated from its header as
+	 * ImageJ calibrates the uncompressed ones ({@link BioFormatsReader#calibrateDicom}).
+	 *
+	 * @param bf Bio-Formats
+	 * @param file the file
+	 * @param ts its transfer syntax
+	 * @return the image, named as read by Bio-Formats with the transfer syntax
+	 * @throws ImageReadException naming the file when Bio-Formats cannot read it or its header cannot be read
+	 */
+	static ImagePlus openCompressedDicom(BioFormatsRuntime.Found bf, Path file, String ts) throws ImageReadException {
+		Map<String, String> header;
+		try {
+			header = DicomHeaders.values(file, ts, BioFormatsReader.CALIBRATION_TAGS);
+		} catch (IOException e) {
+			throw new ImageReadException(file, "cannot be read: " + e.getMessage());
+		}
+		List<String> warnings = new ArrayList<>();
+		ImagePlus imp;
+		try {
+			imp = BioFormatsReader.open(bf, file, warnings);
+		} catch (ImageReadException e) {
+			throw new ImageReadException(file, "DICOM with compressed transfer syntax " + DicomHeaders.describe(ts) + ": " + BioFormatsReader.reason(e));
+		}
+		BioFormatsReader.calibrateDicom(imp, header, file);
+		imp.setProperty("Info", BioFormatsReader.info(header, ts, BioFormatsReader.name(bf)));
+		if (!warnings.isEmpty()) imp.setProperty(DicomSeries.WARNINGS_PROPERTY, String.join("\n", warnings));
+		return named(imp, BioFormatsReader.name(bf) + " DICOM, " + DicomHeaders.describe(ts));
 	}
 
 	/**

@@ -619,7 +619,7 @@ public final class BatchRunner {
 				double ms = (System.nanoTime() - t) / 1e6;
 				String finished = Instant.now().toString();
 				new FileRecord(input.source(), input.path().toAbsolutePath().normalize().toString(), fingerprint, models.id(), modelSha,
-					paramHash, resultParams, run.predictions().size(), ms, run.device(), warnings, finished, run.oodScored(), run.oodFlagged())
+					paramHash, resultParams, run.predictions().size(), ms, run.device(), warnings, ImageFiles.reader(imp), finished, run.oodScored(), run.oodFlagged())
 					.write(rec, tif.getFileName().toString(), csv.getFileName().toString());
 				deleteQuietly(marker);
 				List<List<String>> r = new ArrayList<>();

@@ -28,12 +28,13 @@ import org.medcnn.io.AtomicFiles;
  * @param millis time spent in milliseconds
  * @param device the device used
  * @param warnings warnings
+ * @param reader which reader read the input ({@code ImageFiles.reader}); empty in records written before it was kept
  * @param finished when it was written (ISO-8601)
  * @param oodScored slices with an out-of-distribution score (0 when the model has no detector)
  * @param oodFlagged slices flagged outside the model's training data
  */
 record FileRecord(String source, String input, String inputFingerprint, String modelId, String modelSha256, String parameterHash,
-	JsonObject parameters, int slices, double millis, String device, List<String> warnings, String finished, int oodScored, int oodFlagged) {
+	JsonObject parameters, int slices, double millis, String device, List<String> warnings, String reader, String finished, int oodScored, int oodFlagged) {
 
 	static final String FORMAT = "medcnn-batch-file/1";
 
@@ -83,6 +84,7 @@ record FileRecord(String source, String input, String inputFingerprint, String m
 		JsonArray w = new JsonArray();
 		warnings.forEach(w::add);
 		o.add("warnings", w);
+		o.addProperty("reader", reader);
 		JsonObject ood = new JsonObject();
 		ood.addProperty("scored_slices", oodScored);
 		if (oodScored > 0) {
@@ -180,7 +182,8 @@ record FileRecord(String source, String input, String inputFingerprint, String m
 			int flagged = ood.has("flagged_slices") ? ood.get("flagged_slices").getAsInt() : 0;
 			return new FileRecord(o.get("source").getAsString(), o.get("input").getAsString(), o.get("input_fingerprint").getAsString(),
 				m.get("id").getAsString(), m.get("sha256").getAsString(), o.get("parameter_hash").getAsString(), o.getAsJsonObject("parameters"),
-				o.get("slices").getAsInt(), o.get("ms").getAsDouble(), o.get("device").getAsString(), warnings, o.get("finished").getAsString(), scored, flagged);
+				o.get("slices").getAsInt(), o.get("ms").getAsDouble(), o.get("device").getAsString(), warnings,
+				o.has("reader") ? o.get("reader").getAsString() : "", o.get("finished").getAsString(), scored, flagged);
 		} catch (IOException | RuntimeException e) {
 			return null;
 		}

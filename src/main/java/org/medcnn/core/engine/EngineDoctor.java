@@ -4,13 +4,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medcnn.core.BioFormatsRuntime;
 import org.medcnn.core.OutputGuard;
 import org.medcnn.core.model.ModelLoadException;
 import org.medcnn.core.model.ModelPackage;
 import org.medcnn.core.model.ModelRepository;
 
 /**
- * Collects what {@code medcnn doctor} and the Engine Doctor command report.
+ * Collects what {@code medcnn doctor} and the Engine Doctor command report: the engine, whether Bio-Formats
+ * is there to read compressed DICOM and other formats ({@link BioFormatsRuntime}), and the models.
  */
 public final class EngineDoctor {
 
@@ -25,6 +27,7 @@ public final class EngineDoctor {
 	 */
 	public static Map<String, String> diagnose(ModelRepository repository) {
 		Map<String, String> out = new LinkedHashMap<>(EnginePolicy.describe());
+		out.put("bioformats", BioFormatsRuntime.describe());
 		int i = 0;
 		for (Path root : repository.roots()) {
 			out.put("models_dir." + (++i), root + (Files.isDirectory(root) ? "" : " (absent)"));
