@@ -127,6 +127,10 @@ cp "$tmp/ref/stack.csv" "$bundle/reference/cpu-predictions.csv"
 run_cpu doctor >"$tmp/doctor.txt" 2>&1 || die "doctor failed with the bundle's runtime: $(tail -n 1 "$tmp/doctor.txt")"
 cpu_libtorch="$(sed -n 's/^  natives: //p' "$tmp/doctor.txt")"
 
+# The runtime's native code needs the glibc of the JDK's build system (Debian 12's OpenJDK: 2.34); the run
+# script compares it with the host's, because an older cluster node would fail with the loader's cryptic error.
+glibc="$(grep -a -o -h 'GLIBC_2\.[0-9]*' "$bundle"/runtime/bin/* "$bundle"/runtime/lib/*.so "$bundle"/runtime/lib/server/*.so 2>/dev/null |
+	sed 's/GLIBC_//' | sort -u -V | tail -n 1)"
 cp "$here/scripts/gpu-check/run-gpu-check.sh" "$bundle/run-gpu-check.sh"
 cp "$here/scripts/gpu-check/README.txt" "$bundle/README.txt"
 chmod +x "$bundle/run-gpu-check.sh"
@@ -136,6 +140,7 @@ jni_id="$(basename "$jni" .jar)"
 	echo "modules: $modules"
 	echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)$(cd "$here" && git rev-parse --short HEAD 2>/dev/null | sed 's/^/ from commit /')"
 	echo "reference: $model on the cpu with $(basename "$natives")"
+	echo "glibc: ${glibc:-unknown}"
 } >"$bundle/VERSION"
 
 (cd "$out" && tar czf "$(basename "$archive")" "$(basename "$bundle")")

@@ -74,6 +74,11 @@ java="$here/runtime/bin/java"
 for f in "$here/models/brain-tumor-mri/model.json" "$here/example/stack.tif" "$here/reference/cpu-predictions.csv"; do
 	[[ -f "$f" ]] || die "the bundle is incomplete: $f is missing"
 done
+need_glibc="$(sed -n 's/^glibc: \([0-9.]*\)$/\1/p' "$here/VERSION" 2>/dev/null)"
+host_glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ print $2 }')"
+if [[ -n "$need_glibc" && -n "$host_glibc" && "$(printf '%s\n%s\n' "$need_glibc" "$host_glibc" | sort -V | head -n 1)" != "$need_glibc" ]]; then
+	die "this host has glibc $host_glibc; the bundle's Java runtime needs glibc >= $need_glibc: build the bundle with a JDK 17 made for older systems first on the PATH (its jlink)"
+fi
 jni_jar="$(ls "$here"/jars/pytorch-jni-*.jar 2>/dev/null | head -n 1)"
 [[ -n "$jni_jar" ]] || die "the bundle is incomplete: no pytorch-jni jar in $here/jars"
 # pytorch-jni-2.5.1-0.33.0.jar: the libtorch version its JNI was built for, and DJL's version.
@@ -154,7 +159,7 @@ failed=0
 note() { echo "$*" | tee -a "$report"; }
 : >"$report"
 note "MedCNN GPU check, $(date -u +%Y-%m-%dT%H:%M:%SZ), host $(hostname 2>/dev/null || echo unknown)"
-note "bundle: $here ($(cat "$here/VERSION" 2>/dev/null || echo 'version unknown'))"
+note "bundle: $here ($(head -n 1 "$here/VERSION" 2>/dev/null || echo 'version unknown'))"
 note "libtorch: $lib (from $source_of_lib), PYTORCH_VERSION=$version, PYTORCH_FLAVOR=$flavor, JNI pytorch-jni $jni_id"
 note "device asked: $device"
 if command -v nvidia-smi >/dev/null 2>&1; then

@@ -224,8 +224,19 @@ class GpuCheckBundleTest {
 		Files.writeString(taken.resolve("report.txt"), "earlier");
 		assertOneLine(check(Map.of("PYTORCH_LIBRARY_PATH", lib, "PYTORCH_VERSION", "2.5.1"), "--device", "cpu", "--out", taken.toString()), 2, taken + " exists");
 		assertEquals("earlier", Files.readString(taken.resolve("report.txt")));
+		// A host whose glibc is older than the runtime's is told so before Java starts.
+		Path version = bundle.resolve("VERSION");
+		String text = Files.readString(version);
+		assertTrue(text.matches("(?s).*\nglibc: 2\\.[0-9]+\n.*"), text);
+		try {
+			Files.writeString(version, text.replaceAll("\nglibc: [0-9.]+\n", "\nglibc: 2.999\n"));
+			assertOneLine(check(Map.of("PYTORCH_LIBRARY_PATH", lib, "PYTORCH_VERSION", "2.5.1"), "--device", "cpu", "--out", work.resolve("r7").toString()), 2,
+				"the bundle's Java runtime needs glibc >= 2.999");
+		} finally {
+			Files.writeString(version, text);
+		}
 		// None of these started the engine: no JNI was unpacked anywhere in the output folders.
-		for (String r : List.of("r1", "r2", "r3", "r4", "r5", "r6")) assertFalse(Files.exists(work.resolve(r).resolve("djl-cache/pytorch")), r);
+		for (String r : List.of("r1", "r2", "r3", "r4", "r5", "r6", "r7")) assertFalse(Files.exists(work.resolve(r).resolve("djl-cache/pytorch")), r);
 	}
 
 	@Test
