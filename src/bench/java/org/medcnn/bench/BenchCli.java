@@ -82,6 +82,10 @@ public final class BenchCli implements Callable<Integer> {
 		+ "stack with the model and with a copy of it without the detector, alternating.")
 	private boolean oodCost;
 
+	@Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Measure only the model's throughput at batch 1 and 8 on this device, "
+		+ "after a warm-up as long as --seconds; fails when the engine cannot use the device (the GPU check, scripts/gpu-check.sh, runs this).")
+	private String device;
+
 	@Option(names = "--throughput-only", hidden = true, description = "Print only 'batch slices/s' lines (used for the defaults run in a child JVM).")
 	private boolean throughputOnly;
 
@@ -90,6 +94,7 @@ public final class BenchCli implements Callable<Integer> {
 		PrintWriter out = spec.commandLine().getOut();
 		PrintWriter err = spec.commandLine().getErr();
 		ModelProvider provider = new ModelProvider(ModelRepository.withDefaults(modelsDirs));
+		if (device != null) return onDevice(provider, out, err);
 		ClassifierModel loaded;
 		try {
 			loaded = provider.load(model, DeviceSpec.CPU);
@@ -300,6 +305,45 @@ public final class BenchCli implements Callable<Integer> {
 	/** Seconds of inference before the first measurement of a process (see {@link #throughput}). */
 	static final double WARM_UP_S = 8;
 
+	/** Seconds of warm-up that {@link #throughput} runs first: {@link #WARM_UP_S}, or {@link #seconds} with {@code --device}. */
+	private double warmUpS = WARM_UP_S;
+
+	/**
+	 * {@code --device}: throughput at batch 1 and 8 on the device asked for, nothing else. The engine's own
+	 * fallback to the CPU (no GPU visible) is an error here: a figure measured on another device than the
+	 * one named would mislead.
+	 */
+	private int onDevice(ModelProvider provider, PrintWriter out, PrintWriter err) throws TranslateException {
+		DeviceSpec wanted;
+		try {
+			wanted = DeviceSpec.parse(device);
+		} catch (IllegalArgumentException e) {
+			err.println("medcnn bench: --" + e.getMessage());
+			return ExitCodes.USAGE;
+		}
+		try (provider) {
+			ClassifierModel loaded;
+			try {
+				loaded = provider.load(model, wanted);
+			} catch (ModelLoadException e) {
+				CliErrors.report(err, e, "medcnn bench: " + e.getMessage());
+				return ExitCodes.MODEL;
+			}
+			if (loaded.fallbackWarning() != null) {
+				err.println("medcnn bench: " + loaded.fallbackWarning().replace("; using cpu", "") + "; nothing measured");
+				return ExitCodes.MODEL;
+			}
+			warmUpS = seconds;
+			out.printf(Locale.ROOT, "medcnn bench: model %s (%s), device %s, PyTorch %s at %s, %d cpus%n", loaded.pkg().card().id(), loaded.pkg().shortSha(),
+				loaded.deviceName(), ai.djl.engine.Engine.getEngine(EnginePolicy.ENGINE).getVersion(), ai.djl.pytorch.jni.LibUtils.getLibtorchPath(),
+				Runtime.getRuntime().availableProcessors());
+			out.printf(Locale.ROOT, "  inference graph: %s; %.0f s of warm-up, then %.0f s per batch size%n", loaded.graph().detail(), warmUpS, seconds);
+			for (int b : new int[] {1, 8}) out.printf(Locale.ROOT, "  batch %d: %.1f slices/s on %s%n", b, throughput(loaded, b), loaded.deviceName());
+			out.flush();
+			return ExitCodes.OK;
+		}
+	}
+
 	private boolean warmedUp;
 
 	/**
@@ -316,7 +360,7 @@ public final class BenchCli implements Callable<Integer> {
 		for (int i = 0; i < data.length; i++) data[i] = r.nextFloat();
 		try (ClassifierModel.Session s = m.newSession()) {
 			if (!warmedUp) {
-				long end = System.nanoTime() + (long) (WARM_UP_S * 1e9);
+				long end = System.nanoTime() + (long) (warmUpS * 1e9);
 				while (System.nanoTime() < end) s.logits(data, batch);
 				warmedUp = true;
 			}

@@ -170,6 +170,9 @@ public final class EnginePolicy {
 		out.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
 		out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
 		out.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+		CpuFeatures cpu = CpuFeatures.detect();
+		out.put("cpu_features", cpu.describe());
+		out.put("precision", cpu.precision());
 		return out;
 	}
 
