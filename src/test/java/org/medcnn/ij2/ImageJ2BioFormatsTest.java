@@ -11,14 +11,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,32 +45,13 @@ class ImageJ2BioFormatsTest {
 
 	/** Lays out a copy of the runtime as Fiji.app with Bio-Formats in its jars, and installs MedCNN into it. */
 	private static void install() throws Exception {
-		Path runtime = Fixtures.sharedOrSkip("imagej2");
 		Path bioFormats = Fixtures.sharedOrSkip("imagej2/jars-bioformats");
-		Path zip = Paths.get("target", "medcnn-fiji.zip").toAbsolutePath();
-		Assumptions.assumeTrue(Files.isRegularFile(zip), "skipped: " + zip + " is missing; Maven makes it before the tests (mvn test)");
-		fiji = Files.createDirectories(tmp.resolve("Fiji.app"));
-		Path jars = Files.createDirectories(fiji.resolve("jars"));
-		for (Path dir : List.of(runtime.resolve("jars"), runtime.resolve("fiji-extras"), bioFormats)) {
-			try (Stream<Path> s = Files.list(dir)) {
-				for (Path j : (Iterable<Path>) s::iterator) Files.createSymbolicLink(jars.resolve(j.getFileName()), j);
-			}
-		}
-		Files.createSymbolicLink(fiji.resolve("launcher"), runtime.resolve("launcher"));
-		Files.copy(runtime.resolve("run.sh"), fiji.resolve("run.sh"));
-		ChildProcess.Result installed = ChildProcess.run(List.of("bash", Paths.get("scripts", "install-into-fiji.sh").toAbsolutePath().toString(),
-			fiji.toString(), zip.toString()), tmp, Map.of(), Duration.ofMinutes(2));
-		assertEquals(0, installed.exitCode(), "install-into-fiji.sh:\n" + installed.output());
+		fiji = FijiInstall.install(tmp, bioFormats);
 	}
 
 	@AfterAll
 	static void unlink() throws IOException {
-		// The links into ../shared go first, so that cleaning the temp folder never follows them.
-		if (fiji == null) return;
-		try (Stream<Path> s = Files.list(fiji.resolve("jars"))) {
-			for (Path p : (Iterable<Path>) s::iterator) if (Files.isSymbolicLink(p)) Files.delete(p);
-		}
-		Files.deleteIfExists(fiji.resolve("launcher"));
+		FijiInstall.unlink(fiji);
 	}
 
 	@Test

@@ -49,32 +49,12 @@ class ImageJ2RuntimeTest {
 
 	@BeforeAll
 	static void install() throws Exception {
-		Path runtime = Fixtures.sharedOrSkip("imagej2");
-		Path zip = Paths.get("target", "medcnn-fiji.zip").toAbsolutePath();
-		Assumptions.assumeTrue(Files.isRegularFile(zip), "skipped: " + zip + " is missing; Maven makes it before the tests (mvn test)");
-		// A copy of the runtime laid out as Fiji.app: its jars (and the jars Fiji ships beside them) in jars/.
-		fiji = Files.createDirectories(tmp.resolve("Fiji.app"));
-		Path jars = Files.createDirectories(fiji.resolve("jars"));
-		for (String dir : List.of("jars", "fiji-extras")) {
-			try (Stream<Path> s = Files.list(runtime.resolve(dir))) {
-				for (Path j : (Iterable<Path>) s::iterator) Files.createSymbolicLink(jars.resolve(j.getFileName()), j);
-			}
-		}
-		Files.createSymbolicLink(fiji.resolve("launcher"), runtime.resolve("launcher"));
-		Files.copy(runtime.resolve("run.sh"), fiji.resolve("run.sh"));
-		ChildProcess.Result installed = ChildProcess.run(List.of("bash", Paths.get("scripts", "install-into-fiji.sh").toAbsolutePath().toString(),
-			fiji.toString(), zip.toString()), tmp, Map.of(), Duration.ofMinutes(2));
-		assertEquals(0, installed.exitCode(), "install-into-fiji.sh:\n" + installed.output());
+		fiji = FijiInstall.install(tmp);
 	}
 
 	@AfterAll
 	static void unlink() throws IOException {
-		// The links into ../shared go first, so that cleaning the temp folder never follows them.
-		if (fiji == null) return;
-		try (Stream<Path> s = Files.list(fiji.resolve("jars"))) {
-			for (Path p : (Iterable<Path>) s::iterator) if (Files.isSymbolicLink(p)) Files.delete(p);
-		}
-		Files.deleteIfExists(fiji.resolve("launcher"));
+		FijiInstall.unlink(fiji);
 	}
 
 	/**
