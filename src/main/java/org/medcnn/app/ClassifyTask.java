@@ -95,12 +95,8 @@ public final class ClassifyTask {
 	}
 
 	/** Builds a {@link Request}: {@code set*} required, {@code opt*} optional. */
-	public static final class Builder extends EngineBuilder<Builder> {
+	public static final class Builder extends UncertaintyBuilder<Builder> {
 		private String model;
-		private String uncertainty = Parameters.UNCERTAINTY;
-		private int passes = Parameters.UNCERTAINTY_PASSES;
-		private long seed = Parameters.UNCERTAINTY_SEED;
-		private double threshold = Parameters.UNCERTAINTY_THRESHOLD;
 		private ImagePlus image;
 		private String source;
 		private Path input;
@@ -153,21 +149,6 @@ public final class ClassifyTask {
 		}
 
 		/**
-		 * @param mode none, tta, mc_dropout or ensemble
-		 * @param passes passes of tta and mc_dropout
-		 * @param seed seed of the augmentations and dropout masks
-		 * @param threshold flag threshold in nats; negative: the card's
-		 * @return this builder
-		 */
-		public Builder optUncertainty(String mode, int passes, long seed, double threshold) {
-			this.uncertainty = mode;
-			this.passes = passes;
-			this.seed = seed;
-			this.threshold = threshold;
-			return this;
-		}
-
-		/**
 		 * @param csv a CSV for the results of an open image (never overwritten), or null
 		 * @return this builder
 		 */
@@ -207,7 +188,7 @@ public final class ClassifyTask {
 			if (input != null && resultsCsv != null) throw MedCnnException.usage("results_csv goes with an open image; a file's CSV goes into the output folder");
 			Parameters.batchSize(batchSize);
 			DeviceSpec d = Parameters.device(device);
-			UncertaintyOptions u = Parameters.uncertainty(uncertainty, passes, seed, threshold);
+			UncertaintyOptions u = uncertaintyOptions();
 			Request r = new Request(this, d, u);
 			if (input != null) {
 				String clash = outputClash(input, outputDir, r.csv(), r.tif());

@@ -117,12 +117,8 @@ public final class EvaluateTask {
 	}
 
 	/** Builds a {@link Request}. */
-	public static final class Builder extends EngineBuilder<Builder> {
+	public static final class Builder extends UncertaintyBuilder<Builder> {
 		private String model;
-		private String uncertainty = Parameters.UNCERTAINTY;
-		private int passes = Parameters.UNCERTAINTY_PASSES;
-		private long uncertaintySeed = Parameters.UNCERTAINTY_SEED;
-		private double threshold = Parameters.UNCERTAINTY_THRESHOLD;
 		private Path dataDir;
 		private Path dataCsv;
 		private String part;
@@ -171,21 +167,6 @@ public final class EvaluateTask {
 			this.dataCsv = csv;
 			this.part = part == null || part.isBlank() ? null : part.trim();
 			this.dataRoot = root;
-			return this;
-		}
-
-		/**
-		 * @param mode none, tta, mc_dropout or ensemble
-		 * @param passes passes of tta and mc_dropout
-		 * @param seed seed of the augmentations and dropout masks
-		 * @param threshold flag threshold in nats; negative: the card's
-		 * @return this builder
-		 */
-		public Builder optUncertainty(String mode, int passes, long seed, double threshold) {
-			this.uncertainty = mode;
-			this.passes = passes;
-			this.uncertaintySeed = seed;
-			this.threshold = threshold;
 			return this;
 		}
 
@@ -255,7 +236,7 @@ public final class EvaluateTask {
 			Parameters.inRange("bootstrap", bootstrap, 0, 100000);
 			Parameters.batchSize(batchSize);
 			DeviceSpec d = Parameters.device(device);
-			UncertaintyOptions u = Parameters.uncertainty(uncertainty, passes, uncertaintySeed, threshold);
+			UncertaintyOptions u = uncertaintyOptions();
 			List<String> pos = positives == null || positives.isBlank() ? List.of()
 				: Arrays.stream(positives.split(",")).map(String::trim).filter(x -> !x.isEmpty()).distinct().toList();
 			Request r = new Request(this, d, u, pos);
